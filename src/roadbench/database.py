@@ -1,0 +1,480 @@
+"""Django in-process, database URLs, and the throwaway database roadbench works in.
+
+roadbench never writes to a database the user already has: on a server it creates its own
+database (or, without CREATEDB, its own schema) with a unique ``roadbench_`` name and drops it
+at the end, also after an error, Ctrl-C or SIGTERM. An SQLite file is only used if it holds no
+tables. The database named in a URL is only used to connect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from roadbench.errors import BadInput, DatabaseUnavailable
+
+ENV_VAR = "ROADBENCH_DATABASE_URL"
+EMBEDDED = "embedded SQLite (temporary file)"
+CONNECT_TIMEOUT_S = 5
+NAME_PREFIX = "roadbench_"
+
+SUPPORTED_ENGINES = {
+    "django.db.backends.sqlite3": "sqlite",
+    "django.db.backends.postgresql": "postgresql",
+}
+
+
+def configure_django() -> None:
+    """``settings.configure()`` once per process: no project, no settings module, no migrations."""
+    import django
+    from django.conf import settings
+
+    if settings.configured:
+        return
+    settings.configure(
+        DEBUG=False,
+        INSTALLED_APPS=["roadbench"],
+        # Filled in by ``bench_database``; the dummy engine refuses any use before that.
+        DATABASES={},
+        USE_TZ=True,
+        TIME_ZONE="UTC",
+        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        LOGGING_CONFIG=None,
+    )
+    django.setup()
+
+
+# --- URLs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    """A parsed database URL; ``masked`` is the only form roadbench ever prints or saves."""
+
+    raw: str | None
+    config: dict[str, Any]
+    vendor: str
+
+    @property
+    def embedded(self) -> bool:
+        return self.raw is None
+
+    @property
+    def masked(self) -> str:
+        return EMBEDDED if self.raw is None else mask_url(self.raw)
+
+    @property
+    def secret(self) -> str:
+        return str(self.config.get("PASSWORD") or "")
+
+    def scrub(self, text: str) -> str:
+        """Remove the password from any text (driver errors can echo connection strings)."""
+        for secret in {self.secret, quote(self.secret, safe="")} - {""}:
+            text = text.replace(secret, "***")
+        return text
+
+
+def mask_url(url: str) -> str:
+    """``postgres://user:***@host/name``: the password replaced, everything else kept."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def resolve_url(url: str | None) -> str | None:
+    """The URL to use: the one given, else ``$ROADBENCH_DATABASE_URL``, else None (embedded)."""
+    if url:
+        return url
+    return os.environ.get(ENV_VAR) or None
+
+
+def parse_database_url(url: str | None) -> DatabaseURL:
+    if url is None:
+        return DatabaseURL(None, {"ENGINE": "django.db.backends.sqlite3"}, "sqlite")
+    import dj_database_url
+
+    try:
+        config = dict(dj_database_url.parse(url))
+    except (ValueError, KeyError) as exc:
+        raise BadInput(f"cannot read database URL {mask_url(url)}: {exc}") from None
+    vendor = SUPPORTED_ENGINES.get(str(config.get("ENGINE")))
+    if vendor is None:
+        scheme = urlsplit(url).scheme or "(none)"
+        raise BadInput(
+            f"unsupported database URL scheme {scheme!r} in {mask_url(url)}; "
+            "use sqlite:///path or postgres://user:pass@host:port/name"
+        )
+    if vendor == "sqlite" and config.get("NAME") in ("", ":memory:"):
+        raise BadInput(
+            f"{url} names no file; give sqlite:///relative/path or sqlite:////absolute/path, "
+            "or no URL for the embedded default"
+        )
+    return DatabaseURL(url, config, vendor)
+
+
+# --- the bench database ---------------------------------------------------------------------
+
+
+@dataclass
+class BenchDatabase:
+    """Where a run happens: the throwaway database (or schema, or file) and what it runs on."""
+
+    url: DatabaseURL
+    name: str
+    isolation: str  # "database", "schema" or "file"
+    vendor: str = ""
+    version: str = ""
+    driver: str = ""
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.vendor} {self.version}".strip()
+
+    def describe(self) -> dict[str, str]:
+        return {
+            "url": self.url.masked,
+            "vendor": self.vendor,
+            "version": self.version,
+            "driver": self.driver,
+            "isolation": self.isolation,
+            "name": self.name,
+        }
+
+
+def unique_name() -> str:
+    """``roadbench_<utc time>_<pid>_<random>``: two runs at once never collide."""
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+    return f"{NAME_PREFIX}{stamp}_{os.getpid()}_{secrets.token_hex(3)}"
+
+
+@contextlib.contextmanager
+def bench_database(
+    url: str | None = None,
+    *,
+    keep: bool = False,
+    notify: Callable[[str], None] | None = None,
+) -> Iterator[BenchDatabase]:
+    """Create a throwaway database, make it Django's default connection, and remove it after.
+
+    Cleanup runs after success, an exception, Ctrl-C and SIGTERM (turned into
+    KeyboardInterrupt while this is active). With ``keep`` the database is left and named.
+    """
+    configure_django()
+    parsed = parse_database_url(resolve_url(url))
+    say = notify or (lambda _msg: None)
+    with _sigterm_as_interrupt():
+        if parsed.vendor == "postgresql":
+            manager = _postgres_database(parsed, keep, say)
+        else:
+            manager = _sqlite_database(parsed, keep, say)
+        with manager as bench:
+            yield bench
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while cleaning up, so a second one can't leave debris."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+
+
+def _activate(config: dict[str, Any]) -> None:
+    """Make ``config`` Django's default connection (closing any previous one)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    _deactivate()
+    full = connections.configure_settings({DEFAULT_DB_ALIAS: dict(config)})
+    connections.settings[DEFAULT_DB_ALIAS] = full[DEFAULT_DB_ALIAS]
+
+
+def _deactivate() -> None:
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    with contextlib.suppress(AttributeError):
+        connections[DEFAULT_DB_ALIAS].close()
+        del connections[DEFAULT_DB_ALIAS]
+
+
+def _describe_connection(bench: BenchDatabase) -> None:
+    from django.db import connection
+
+    connection.ensure_connection()
+    bench.vendor = connection.vendor
+    if connection.vendor == "postgresql":
+        import psycopg2
+
+        version = connection.pg_version  # e.g. 150019
+        bench.version = f"{version // 10000}.{version % 10000}"
+        bench.driver = f"psycopg2 {psycopg2.__version__.split()[0]}"
+    else:
+        bench.version = sqlite3.sqlite_version
+        bench.driver = f"sqlite3 (Python {'.'.join(map(str, __import__('sys').version_info[:3]))})"
+
+
+# --- SQLite ---------------------------------------------------------------------------------
+
+
+def user_tables(path: Path) -> list[str]:
+    """Tables in an SQLite file (SQLite's own bookkeeping tables left out)."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        rows = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+@contextlib.contextmanager
+def _sqlite_database(
+    parsed: DatabaseURL, keep: bool, say: Callable[[str], None]
+) -> Iterator[BenchDatabase]:
+    temp_dir: str | None = None
+    created_file = False
+    if parsed.embedded:
+        temp_dir = tempfile.mkdtemp(prefix=NAME_PREFIX)
+        path = Path(temp_dir) / "roadbench.sqlite3"
+        isolation = "file"
+    else:
+        path = Path(str(parsed.config["NAME"])).expanduser()
+        isolation = "file"
+        if path.is_dir():
+            raise BadInput(f"{parsed.masked} names a directory, not an SQLite file")
+        if not path.parent.is_dir():
+            raise BadInput(f"{parsed.masked}: directory {path.parent} does not exist")
+        if path.exists():
+            try:
+                tables = user_tables(path)
+            except sqlite3.DatabaseError as exc:
+                raise BadInput(f"{parsed.masked} is not an SQLite database ({exc})") from None
+            if tables:
+                shown = ", ".join(sorted(tables)[:5])
+                raise BadInput(
+                    f"refusing to use {parsed.masked}: it already holds tables ({shown}); "
+                    "roadbench only works in an empty file or a new one"
+                )
+        else:
+            created_file = True
+    config = {**parsed.config, "NAME": str(path), "OPTIONS": {"timeout": CONNECT_TIMEOUT_S}}
+    bench = BenchDatabase(parsed, str(path), isolation)
+    try:
+        _activate(config)
+        try:
+            _describe_connection(bench)
+        except Exception as exc:
+            raise DatabaseUnavailable(f"cannot open {parsed.masked}: {exc}") from None
+        yield bench
+    finally:
+        with _signals_held():
+            if keep:
+                _deactivate()
+                say(f"kept the SQLite database at {path}")
+            else:
+                if not parsed.embedded and not created_file:
+                    # An existing empty file: leave it as empty as it was.
+                    with contextlib.suppress(Exception):
+                        drop_roadbench_tables()
+                _deactivate()
+                if temp_dir is not None:
+                    shutil.rmtree(temp_dir, ignore_errors=True)
+                elif created_file:
+                    for suffix in ("", "-journal", "-wal", "-shm"):
+                        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+def _pg_connect(parsed: DatabaseURL, dbname: str | None = None) -> Any:
+    """A plain psycopg2 connection (autocommit) for creating and dropping the throwaway db."""
+    try:
+        import psycopg2
+    except ImportError:
+        raise DatabaseUnavailable(
+            f"cannot use {parsed.masked}: the PostgreSQL driver psycopg2 is not installed "
+            "(pip install psycopg2-binary)"
+        ) from None
+    cfg = parsed.config
+    kwargs: dict[str, Any] = {
+        "dbname": dbname or cfg.get("NAME") or "postgres",
+        "user": cfg.get("USER") or None,
+        "password": cfg.get("PASSWORD") or None,
+        "host": cfg.get("HOST") or None,
+        "port": cfg.get("PORT") or None,
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        **{k: v for k, v in (cfg.get("OPTIONS") or {}).items() if k != "options"},
+    }
+    try:
+        conn = psycopg2.connect(**{k: v for k, v in kwargs.items() if v is not None})
+    except psycopg2.Error as exc:
+        raise DatabaseUnavailable(
+            f"cannot connect to {parsed.masked}: {_first_line(parsed.scrub(str(exc)))}"
+        ) from None
+    conn.autocommit = True
+    return conn
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return "unknown error"
+    # libpq puts "connection to server ... failed:" first and the reason after it.
+    return "; ".join(lines[:2]) if lines[0].endswith("failed:") else lines[0]
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextlib.contextmanager
+def _postgres_database(
+    parsed: DatabaseURL, keep: bool, say: Callable[[str], None]
+) -> Iterator[BenchDatabase]:
+    import psycopg2
+    from psycopg2 import errorcodes
+
+    name = unique_name()
+    admin = _pg_connect(parsed)
+    config = {
+        **parsed.config,
+        "OPTIONS": {**(parsed.config.get("OPTIONS") or {}), "connect_timeout": CONNECT_TIMEOUT_S},
+    }
+    try:
+        try:
+            with admin.cursor() as cur:
+                cur.execute(f"CREATE DATABASE {_quote_ident(name)}")
+            isolation = "database"
+            config["NAME"] = name
+        except psycopg2.Error as exc:
+            if exc.pgcode != errorcodes.INSUFFICIENT_PRIVILEGE:
+                raise DatabaseUnavailable(
+                    f"cannot create a database on {parsed.masked}: "
+                    f"{_first_line(parsed.scrub(str(exc)))}"
+                ) from None
+            try:
+                with admin.cursor() as cur:
+                    cur.execute(f"CREATE SCHEMA {_quote_ident(name)}")
+            except psycopg2.Error as exc2:
+                raise DatabaseUnavailable(
+                    f"cannot create a database or a schema on {parsed.masked}: "
+                    f"{_first_line(parsed.scrub(str(exc2)))}"
+                ) from None
+            isolation = "schema"
+            config["OPTIONS"]["options"] = f"-c search_path={name}"
+            say(
+                f"the role may not create databases; working in schema {name} of "
+                f"{parsed.config.get('NAME')} instead (dropped at the end)"
+            )
+        bench = BenchDatabase(parsed, name, isolation)
+        try:
+            _activate(config)
+            try:
+                _describe_connection(bench)
+            except Exception as exc:
+                raise DatabaseUnavailable(
+                    f"cannot connect to {parsed.masked}: {_first_line(parsed.scrub(str(exc)))}"
+                ) from None
+            yield bench
+        finally:
+            with _signals_held():
+                _deactivate()
+                if keep:
+                    say(f"kept the throwaway {isolation} {name} on {parsed.masked}")
+                else:
+                    _drop_pg(admin, isolation, name)
+    finally:
+        admin.close()
+
+
+def _drop_pg(admin: Any, isolation: str, name: str) -> None:
+    with admin.cursor() as cur:
+        if isolation == "schema":
+            cur.execute(f"DROP SCHEMA IF EXISTS {_quote_ident(name)} CASCADE")
+        elif admin.server_version >= 130000:
+            cur.execute(f"DROP DATABASE IF EXISTS {_quote_ident(name)} WITH (FORCE)")
+        else:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                [name],
+            )
+            cur.execute(f"DROP DATABASE IF EXISTS {_quote_ident(name)}")
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+
+def create_tables(models: Iterable[type[Any]]) -> None:
+    """Create the tables of ``models`` (parents first) with the schema editor: no migrations."""
+    from django.db import connection
+
+    with connection.schema_editor() as editor:
+        for model in models:
+            editor.create_model(model)
+
+
+def drop_tables(models: Iterable[type[Any]]) -> None:
+    from django.db import connection
+
+    existing = set(connection.introspection.table_names())
+    with connection.schema_editor() as editor:
+        for model in reversed(list(models)):
+            if model._meta.db_table in existing:
+                editor.delete_model(model)
+
+
+def drop_roadbench_tables() -> None:
+    """Drop every table of every option that exists (used on an SQLite file the user named)."""
+    from roadbench.models import OPTIONS
+
+    drop_tables(m for option in OPTIONS.values() for m in option.models)
+
+
+@contextlib.contextmanager
+def option_tables(models: Iterable[type[Any]]) -> Iterator[None]:
+    models = list(models)
+    create_tables(models)
+    try:
+        yield
+    finally:
+        with _signals_held(), contextlib.suppress(Exception):
+            drop_tables(models)

@@ -1,0 +1,33 @@
+"""Errors that reach the user as one readable line, never as a traceback."""
+
+from __future__ import annotations
+
+
+class RoadbenchError(Exception):
+    """A problem the user can act on. ``exit_code`` follows the CLI's documented codes."""
+
+    exit_code = 1
+
+
+class BadInput(RoadbenchError):
+    """An unknown option, op or method, an impossible combination, a bad value."""
+
+    exit_code = 2
+
+
+class DatabaseUnavailable(RoadbenchError):
+    """The database cannot be reached or used; the message names the (masked) URL."""
+
+    exit_code = 3
+
+
+class Unsupported(RoadbenchError):
+    """A case that cannot run on this option, with the reason (often Django's own words)."""
+
+    exit_code = 4
+
+
+class VerificationFailed(RoadbenchError):
+    """An op did not leave the database in the state it claims: an error, never a result."""
+
+    exit_code = 5

@@ -1,0 +1,53 @@
+"""What an operation and its methods are; each op module builds one ``Operation``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from roadbench.models.base import RoadOption
+
+# The state of an option's tables that an op needs before it runs, and leaves after it.
+EMPTY = "empty"  # no roads
+LOADED = "loaded"  # road 0..n-1 of each type, as the data module defines them
+CHANGED = "changed"  # anything else: the next op that needs LOADED reloads
+
+BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Method:
+    """One way to do an op. ``run`` is the timed part and returns the rows it affected."""
+
+    name: str
+    description: str
+    run: Callable[[RoadOption, int], int]
+    # Returns why the method can't run on an option (Django's own words where it has them).
+    unsupported_reason: Callable[[RoadOption], str | None] = lambda _option: None
+    # "django" (the ORM as documented), "roadbench" (a technique of ours), "database" (raw SQL).
+    technique: str = "django"
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    description: str
+    methods: dict[str, Method]
+    needs: str
+    leaves: str
+    # Untimed check after each value: raises VerificationFailed when the op lied.
+    verify: Callable[[RoadOption, int, int], None]
+    # The method compare uses at each scale ("few", "many").
+    compare_methods: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    default_method: str = ""
+
+    def method(self, name: str) -> Method:
+        from roadbench.errors import BadInput
+
+        try:
+            return self.methods[name]
+        except KeyError:
+            known = ", ".join(self.methods)
+            raise BadInput(
+                f"method {name!r} does not belong to op {self.name!r}; choose one of {known}"
+            ) from None

@@ -1,0 +1,70 @@
+"""Untimed checks that an op left exactly the rows it claims (a failed check is an error)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Sum
+
+from roadbench.data import FREEWAY, ROAD_TYPES, road_fields, split
+from roadbench.errors import VerificationFailed
+from roadbench.fastpath import count_rows
+from roadbench.models.base import RoadOption
+
+# The type-specific column each check sums, and how ``modify`` changes it.
+SPECIFIC = {FREEWAY: ("speed_limit", 10), "tollroad": ("toll_amount", 1)}
+
+
+def expected_summary(road_type: str, count: int, modified: bool = False) -> dict[str, Any]:
+    column, step = SPECIFIC[road_type]
+    lanes = sum(road_fields(road_type, i)["lanes"] for i in range(count))
+    specific = sum(road_fields(road_type, i)[column] for i in range(count))
+    if modified:
+        lanes += count
+        specific += step * count
+    return {"count": count, "names": count, "lanes": lanes, column: Decimal(specific)}
+
+
+def actual_summary(option: RoadOption, road_type: str) -> dict[str, Any]:
+    column, _step = SPECIFIC[road_type]
+    row = option.queryset(road_type).aggregate(
+        count=Count("pk"), names=Count("name", distinct=True), lanes=Sum("lanes"), specific=Sum(column)
+    )
+    return {
+        "count": row["count"],
+        "names": row["names"],
+        "lanes": row["lanes"] or 0,
+        column: Decimal(row["specific"] or 0),
+    }
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise VerificationFailed(message)
+
+
+def check_roads(option: RoadOption, rows: int, *, modified: bool = False, what: str) -> None:
+    """Road 0..n-1 of each type are in the tables, with the expected values."""
+    counts = dict(zip(ROAD_TYPES, split(rows), strict=True))
+    for road_type, count in counts.items():
+        expected = expected_summary(road_type, count, modified)
+        actual = actual_summary(option, road_type)
+        check(
+            actual == expected,
+            f"{what} on option {option.number}: {road_type}s are {actual}, expected {expected}",
+        )
+    total = sum(count_rows(option).values())
+    # Multi-table inheritance stores each road twice: once in the base table, once in a child.
+    per_road = 2 if option.multi_table else 1
+    check(
+        total == per_road * rows,
+        f"{what} on option {option.number}: {total} rows in its tables, expected {per_road * rows}",
+    )
+
+
+def check_affected(op: str, option: RoadOption, affected: int, expected: int) -> None:
+    check(
+        affected == expected,
+        f"{op} on option {option.number} reported {affected} rows, expected {expected}",
+    )

@@ -1,0 +1,137 @@
+"""create: write n roads (half freeways, half tollroads) into empty tables."""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+from django.db.models import Model
+
+from roadbench.data import ROAD_TYPES, split
+from roadbench.fastpath import insert_roads
+from roadbench.models.base import RoadOption
+from roadbench.ops.base import BATCH_SIZE, EMPTY, LOADED, Method, Operation
+from roadbench.ops.checks import check_affected, check_roads
+
+
+def _each_road(option: RoadOption, rows: int) -> list[Model]:
+    return [
+        option.new_road(road_type, i)
+        for road_type, count in zip(ROAD_TYPES, split(rows), strict=True)
+        for i in range(count)
+    ]
+
+
+def create_save(option: RoadOption, rows: int) -> int:
+    # Built inside the timed part: constructing instances is part of what save() costs.
+    for road in _each_road(option, rows):
+        road.save()
+    return rows
+
+
+def create_atomic(option: RoadOption, rows: int) -> int:
+    with transaction.atomic():
+        for road in _each_road(option, rows):
+            road.save()
+    return rows
+
+
+def create_bulk(option: RoadOption, rows: int) -> int:
+    for road_type, count in zip(ROAD_TYPES, split(rows), strict=True):
+        model = option.model_for(road_type)
+        roads = [option.new_road(road_type, i) for i in range(count)]
+        model._default_manager.bulk_create(roads, batch_size=BATCH_SIZE)
+    return rows
+
+
+def bulk_unsupported(option: RoadOption) -> str | None:
+    """Django's own answer: bulk_create checks the model before it looks at the objects."""
+    for road_type in ROAD_TYPES:
+        try:
+            option.model_for(road_type)._default_manager.bulk_create([])
+        except ValueError as exc:
+            return f"Django: {exc}"
+    return None
+
+
+def create_bulk_mti(option: RoadOption, rows: int) -> int:
+    """bulk_create the parent rows, then insert the child rows pointing at their ids.
+
+    roadbench's technique for multi-table inheritance, where Django's bulk_create refuses.
+    Like bulk_create it calls no save() and sends no signals.
+    """
+    with transaction.atomic():
+        for road_type, count in zip(ROAD_TYPES, split(rows), strict=True):
+            model = option.model_for(road_type)
+            (parent,) = model._meta.parents
+            link = model._meta.parents[parent]
+            children = [option.new_road(road_type, i) for i in range(count)]
+            parent_fields = [f.attname for f in parent._meta.concrete_fields if not f.primary_key]
+            parents = [parent(**{a: getattr(c, a) for a in parent_fields}) for c in children]
+            parent._default_manager.bulk_create(parents, batch_size=BATCH_SIZE)
+            for child, parent_row in zip(children, parents, strict=True):
+                setattr(child, link.attname, parent_row.pk)
+                child.pk = parent_row.pk
+            child_fields = list(model._meta.local_concrete_fields)
+            for start in range(0, count, BATCH_SIZE):
+                model._base_manager._insert(  # type: ignore[attr-defined]
+                    children[start : start + BATCH_SIZE], fields=child_fields
+                )
+    return rows
+
+
+def bulk_mti_unsupported(option: RoadOption) -> str | None:
+    if not option.multi_table:
+        return (
+            f"bulk-mti is roadbench's technique for multi-table inheritance (option 3); "
+            f"option {option.number} has no parent table: use bulk"
+        )
+    if not connection.features.can_return_rows_from_bulk_insert:
+        return f"{connection.vendor} does not return ids from a bulk insert (SQLite < 3.35)"
+    return None
+
+
+def create_raw(option: RoadOption, rows: int) -> int:
+    return insert_roads(option, *split(rows))
+
+
+def _verify(option: RoadOption, rows: int, affected: int) -> None:
+    check_affected("create", option, affected, rows)
+    check_roads(option, rows, what="create")
+
+
+OPERATION = Operation(
+    name="create",
+    description="Write n roads, half freeways and half tollroads, into empty tables.",
+    methods={
+        m.name: m
+        for m in (
+            Method("save", "Model.save() per road, each in its own autocommit", create_save),
+            Method(
+                "atomic", "Model.save() per road, all inside one transaction.atomic()", create_atomic
+            ),
+            Method(
+                "bulk",
+                f"QuerySet.bulk_create(batch_size={BATCH_SIZE}) per type",
+                create_bulk,
+                unsupported_reason=bulk_unsupported,
+            ),
+            Method(
+                "bulk-mti",
+                "roadbench: bulk_create the parents, then insert the children with their ids",
+                create_bulk_mti,
+                unsupported_reason=bulk_mti_unsupported,
+                technique="roadbench",
+            ),
+            Method(
+                "raw",
+                "the database's own fast path: executemany (SQLite), COPY (PostgreSQL)",
+                create_raw,
+                technique="database",
+            ),
+        )
+    },
+    needs=EMPTY,
+    leaves=LOADED,
+    verify=_verify,
+    compare_methods={"few": ("save",), "many": ("bulk", "bulk-mti")},
+    default_method="save",
+)

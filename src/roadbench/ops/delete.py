@@ -1,0 +1,52 @@
+"""delete: remove every stored road."""
+
+from __future__ import annotations
+
+from roadbench.data import ROAD_TYPES
+from roadbench.fastpath import count_rows
+from roadbench.models.base import RoadOption
+from roadbench.ops.base import EMPTY, LOADED, Method, Operation
+from roadbench.ops.checks import check, check_affected
+
+
+def delete_each(option: RoadOption, rows: int) -> int:
+    deleted = 0
+    for road_type in ROAD_TYPES:
+        for road in list(option.queryset(road_type)):
+            road.delete()
+            deleted += 1
+    return deleted
+
+
+def delete_queryset(option: RoadOption, rows: int) -> int:
+    deleted = 0
+    for road_type in ROAD_TYPES:
+        model = option.model_for(road_type)
+        # Roads, not table rows: a multi-table child's delete also reports its parent rows.
+        _total, per_model = option.queryset(road_type).delete()
+        deleted += per_model.get(model._meta.label, 0)
+    return deleted
+
+
+def _verify(option: RoadOption, rows: int, affected: int) -> None:
+    check_affected("delete", option, affected, rows)
+    left = {table: n for table, n in count_rows(option).items() if n}
+    check(not left, f"delete on option {option.number} left rows behind: {left}")
+
+
+OPERATION = Operation(
+    name="delete",
+    description="Delete every stored road.",
+    methods={
+        m.name: m
+        for m in (
+            Method("each", "Model.delete() per road (autocommit)", delete_each),
+            Method("queryset", "QuerySet.delete() per type", delete_queryset),
+        )
+    },
+    needs=LOADED,
+    leaves=EMPTY,
+    verify=_verify,
+    compare_methods={"few": ("each",), "many": ("queryset",)},
+    default_method="each",
+)

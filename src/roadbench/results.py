@@ -1,0 +1,165 @@
+"""Result objects: what measuring gives, saved to and loaded from JSON (schema in docs/)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from roadbench import __version__
+from roadbench.errors import BadInput
+
+SCHEMA_VERSION = 1
+OK = "ok"
+UNSUPPORTED = "unsupported"
+
+
+@dataclass
+class Environment:
+    python: str
+    django: str
+    database_vendor: str
+    database_version: str
+    database_driver: str
+    database_url: str  # masked: never holds a password
+    roadbench: str
+    os: str
+    machine: str
+    cpu: str
+    cores: int
+    date: str
+    git_commit: str | None = None
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def git_commit(cwd: Path | None = None) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def current_environment(bench: Any) -> Environment:
+    """The environment of a run on ``bench`` (a ``database.BenchDatabase``)."""
+    import django
+
+    return Environment(
+        python=platform.python_version(),
+        django=django.get_version(),
+        database_vendor=bench.vendor,
+        database_version=bench.version,
+        database_driver=bench.driver,
+        database_url=bench.url.masked,
+        roadbench=__version__,
+        os=f"{platform.system()} {platform.release()}",
+        machine=platform.machine(),
+        cpu=cpu_model(),
+        cores=os.cpu_count() or 0,
+        date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        git_commit=git_commit(),
+    )
+
+
+@dataclass
+class CaseResult:
+    """One measured case: (option, op, method, rows)."""
+
+    option: int
+    op: str
+    method: str
+    rows: int
+    status: str = OK
+    reason: str | None = None
+    technique: str = "django"
+    warmup: int = 0
+    repeat: int = 0
+    times_s: list[float] = field(default_factory=list)
+    median_s: float | None = None
+    min_s: float | None = None
+    max_s: float | None = None
+    rows_affected: int = 0
+    rows_per_s: float | None = None
+    queries: int | None = None
+    queries_by_kind: dict[str, int] = field(default_factory=dict)
+    queries_per_row: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+@dataclass
+class RunReport:
+    """What ``run`` gives: the environment and one or more case results."""
+
+    environment: Environment
+    results: list[CaseResult]
+    kind: str = "run"
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _from_dict(cls: type[Any], data: dict[str, Any]) -> Any:
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def case_from_dict(data: dict[str, Any]) -> CaseResult:
+    return _from_dict(CaseResult, data)  # type: ignore[no-any-return]
+
+
+def environment_from_dict(data: dict[str, Any]) -> Environment:
+    return _from_dict(Environment, data)  # type: ignore[no-any-return]
+
+
+def dump_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, default=str)
+
+
+def save_json(data: dict[str, Any], path: Path) -> None:
+    try:
+        path.write_text(dump_json(data) + "\n")
+    except OSError as exc:
+        raise BadInput(f"cannot write {path}: {exc.strerror}") from None
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise BadInput(f"no such file: {path}") from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read {path} as roadbench JSON: {exc}") from None
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise BadInput(f"{path} is not a roadbench result (no schema_version)")
+    if data["schema_version"] > SCHEMA_VERSION:
+        raise BadInput(
+            f"{path} uses schema version {data['schema_version']}; this roadbench reads up to "
+            f"{SCHEMA_VERSION} (upgrade roadbench)"
+        )
+    return data
