@@ -1,8 +1,8 @@
 """The library API: ``run`` one case, ``compare`` the three options. The CLI only calls these.
 
-    >>> from roadbench.api import run
-    >>> report = run(option=3, op="create", method="atomic", rows=200)
-    >>> report.results[0].median_s
+>>> from roadbench.api import run
+>>> report = run(option=3, op="create", method="atomic", rows=200)
+>>> report.results[0].median_s
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ Progress = Callable[[str, int, int], None]
 
 def check_rows(rows: int) -> int:
     if rows < MIN_ROWS:
-        raise BadInput(f"--rows must be at least {MIN_ROWS} (one freeway and one tollroad), not {rows}")
+        raise BadInput(
+            f"--rows must be at least {MIN_ROWS} (one freeway and one tollroad), not {rows}"
+        )
     return rows
 
 
@@ -106,7 +108,7 @@ def compare(
         def choose(number: int, op_name: str, candidates: tuple[str, ...]) -> tuple[str, str]:
             # The first candidate this option supports; a substitute says why it was needed.
             op = get_op(op_name)
-            skipped = []
+            skipped: list[str] = []
             for name in candidates:
                 reason = op.method(name).unsupported_reason(get_option(number))
                 if reason is None:
@@ -136,8 +138,13 @@ def compare(
                     progress(label, done, total_values)
                 op = get_op(case.op)
                 result = measure_case(
-                    get_option(case.option), op, op.method(case.method), case.rows, timing,
-                    state, on_value=tick,
+                    get_option(case.option),
+                    op,
+                    op.method(case.method),
+                    case.rows,
+                    timing,
+                    state,
+                    on_value=tick,
                 )
                 if not result.ok:
                     done += timing.warmup + timing.repeat

@@ -76,14 +76,21 @@ def plan_cases(
             planned.append(PlannedCase(label, STUDY, number, op_name, method, rows, note))
             if op_name == "create":
                 planned.append(
-                    PlannedCase(f"create ({scale}): database limit", LIMIT, number, "create",
-                                "raw", rows)
+                    PlannedCase(
+                        f"create ({scale}): raw limit", LIMIT, number, "create", "raw", rows
+                    )
                 )
                 if scale == "many" and method != "bulk":
                     planned.append(
-                        PlannedCase(f"create ({scale}) with atomic", EXTRA, number, "create",
-                                    "atomic", rows,
-                                    "the method the seed study had to use for option 3")
+                        PlannedCase(
+                            f"create ({scale}) with atomic",
+                            EXTRA,
+                            number,
+                            "create",
+                            "atomic",
+                            rows,
+                            "the method the seed study had to use for option 3",
+                        )
                     )
     return planned
 
@@ -122,19 +129,24 @@ def build_table(planned: list[PlannedCase], results: list[CaseResult]) -> Compar
         ranked = [n for n, r in ratios.items() if r is not None]
         winner = min(ranked, key=lambda n: ratios[n] or 0) if ranked else None
         rows.append(
-            ComparisonRow(label, cases[0].role, cases[0].op, methods, medians, queries,
-                          ratios, winner, row_notes)
+            ComparisonRow(
+                label,
+                cases[0].role,
+                cases[0].op,
+                methods,
+                medians,
+                queries,
+                ratios,
+                winner,
+                row_notes,
+            )
         )
         notes.extend(row_notes)
 
-    limits = {r.label.split(":")[0]: r for r in rows if r.role == LIMIT}
+    limit = next((r for r in rows if r.role == LIMIT), None)
     for row in rows:
-        limit = limits.get(row.label)
-        if row.role == STUDY and limit is not None:
-            row.raw_multiples = {
-                n: (m / limit.medians[n] if m and limit.medians.get(n) else None)
-                for n, m in row.medians.items()
-            }
+        if row.op == "create" and row.role != LIMIT and limit is not None:
+            row.raw_multiples = {n: _ratio(m, limit.medians.get(n)) for n, m in row.medians.items()}
 
     study = [r for r in rows if r.role == STUDY]
     without_bulk = [r for r in study if r.label != "create (many)"]
@@ -146,7 +158,7 @@ def build_table(planned: list[PlannedCase], results: list[CaseResult]) -> Compar
         scored = [(r.ratios.get(n) or 0.0, r.label) for r in study if r.ratios.get(n) is not None]
         if scored:
             ratio, label = max(scored)
-            weaknesses[n] = f"{label} ({ratio:.2f}× the fastest)" if ratio > 1 else "none"
+            weaknesses[n] = f"{label}: {ratio:.2f}" if ratio > 1 else "none"
     return ComparisonTable(
         options=options,
         rows=rows,
@@ -158,6 +170,10 @@ def build_table(planned: list[PlannedCase], results: list[CaseResult]) -> Compar
         weaknesses=weaknesses,
         notes=notes,
     )
+
+
+def _ratio(value: float | None, base: float | None) -> float | None:
+    return value / base if value and base else None
 
 
 def _totals(rows: list[ComparisonRow], options: list[int]) -> dict[int, float | None]:

@@ -69,7 +69,9 @@ def count_queries(capture: bool = False) -> Iterator[QueryCount]:
 
     result = QueryCount()
 
-    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+    def wrapper(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
         n = len(params) if many and isinstance(params, (list, tuple)) else 1
         result.by_kind[statement_kind(sql)] += n
         start = time.perf_counter()
@@ -77,9 +79,7 @@ def count_queries(capture: bool = False) -> Iterator[QueryCount]:
             return execute(sql, params, many, context)
         finally:
             if capture:
-                result.captured.append(
-                    CapturedQuery(sql, params, n, time.perf_counter() - start)
-                )
+                result.captured.append(CapturedQuery(sql, params, n, time.perf_counter() - start))
 
     commit, rollback = connection._commit, connection._rollback
 

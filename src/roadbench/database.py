@@ -478,3 +478,56 @@ def option_tables(models: Iterable[type[Any]]) -> Iterator[None]:
     finally:
         with _signals_held(), contextlib.suppress(Exception):
             drop_tables(models)
+
+
+# --- doctor ---------------------------------------------------------------------------------
+
+
+def inspect_database(url: str | None = None) -> dict[str, Any]:
+    """What a run would use, and whether it can connect; creates and writes nothing."""
+    parsed = parse_database_url(resolve_url(url))
+    info: dict[str, Any] = {"url": parsed.masked, "vendor": parsed.vendor}
+    if parsed.vendor == "sqlite":
+        info["driver"] = f"sqlite3 (SQLite {sqlite3.sqlite_version})"
+        info["server_version"] = sqlite3.sqlite_version
+        if parsed.embedded:
+            info["isolation"] = "a new file in a temporary directory, removed at exit"
+        else:
+            path = Path(str(parsed.config["NAME"])).expanduser()
+            if path.exists():
+                tables = user_tables(path)
+                info["isolation"] = (
+                    f"refused: {path} holds tables ({', '.join(sorted(tables)[:5])})"
+                    if tables
+                    else f"the empty file {path}, left empty"
+                )
+            else:
+                info["isolation"] = f"a new file {path}, removed at exit"
+        info["connect"] = "ok"
+        return info
+    import psycopg2
+
+    info["driver"] = f"psycopg2 {psycopg2.__version__.split()[0]}"
+    conn = _pg_connect(parsed)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW server_version")
+            info["server_version"] = cur.fetchone()[0]
+            cur.execute("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user")
+            row = cur.fetchone()
+            may_create_db = bool(row and row[0])
+            cur.execute("SELECT has_database_privilege(current_database(), 'CREATE')")
+            may_create_schema = bool(cur.fetchone()[0])
+    finally:
+        conn.close()
+    if may_create_db:
+        info["isolation"] = "a new database roadbench_<unique>, dropped at the end"
+    elif may_create_schema:
+        info["isolation"] = (
+            f"a new schema roadbench_<unique> in {parsed.config.get('NAME')}, dropped at the end "
+            "(the role may not create databases)"
+        )
+    else:
+        info["isolation"] = "none: the role may create neither a database nor a schema"
+    info["connect"] = "ok"
+    return info

@@ -20,9 +20,7 @@ from roadbench.models.base import RoadOption
 
 
 def _table_rows(fields: Sequence[Field], values: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    return [
-        tuple(f.get_db_prep_save(v.get(f.attname), connection) for f in fields) for v in values
-    ]
+    return [tuple(f.get_db_prep_save(v.get(f.attname), connection) for f in fields) for v in values]
 
 
 def _road_values(option: RoadOption, road_type: str, count: int) -> list[dict[str, Any]]:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from roadbench.counting import count_queries
-from roadbench.fastpath import analyze, clear_roads, insert_roads
 from roadbench.data import split
+from roadbench.fastpath import analyze, clear_roads, insert_roads
 from roadbench.models.base import RoadOption
 from roadbench.ops.base import CHANGED, EMPTY, LOADED, Method, Operation
 from roadbench.results import OK, UNSUPPORTED, CaseResult

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
-from roadbench.data import FREEWAY, TOLLROAD, road_fields
+from roadbench.data import FREEWAY, road_fields
 
 APP_LABEL = "roadbench"
 
@@ -35,11 +35,11 @@ class RoadOption:
     name: str
     description: str
     # Concrete models in insertion order: a parent before its children.
-    models: tuple[type[models.Model], ...]
-    freeway_model: type[models.Model]
-    tollroad_model: type[models.Model]
+    models: tuple[type[Model], ...]
+    freeway_model: type[Model]
+    tollroad_model: type[Model]
     # The model queried for "all roads of every type", when the option has one.
-    base_model: type[models.Model] | None = None
+    base_model: type[Model] | None = None
     # Extra constructor values per type (option 1's discriminator column).
     type_values: dict[str, dict[str, Any]] = field(default_factory=dict)
     weakness_hint: str = ""
@@ -53,17 +53,16 @@ class RoadOption:
         """True when a road's row is split over a parent and a child table."""
         return any(m._meta.parents for m in (self.freeway_model, self.tollroad_model))
 
-    def model_for(self, road_type: str) -> type[models.Model]:
+    def model_for(self, road_type: str) -> type[Model]:
         return self.freeway_model if road_type == FREEWAY else self.tollroad_model
 
     def queryset(self, road_type: str) -> QuerySet[Any]:
         model = self.model_for(road_type)
         return model._default_manager.filter(**self.type_values.get(road_type, {}))
 
-    def new_road(self, road_type: str, i: int) -> models.Model:
+    def new_road(self, road_type: str, i: int) -> Model:
         values = {**self.type_values.get(road_type, {}), **road_fields(road_type, i)}
         return self.model_for(road_type)(**values)
 
-    def road_builder(self, road_type: str) -> Callable[[int], models.Model]:
+    def road_builder(self, road_type: str) -> Callable[[int], Model]:
         return lambda i: self.new_road(road_type, i)
-

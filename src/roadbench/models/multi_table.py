@@ -8,7 +8,6 @@ from roadbench.models.base import APP_LABEL, CommonRoad, RoadOption
 
 
 class RoadC(CommonRoad):
-
     class Meta:
         app_label = APP_LABEL
         db_table = "roadbench_roadc"

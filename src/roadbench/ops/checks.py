@@ -29,7 +29,10 @@ def expected_summary(road_type: str, count: int, modified: bool = False) -> dict
 def actual_summary(option: RoadOption, road_type: str) -> dict[str, Any]:
     column, _step = SPECIFIC[road_type]
     row = option.queryset(road_type).aggregate(
-        count=Count("pk"), names=Count("name", distinct=True), lanes=Sum("lanes"), specific=Sum(column)
+        count=Count("pk"),
+        names=Count("name", distinct=True),
+        lanes=Sum("lanes"),
+        specific=Sum(column),
     )
     return {
         "count": row["count"],

@@ -106,7 +106,9 @@ OPERATION = Operation(
         for m in (
             Method("save", "Model.save() per road, each in its own autocommit", create_save),
             Method(
-                "atomic", "Model.save() per road, all inside one transaction.atomic()", create_atomic
+                "atomic",
+                "Model.save() per road, all inside one transaction.atomic()",
+                create_atomic,
             ),
             Method(
                 "bulk",

@@ -1,0 +1,308 @@
+"""The ``roadbench`` command: parses, calls the library, renders. Nothing else.
+
+Data goes to stdout (a Rich table, or JSON with ``--json``); progress, notices and errors go
+to stderr. Exit codes: 0 ok, 1 error, 2 bad input, 3 database unavailable, 4 unsupported
+case, 5 verification failed, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from roadbench import __version__
+from roadbench.errors import RoadbenchError, Unsupported
+
+app = typer.Typer(
+    name="roadbench",
+    help="Profile the Django ORM on three ways to model road sub-classes: "
+    "1 single table, 2 table per type, 3 multi-table inheritance.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+stdout = Console(soft_wrap=False)
+stderr = Console(stderr=True)
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        "-d",
+        help="Database URL: sqlite:///path or postgres://user:pass@host:port/name. "
+        "Default: $ROADBENCH_DATABASE_URL, else an embedded SQLite file in a temporary directory.",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
+SaveOpt = Annotated[
+    Path | None, typer.Option("--save", help="Also save the result as JSON to this file.")
+]
+KeepOpt = Annotated[
+    bool,
+    typer.Option("--keep", help="Keep the throwaway database (or file) and print where it is."),
+]
+RepeatOpt = Annotated[
+    int | None, typer.Option("--repeat", help="Timed values per case.", show_default=False)
+]
+WarmupOpt = Annotated[
+    int | None,
+    typer.Option("--warmup", help="Untimed warm-up values before them.", show_default=False),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        stdout.print(f"roadbench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """roadbench: what will the Django ORM cost me, and how should I model this?"""
+
+
+def _notify(message: str) -> None:
+    stderr.print(f"roadbench: {message}", highlight=False)
+
+
+def _emit(data: dict[str, Any], as_json: bool, save: Path | None, table: Any) -> None:
+    from roadbench.results import dump_json, save_json
+
+    if save is not None:
+        save_json(data, save)
+        _notify(f"saved to {save}")
+    if as_json:
+        sys.stdout.write(dump_json(data) + "\n")
+    else:
+        stdout.print(table)
+
+
+def _timing(repeat: int | None, warmup: int | None, default: Any) -> Any:
+    from roadbench.measure import Timing
+
+    return Timing(
+        warmup=default.warmup if warmup is None else warmup,
+        repeat=default.repeat if repeat is None else repeat,
+    )
+
+
+@app.command()
+def run(
+    option: Annotated[int, typer.Option("--option", "-o", help="Modelling option: 1, 2 or 3.")],
+    op: Annotated[str, typer.Option("--op", help="Operation: create, select, modify, delete.")],
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method", "-m", help="How the op is done (see `roadbench ops`).", show_default=False
+        ),
+    ] = None,
+    rows: Annotated[int, typer.Option("--rows", "-n", help="Roads, split evenly by type.")] = 200,
+    repeat: RepeatOpt = None,
+    warmup: WarmupOpt = None,
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+    save: SaveOpt = None,
+    keep: KeepOpt = False,
+) -> None:
+    """Measure one case: an op done one way on one option."""
+    from roadbench import api
+    from roadbench.render.console import results_table
+
+    report = api.run(
+        option=option,
+        op=op,
+        method=method,
+        rows=rows,
+        timing=_timing(repeat, warmup, api.FEW_TIMING),
+        database=database,
+        keep=keep,
+        notify=_notify,
+    )
+    _emit(report.to_dict(), as_json, save, results_table(report.results, report.environment))
+    for result in report.results:
+        if not result.ok:
+            raise Unsupported(
+                f"option {result.option} cannot {result.op} with {result.method}: {result.reason}"
+            )
+
+
+@app.command()
+def compare(
+    scale: Annotated[
+        str, typer.Option("--scale", "-s", help="few (200 roads) or many (500,000 roads).")
+    ] = "few",
+    rows: Annotated[
+        int | None,
+        typer.Option(
+            "--rows",
+            "-n",
+            help="Roads per option, overriding the scale's count.",
+            show_default=False,
+        ),
+    ] = None,
+    repeat: RepeatOpt = None,
+    warmup: WarmupOpt = None,
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+    save: SaveOpt = None,
+    keep: KeepOpt = False,
+) -> None:
+    """Run every op on every option and print the seed study's table (fastest = 1)."""
+    from roadbench import api
+    from roadbench.render.console import comparison_notes, comparison_table
+
+    default = api.MANY_TIMING if scale == "many" else api.FEW_TIMING
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("preparing", total=None)
+
+        def progress(label: str, done: int, total: int) -> None:
+            bar.update(task, description=label, completed=done, total=total)
+
+        report = api.compare(
+            scale=scale,
+            rows=rows,
+            timing=_timing(repeat, warmup, default),
+            database=database,
+            keep=keep,
+            notify=_notify,
+            progress=progress,
+        )
+    _emit(report.to_dict(), as_json, save, comparison_table(report))
+    if not as_json:
+        for note in comparison_notes(report):
+            stdout.print(f"note: {note}", highlight=False)
+        stdout.print(f"took {report.elapsed_s:.1f} s", highlight=False)
+
+
+@app.command()
+def report(
+    file: Annotated[Path, typer.Argument(help="A JSON file saved with --save.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Render a saved run or comparison again, without re-running it."""
+    from roadbench.compare import ComparisonReport
+    from roadbench.render.console import comparison_table, results_table
+    from roadbench.results import case_from_dict, environment_from_dict, load_json
+
+    data = load_json(file)
+    if data.get("kind") == "compare":
+        saved = ComparisonReport.from_dict(data)
+        _emit(saved.to_dict(), as_json, None, comparison_table(saved))
+    else:
+        results = [case_from_dict(r) for r in data.get("results", [])]
+        env = environment_from_dict(data["environment"])
+        _emit(data, as_json, None, results_table(results, env))
+
+
+@app.command()
+def options(as_json: JsonOpt = False) -> None:
+    """List the modelling options."""
+    from roadbench.models import OPTIONS
+    from roadbench.render.console import options_table
+
+    data = {
+        "options": [
+            {
+                "number": o.number,
+                "name": o.name,
+                "description": o.description,
+                "tables": list(o.tables),
+            }
+            for o in OPTIONS.values()
+        ]
+    }
+    _emit(data, as_json, None, options_table(OPTIONS.values()))
+
+
+@app.command()
+def ops(as_json: JsonOpt = False) -> None:
+    """List the operations and their methods."""
+    from roadbench.ops import OPS
+    from roadbench.render.console import ops_table
+
+    data = {
+        "ops": [
+            {
+                "name": op.name,
+                "description": op.description,
+                "default_method": op.default_method,
+                "methods": [
+                    {"name": m.name, "description": m.description, "technique": m.technique}
+                    for m in op.methods.values()
+                ],
+            }
+            for op in OPS.values()
+        ]
+    }
+    _emit(data, as_json, None, ops_table(OPS.values()))
+
+
+@app.command()
+def doctor(database: DatabaseOpt = None, as_json: JsonOpt = False) -> None:
+    """Show which database, server version and driver a run would use, and try to connect."""
+    import django
+
+    from roadbench.database import inspect_database
+    from roadbench.render.console import doctor_table
+
+    info = {"roadbench": __version__, "django": django.get_version(), **inspect_database(database)}
+    _emit(info, as_json, None, doctor_table(info))
+
+
+def _click_error(name: str) -> type[Exception]:
+    """Click's exception classes, found through Typer's public ``BadParameter``.
+
+    Typer may bundle its own copy of Click, so the classes are taken from there, not imported.
+    """
+    for cls in typer.BadParameter.__mro__:
+        if cls.__name__ == name:
+            return cls
+    raise LookupError(name)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: one readable line on stderr for every expected failure."""
+    usage_error, click_error = _click_error("UsageError"), _click_error("ClickException")
+    try:
+        code = app(args=argv, prog_name="roadbench", standalone_mode=False)
+    except usage_error as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            stdout.print(exc.format_message(), highlight=False, markup=False)  # type: ignore[attr-defined]
+            sys.exit(0)
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see roadbench {ctx.info_name} --help)" if ctx and ctx.parent else ""
+        _fail(f"{exc.format_message()}{hint}", 2)  # type: ignore[attr-defined]
+    except (KeyboardInterrupt, typer.Abort):
+        _fail("interrupted; the throwaway database was removed", 130)
+    except RoadbenchError as exc:
+        _fail(str(exc), exc.exit_code)
+    except click_error as exc:
+        _fail(exc.format_message(), getattr(exc, "exit_code", 1))  # type: ignore[attr-defined]
+    except BrokenPipeError:
+        sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    stderr.print(f"roadbench: error: {message}", highlight=False, markup=False, soft_wrap=True)
+    sys.exit(code)

@@ -1,0 +1,178 @@
+"""Rich tables for results, comparisons and the registries. Rendering only: no measuring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from roadbench.compare import ComparisonReport, ComparisonTable
+from roadbench.counting import KINDS
+from roadbench.results import CaseResult, Environment
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value >= 1:
+        return f"{value:.2f} s"
+    if value >= 1e-3:
+        return f"{value * 1e3:.1f} ms"
+    return f"{value * 1e6:.0f} µs"
+
+
+def number(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def environment_line(env: Environment) -> str:
+    return (
+        f"{env.database_vendor} {env.database_version} ({env.database_url}) · "
+        f"Django {env.django} · Python {env.python} · {env.cpu}, {env.cores} cores"
+    )
+
+
+def results_table(results: Iterable[CaseResult], env: Environment | None = None) -> Table:
+    """One column per case, one line per figure: readable in an 80-column terminal."""
+    results = list(results)
+    table = Table(title="roadbench run", caption=environment_line(env) if env else None)
+    table.add_column("")
+    for r in results:
+        table.add_column(f"option {r.option} · {r.op} · {r.method}", justify="right")
+
+    def line(label: str, values: Iterable[str | Text]) -> None:
+        table.add_row(label, *values)
+
+    line("rows", (f"{r.rows:,}" for r in results))
+    line("status", (Text(r.status, style="green" if r.ok else "yellow") for r in results))
+    if any(not r.ok for r in results):
+        line("reason", (r.reason or "" for r in results))
+    if any(r.ok for r in results):
+        line("median", (seconds(r.median_s) for r in results))
+        line("min – max", (f"{seconds(r.min_s)} – {seconds(r.max_s)}" for r in results))
+        line("values", (f"{len(r.times_s)} (+{r.warmup} warm-up)" for r in results))
+        line("rows affected", (number(r.rows_affected) for r in results))
+        line("rows/s", (number(r.rows_per_s) for r in results))
+        line("queries", (number(r.queries) for r in results))
+        line("queries/row", (number(r.queries_per_row, 2) for r in results))
+        for kind in KINDS:
+            if any(r.queries_by_kind.get(kind) for r in results):
+                line(f"  {kind}", (number(r.queries_by_kind.get(kind)) for r in results))
+    return table
+
+
+def comparison_table(report: ComparisonReport) -> Table:
+    table: ComparisonTable = report.table
+    env = report.environment
+    values = f"{report.repeat} value{'s' if report.repeat != 1 else ''}"
+    if report.warmup:
+        values += f" after {report.warmup} warm-up"
+    grid = Table(
+        title=f"roadbench compare · {report.scale} scale · {report.rows:,} roads per option",
+        caption=f"{environment_line(env)}\nmedian of {values} per case; "
+        "fastest option in each row = 1; q = queries (exact count)",
+    )
+    grid.add_column("operation")
+    grid.add_column("method")
+    for n in table.options:
+        grid.add_column(f"option {n}", justify="right")
+    grid.add_column("winner", justify="center")
+    for row in table.rows:
+        methods = set(row.methods.values())
+        cells = []
+        for n in table.options:
+            ratio = row.ratios.get(n)
+            median = row.medians.get(n)
+            if median is None:
+                cells.append(Text("unsupported", style="yellow"))
+                continue
+            lines = [f"{ratio:.2f}"] if row.role == "study" and ratio is not None else []
+            lines += [seconds(median), f"{number(row.queries.get(n))} q"]
+            if len(methods) > 1:
+                lines.append(row.methods[n])
+            multiple = row.raw_multiples.get(n)
+            if multiple is not None:
+                lines.append(f"{multiple:.1f}× raw")
+            style = "bold green" if ratio == 1.0 and row.role == "study" else ""
+            cells.append(Text("\n".join(lines), style=style))
+        label = row.label if row.role == "study" else Text(row.label, style="dim")
+        method = methods.pop() if len(methods) == 1 else "(per option)"
+        winner = f"option {row.winner}" if row.role == "study" and row.winner else ""
+        grid.add_row(label, method, *cells, winner, end_section=row.role != "study")
+    grid.add_section()
+    grid.add_row(
+        "total (lower is better)",
+        "",
+        *[_total(table.totals.get(n), n == table.winner) for n in table.options],
+        f"option {table.winner}" if table.winner else "",
+    )
+    if report.scale == "many":
+        grid.add_row(
+            "total without create (many)",
+            "",
+            *[
+                _total(
+                    table.totals_without_bulk_create.get(n), n == table.winner_without_bulk_create
+                )
+                for n in table.options
+            ],
+            f"option {table.winner_without_bulk_create}"
+            if table.winner_without_bulk_create
+            else "",
+        )
+    grid.add_row("rows won", "", *[str(table.wins.get(n, 0)) for n in table.options], "")
+    grid.add_row(
+        "weakest operation", "", *[table.weaknesses.get(n, "—") for n in table.options], ""
+    )
+    return grid
+
+
+def _total(value: float | None, best: bool) -> Text:
+    return Text("—" if value is None else f"{value:.2f}", style="bold green" if best else "")
+
+
+def comparison_notes(report: ComparisonReport) -> list[str]:
+    return sorted(set(report.table.notes))
+
+
+def options_table(options: Iterable[Any]) -> Table:
+    table = Table(title="modelling options")
+    table.add_column("option", justify="right")
+    table.add_column("name")
+    table.add_column("description")
+    table.add_column("tables")
+    for option in options:
+        table.add_row(str(option.number), option.name, option.description, ", ".join(option.tables))
+    return table
+
+
+def ops_table(ops: Iterable[Any]) -> Table:
+    table = Table(title="operations and their methods")
+    table.add_column("op")
+    table.add_column("method")
+    table.add_column("what it does")
+    table.add_column("kind")
+    for op in ops:
+        for i, method in enumerate(op.methods.values()):
+            name = f"{method.name} (default)" if method.name == op.default_method else method.name
+            table.add_row(
+                op.name if i == 0 else "",
+                name,
+                method.description,
+                method.technique,
+                end_section=i == len(op.methods) - 1,
+            )
+    return table
+
+
+def doctor_table(info: dict[str, Any]) -> Table:
+    table = Table(title="roadbench doctor", show_header=False)
+    table.add_column("what")
+    table.add_column("value")
+    for key, value in info.items():
+        table.add_row(key, str(value))
+    return table

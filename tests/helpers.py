@@ -1,0 +1,52 @@
+"""Small helpers shared by the tests: reading what is really in the tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+
+from roadbench.models.base import RoadOption
+
+
+def table_rows(table: str, columns: list[str]) -> list[tuple[Any, ...]]:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(table)} ORDER BY 1")
+        return [tuple(row) for row in cur.fetchall()]
+
+
+def option_contents(option: RoadOption) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's rows without ids: what a road is, independent of how it was written."""
+    contents = {}
+    for model in option.models:
+        fields = [
+            f.column
+            for f in model._meta.local_concrete_fields
+            if not f.primary_key and not f.is_relation
+        ]
+        contents[model._meta.db_table] = sorted(table_rows(model._meta.db_table, fields), key=repr)
+    return contents
+
+
+def road_values(option: RoadOption, road_type: str) -> list[tuple[Any, ...]]:
+    """Each road of a type as the ORM reads it (joined to its parent on option 3), no ids."""
+    from roadbench.ops.select import COLUMNS
+
+    columns = [c for c in COLUMNS[road_type] if c != "id"]
+    return sorted(option.queryset(road_type).values_list(*columns), key=repr)
+
+
+def run_counted(option: RoadOption, op_name: str, method_name: str, rows: int) -> Any:
+    """Prepare like a timed value, run once inside the query counter, verify; return both."""
+    from roadbench.counting import count_queries
+    from roadbench.measure import TableState
+    from roadbench.ops import get_op
+
+    op = get_op(op_name)
+    method = op.method(method_name)
+    TableState().prepare(option, op.needs, rows)
+    with count_queries(capture=True) as counted:
+        affected = method.run(option, rows)
+    op.verify(option, rows, affected)
+    return affected, counted

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from roadbench.models import get_option
+from roadbench.ops.select import FILTERS, expected_rows
+from tests.helpers import run_counted
+
+ROWS = 100
+
+
+def test_filters_cover_a_common_and_a_specific_attribute_per_type():
+    fields = {(f.road_type, f.field) for f in FILTERS}
+    assert fields == {
+        ("freeway", "lanes"),
+        ("freeway", "speed_limit"),
+        ("tollroad", "lanes"),
+        ("tollroad", "toll_amount"),
+    }
+
+
+def test_expected_rows_counts_matches_by_hand():
+    # 50 freeways: lanes 2..5 cycle -> lanes >= 4 for i % 4 in (2, 3): 24 of 50 (i < 50)
+    freeway_lanes = sum(1 for i in range(50) if 2 + i % 4 >= 4)
+    speed = sum(1 for i in range(50) if 80 + (i % 5) * 10 >= 100)
+    toll = sum(1 for i in range(50) if (i % 50 + 1) / 4 >= 6)
+    assert expected_rows(ROWS) == 2 * freeway_lanes + speed + toll
+
+
+@pytest.mark.parametrize("option", [1, 2, 3])
+@pytest.mark.parametrize("method", ["objects", "values_list"])
+def test_select_reads_every_matching_row_in_four_queries(bench, option, method):
+    affected, counted = run_counted(get_option(option), "select", method, ROWS)
+    assert affected == expected_rows(ROWS)
+    assert counted.total == 4
+    assert counted.by_kind["select"] == 4
+    if option == 3:
+        # The child tables are joined to the base table: one query, not one per row.
+        assert all("JOIN" in q.sql for q in counted.captured)
