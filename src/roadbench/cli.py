@@ -7,6 +7,7 @@ case, 5 verification failed, 130 interrupted.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +28,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+INTERRUPTED = 130
 
 stdout = Console(soft_wrap=False)
 stderr = Console(stderr=True)
@@ -293,13 +296,23 @@ def main(argv: list[str] | None = None) -> None:
         hint = f" (see roadbench {ctx.info_name} --help)" if ctx and ctx.parent else ""
         _fail(f"{exc.format_message()}{hint}", 2)  # type: ignore[attr-defined]
     except (KeyboardInterrupt, typer.Abort):
-        _fail("interrupted; the throwaway database was removed", 130)
+        code = INTERRUPTED
     except RoadbenchError as exc:
         _fail(str(exc), exc.exit_code)
     except click_error as exc:
         _fail(exc.format_message(), getattr(exc, "exit_code", 1))  # type: ignore[attr-defined]
     except BrokenPipeError:
         sys.exit(0)
+    except Exception as exc:
+        if os.environ.get("ROADBENCH_DEBUG"):
+            raise
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(set ROADBENCH_DEBUG=1 for the traceback, and please report it)",
+            1,
+        )
+    if code == INTERRUPTED:  # Typer turns Ctrl-C into exit code 130, silently
+        _fail("interrupted; the throwaway database was removed", INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -76,14 +76,12 @@ def plan_cases(
             planned.append(PlannedCase(label, STUDY, number, op_name, method, rows, note))
             if op_name == "create":
                 planned.append(
-                    PlannedCase(
-                        f"create ({scale}): raw limit", LIMIT, number, "create", "raw", rows
-                    )
+                    PlannedCase(f"raw limit ({scale})", LIMIT, number, "create", "raw", rows)
                 )
                 if scale == "many" and method != "bulk":
                     planned.append(
                         PlannedCase(
-                            f"create ({scale}) with atomic",
+                            f"create, atomic ({scale})",
                             EXTRA,
                             number,
                             "create",
@@ -155,10 +153,10 @@ def build_table(planned: list[PlannedCase], results: list[CaseResult]) -> Compar
     wins = {n: sum(1 for r in study if r.winner == n) for n in options}
     weaknesses = {}
     for n in options:
-        scored = [(r.ratios.get(n) or 0.0, r.label) for r in study if r.ratios.get(n) is not None]
+        scored = [(r.ratios.get(n) or 0.0, r.op) for r in study if r.ratios.get(n) is not None]
         if scored:
-            ratio, label = max(scored)
-            weaknesses[n] = f"{label}: {ratio:.2f}" if ratio > 1 else "none"
+            ratio, op = max(scored)
+            weaknesses[n] = f"{op} ({ratio:.2f})" if ratio > 1 else "none"
     return ComparisonTable(
         options=options,
         rows=rows,

@@ -30,6 +30,7 @@ EMBEDDED = "embedded SQLite (temporary file)"
 CONNECT_TIMEOUT_S = 5
 NAME_PREFIX = "roadbench_"
 
+URL_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
 SUPPORTED_ENGINES = {
     "django.db.backends.sqlite3": "sqlite",
     "django.db.backends.postgresql": "postgresql",
@@ -111,17 +112,17 @@ def parse_database_url(url: str | None) -> DatabaseURL:
         return DatabaseURL(None, {"ENGINE": "django.db.backends.sqlite3"}, "sqlite")
     import dj_database_url
 
+    scheme = urlsplit(url).scheme
+    if scheme not in URL_SCHEMES:
+        raise BadInput(
+            f"unsupported database URL scheme {scheme or '(none)'!r} in {mask_url(url)}; "
+            "use sqlite:///path or postgres://user:pass@host:port/name"
+        )
     try:
         config = dict(dj_database_url.parse(url))
     except (ValueError, KeyError) as exc:
         raise BadInput(f"cannot read database URL {mask_url(url)}: {exc}") from None
-    vendor = SUPPORTED_ENGINES.get(str(config.get("ENGINE")))
-    if vendor is None:
-        scheme = urlsplit(url).scheme or "(none)"
-        raise BadInput(
-            f"unsupported database URL scheme {scheme!r} in {mask_url(url)}; "
-            "use sqlite:///path or postgres://user:pass@host:port/name"
-        )
+    vendor = SUPPORTED_ENGINES[str(config["ENGINE"])]
     if vendor == "sqlite" and config.get("NAME") in ("", ":memory:"):
         raise BadInput(
             f"{url} names no file; give sqlite:///relative/path or sqlite:////absolute/path, "

@@ -76,58 +76,52 @@ def comparison_table(report: ComparisonReport) -> Table:
         caption=f"{environment_line(env)}\nmedian of {values} per case; "
         "fastest option in each row = 1; q = queries (exact count)",
     )
-    grid.add_column("operation")
-    grid.add_column("method")
+    grid.add_column("operation", no_wrap=True)
     for n in table.options:
-        grid.add_column(f"option {n}", justify="right")
-    grid.add_column("winner", justify="center")
+        grid.add_column(f"option {n}", justify="right", no_wrap=True)
+    grid.add_column("fastest", justify="center", no_wrap=True)
+    suffix = f" ({report.scale})"
     for row in table.rows:
-        methods = set(row.methods.values())
         cells = []
         for n in table.options:
             ratio = row.ratios.get(n)
             median = row.medians.get(n)
+            if n not in row.methods:
+                cells.append(Text(""))  # a context row that only some options have
+                continue
             if median is None:
-                cells.append(Text("unsupported", style="yellow"))
+                cells.append(Text(f"unsupported\n{row.methods[n]}", style="yellow"))
                 continue
             lines = [f"{ratio:.2f}"] if row.role == "study" and ratio is not None else []
-            lines += [seconds(median), f"{number(row.queries.get(n))} q"]
-            if len(methods) > 1:
-                lines.append(row.methods[n])
+            lines += [seconds(median), f"{number(row.queries.get(n))} q", row.methods[n]]
             multiple = row.raw_multiples.get(n)
             if multiple is not None:
                 lines.append(f"{multiple:.1f}× raw")
             style = "bold green" if ratio == 1.0 and row.role == "study" else ""
             cells.append(Text("\n".join(lines), style=style))
-        label = row.label if row.role == "study" else Text(row.label, style="dim")
-        method = methods.pop() if len(methods) == 1 else "(per option)"
-        winner = f"option {row.winner}" if row.role == "study" and row.winner else ""
-        grid.add_row(label, method, *cells, winner, end_section=row.role != "study")
+        name = row.label.removesuffix(suffix)
+        label = name if row.role == "study" else Text(name, style="dim")
+        winner = str(row.winner) if row.role == "study" and row.winner else ""
+        grid.add_row(label, *cells, winner, end_section=True)
     grid.add_section()
     grid.add_row(
-        "total (lower is better)",
-        "",
+        "total (lower wins)",
         *[_total(table.totals.get(n), n == table.winner) for n in table.options],
-        f"option {table.winner}" if table.winner else "",
+        str(table.winner or ""),
     )
     if report.scale == "many":
         grid.add_row(
-            "total without create (many)",
-            "",
+            "total w/o create",
             *[
                 _total(
                     table.totals_without_bulk_create.get(n), n == table.winner_without_bulk_create
                 )
                 for n in table.options
             ],
-            f"option {table.winner_without_bulk_create}"
-            if table.winner_without_bulk_create
-            else "",
+            str(table.winner_without_bulk_create or ""),
         )
-    grid.add_row("rows won", "", *[str(table.wins.get(n, 0)) for n in table.options], "")
-    grid.add_row(
-        "weakest operation", "", *[table.weaknesses.get(n, "—") for n in table.options], ""
-    )
+    grid.add_row("rows won", *[str(table.wins.get(n, 0)) for n in table.options], "")
+    grid.add_row("weakest", *[table.weaknesses.get(n, "—") for n in table.options], "")
     return grid
 
 

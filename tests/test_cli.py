@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from roadbench import __version__
+from roadbench.cli import app
+
+runner = CliRunner()
+COMMANDS = ["run", "compare", "report", "options", "ops", "doctor"]
+
+
+def roadbench(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a user runs it."""
+    script = Path(sys.executable).parent / "roadbench"
+    return subprocess.run([str(script), *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+    assert len(result.output.splitlines()) > 3
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_documented(command):
+    reference = Path(__file__).parent.parent / "docs" / "cli.md"
+    assert f"## roadbench {command}" in reference.read_text()
+
+
+def test_version():
+    assert roadbench("--version").stdout.strip() == f"roadbench {__version__}"
+    module = subprocess.run(
+        [sys.executable, "-m", "roadbench", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert module.stdout.strip() == f"roadbench {__version__}"
+
+
+def test_options_and_ops_as_json():
+    options = json.loads(runner.invoke(app, ["options", "--json"]).output)["options"]
+    assert [o["number"] for o in options] == [1, 2, 3]
+    assert options[2]["tables"] == ["roadbench_roadc", "roadbench_freewayc", "roadbench_tollroadc"]
+    ops = json.loads(runner.invoke(app, ["ops", "--json"]).output)["ops"]
+    assert {o["name"] for o in ops} == {"create", "select", "modify", "delete"}
+    create = next(o for o in ops if o["name"] == "create")
+    assert [m["name"] for m in create["methods"]] == ["save", "atomic", "bulk", "bulk-mti", "raw"]
+
+
+def test_run_prints_a_table():
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "--option",
+            "3",
+            "--op",
+            "create",
+            "--method",
+            "atomic",
+            "--rows",
+            "20",
+            "--repeat",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "option 3 · create · atomic" in result.output
+    assert "queries" in result.output
+
+
+def test_run_json_query_counts_are_exact():
+    result = roadbench(
+        "run",
+        "--option",
+        "3",
+        "--op",
+        "create",
+        "--method",
+        "save",
+        "--rows",
+        "50",
+        "--repeat",
+        "1",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    case = data["results"][0]
+    assert case["queries_by_kind"]["insert"] == 100
+    assert case["rows_affected"] == 50
+    assert case["rows_per_s"] > 0
+
+
+def test_run_explicitly_unsupported_exits_non_zero_with_djangos_reason():
+    result = roadbench("run", "--option", "3", "--op", "create", "--method", "bulk", "--rows", "10")
+    assert result.returncode == 4
+    assert result.stderr.strip() == (
+        "roadbench: error: option 3 cannot create with bulk: "
+        "Django: Can't bulk create a multi-table inherited model"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--option", "4", "--op", "create"], "unknown option 4"),
+        (["run", "--option", "x", "--op", "create"], "'--option'"),
+        (["run", "--option", "1", "--op", "frob"], "unknown op 'frob'"),
+        (
+            ["run", "--option", "1", "--op", "create", "--method", "values_list"],
+            "method 'values_list' does not belong to op 'create'",
+        ),
+        (["run", "--option", "1", "--op", "create", "--rows", "0"], "--rows must be at least 2"),
+        (["run", "--option", "1", "--op", "create", "--rows", "-3"], "--rows must be at least 2"),
+        (["run", "--option", "1", "--op", "create", "--rows", "many"], "'--rows'"),
+        (
+            ["run", "--option", "1", "--op", "create", "--repeat", "0"],
+            "--repeat must be at least 1",
+        ),
+        (["compare", "--scale", "huge"], "unknown scale 'huge'"),
+        (["run", "--option", "1"], "Missing option '--op'"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+        (
+            ["run", "--option", "1", "--op", "select", "--database", "mysql://root@localhost/x"],
+            "unsupported database URL scheme 'mysql'",
+        ),
+        (["report", "/nonexistent/run.json"], "no such file"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args, message):
+    result = roadbench(*args)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("roadbench: error: ")
+    assert message in lines[0]
+    assert result.stdout == ""
+
+
+def test_compare_prints_the_seed_table_and_saves_it(tmp_path):
+    saved = tmp_path / "compare.json"
+    result = roadbench(
+        "compare", "--rows", "20", "--repeat", "1", "--warmup", "0", "--save", str(saved)
+    )
+    assert result.returncode == 0, result.stderr
+    for text in (
+        "create (few)",
+        "select (few)",
+        "modify (few)",
+        "delete (few)",
+        "raw limit (few)",
+        "total (lower is better)",
+        "weakest operation",
+    ):
+        assert text in result.stdout
+    # Progress and notices go to stderr, the table to stdout.
+    assert "saved to" in result.stderr
+    report = roadbench("report", str(saved))
+    assert report.returncode == 0
+    assert "total (lower wins)" in report.stdout
+    as_json = json.loads(roadbench("report", str(saved), "--json").stdout)
+    assert as_json["table"]["winner"] in (1, 2, 3)
+
+
+def test_compare_many_scale_method_choice_at_small_size():
+    result = roadbench("compare", "--scale", "many", "--rows", "40", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    rows = {r["label"]: r for r in data["table"]["rows"]}
+    assert rows["create (many)"]["methods"] == {"1": "bulk", "2": "bulk", "3": "bulk-mti"}
+    assert rows["modify (many)"]["methods"]["3"] == "update"
+    assert rows["delete (many)"]["methods"]["3"] == "queryset"
+    assert "create, atomic (many)" in rows
+    assert data["table"]["totals_without_bulk_create"]["1"] is not None
+    assert any(
+        "Can't bulk create a multi-table inherited model" in n for n in data["table"]["notes"]
+    )
+
+
+def test_doctor_on_the_embedded_default():
+    result = roadbench("doctor", "--json")
+    assert result.returncode == 0
+    info = json.loads(result.stdout)
+    assert info["vendor"] == "sqlite"
+    assert info["connect"] == "ok"

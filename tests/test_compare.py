@@ -1,0 +1,145 @@
+"""The comparison table's logic, on synthetic timings (no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from roadbench.compare import LIMIT, STUDY, PlannedCase, build_table, plan_cases
+from roadbench.results import UNSUPPORTED, CaseResult
+
+
+def case(option, op, method, median, queries=10, rows=200):
+    return CaseResult(
+        option=option,
+        op=op,
+        method=method,
+        rows=rows,
+        median_s=median,
+        min_s=median,
+        max_s=median,
+        times_s=[median],
+        queries=queries,
+    )
+
+
+def planned(label, op, method_by_option, role=STUDY, rows=200):
+    return [PlannedCase(label, role, n, op, m, rows) for n, m in method_by_option.items()]
+
+
+def seed_like():
+    """The seed study's few-scale rows with round timings."""
+    plan = (
+        planned("create (few)", "create", {1: "save", 2: "save", 3: "save"})
+        + planned("select (few)", "select", {1: "objects", 2: "objects", 3: "objects"})
+        + planned("delete (few)", "delete", {1: "each", 2: "each", 3: "each"})
+    )
+    results = [
+        case(1, "create", "save", 1.0),
+        case(2, "create", "save", 1.01),
+        case(3, "create", "save", 1.02),
+        case(1, "select", "objects", 0.15),
+        case(2, "select", "objects", 0.10),
+        case(3, "select", "objects", 0.113),
+        case(1, "delete", "each", 2.0),
+        case(2, "delete", "each", 4.22),
+        case(3, "delete", "each", 2.18),
+    ]
+    return plan, results
+
+
+def test_fastest_option_is_one_and_others_are_multiples():
+    table = build_table(*seed_like())
+    select = next(r for r in table.rows if r.label == "select (few)")
+    assert select.ratios == {1: pytest.approx(1.5), 2: 1.0, 3: pytest.approx(1.13)}
+    assert select.winner == 2
+
+
+def test_totals_wins_winner_and_weaknesses():
+    table = build_table(*seed_like())
+    assert table.totals[1] == pytest.approx(1 + 1.5 + 1)
+    assert table.totals[2] == pytest.approx(1.01 + 1 + 2.11)
+    assert table.totals[3] == pytest.approx(1.02 + 1.13 + 1.09)
+    assert table.winner == 3
+    assert table.wins == {1: 2, 2: 1, 3: 0}
+    assert table.weaknesses[1] == "select (1.50)"
+    assert table.weaknesses[2] == "delete (2.11)"
+
+
+def test_total_without_the_bulk_create_row():
+    plan = planned("create (many)", "create", {1: "bulk", 2: "bulk", 3: "bulk-mti"}) + planned(
+        "select (many)", "select", {1: "objects", 2: "objects", 3: "objects"}
+    )
+    results = [
+        case(1, "create", "bulk", 1.0),
+        case(2, "create", "bulk", 1.0),
+        case(3, "create", "bulk-mti", 5.0),
+        case(1, "select", "objects", 2.0),
+        case(2, "select", "objects", 1.0),
+        case(3, "select", "objects", 1.0),
+    ]
+    table = build_table(plan, results)
+    assert table.totals == {1: 3.0, 2: 2.0, 3: 6.0}
+    assert table.totals_without_bulk_create == {1: 2.0, 2: 1.0, 3: 1.0}
+    assert table.winner == 2
+
+
+def test_unsupported_cells_have_no_ratio_and_are_explained():
+    plan = planned("create (few)", "create", {1: "bulk", 2: "bulk", 3: "bulk"})
+    results = [
+        case(1, "create", "bulk", 1.0),
+        case(2, "create", "bulk", 2.0),
+        CaseResult(
+            option=3,
+            op="create",
+            method="bulk",
+            rows=200,
+            status=UNSUPPORTED,
+            reason="Django: Can't bulk create a multi-table inherited model",
+        ),
+    ]
+    table = build_table(plan, results)
+    row = table.rows[0]
+    assert row.ratios == {1: 1.0, 2: 2.0, 3: None}
+    assert table.totals[3] is None
+    assert any("Can't bulk create" in n for n in table.notes)
+
+
+def test_create_cells_show_their_multiple_of_raw():
+    plan = planned("create (few)", "create", {1: "save", 2: "save"}) + planned(
+        "raw limit (few)", "create", {1: "raw", 2: "raw"}, role=LIMIT
+    )
+    results = [
+        case(1, "create", "save", 1.0),
+        case(2, "create", "save", 3.0),
+        case(1, "create", "raw", 0.1),
+        case(2, "create", "raw", 0.5),
+    ]
+    table = build_table(plan, results)
+    create = table.rows[0]
+    assert create.raw_multiples == {1: pytest.approx(10.0), 2: pytest.approx(6.0)}
+    # The limit row is not part of the totals.
+    assert table.totals == {1: 1.0, 2: 3.0}
+
+
+def test_plan_uses_the_methods_a_user_would_choose_at_each_scale():
+    def choose(option, op, candidates):
+        if op == "create" and option == 3 and "bulk" in candidates:
+            return "bulk-mti", "bulk is unsupported"
+        return candidates[0], ""
+
+    few = plan_cases("few", 200, [1, 2, 3], choose)
+    assert {(p.op, p.method) for p in few if p.role == STUDY} == {
+        ("create", "save"),
+        ("select", "objects"),
+        ("modify", "save"),
+        ("delete", "each"),
+    }
+    many = plan_cases("many", 500_000, [1, 2, 3], choose)
+    study = {(p.option, p.op): p.method for p in many if p.role == STUDY}
+    assert study[(1, "create")] == "bulk"
+    assert study[(3, "create")] == "bulk-mti"
+    assert study[(2, "modify")] == "update"
+    assert study[(2, "delete")] == "queryset"
+    # Option 3's atomic figure (what the seed study had to use) is shown beside it.
+    assert any(p.option == 3 and p.method == "atomic" for p in many)
+    assert sum(1 for p in many if p.method == "raw") == 3
