@@ -393,3 +393,18 @@ def test_doctor_reports_server_and_isolation(postgres_url):
     assert info["connect"] == "ok"
     assert info["server_version"].split(".")[0].isdigit()
     assert "roadbench_<unique>" in info["isolation"]
+
+
+def test_a_missing_driver_is_one_clear_line():
+    code = (
+        "import sys; sys.modules['psycopg2'] = None\n"
+        "from roadbench.cli import main\n"
+        "main(['doctor', '--database', 'postgres://me:pw@127.0.0.1:5432/postgres'])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 3
+    assert result.stderr.strip() == (
+        "roadbench: error: cannot use postgres://me:***@127.0.0.1:5432/postgres: the "
+        "PostgreSQL driver psycopg2 is not installed (pip install psycopg2-binary)"
+    )

@@ -506,10 +506,10 @@ def inspect_database(url: str | None = None) -> dict[str, Any]:
                 info["isolation"] = f"a new file {path}, removed at exit"
         info["connect"] = "ok"
         return info
+    conn = _pg_connect(parsed)  # first: it turns a missing driver into one clear line
     import psycopg2
 
     info["driver"] = f"psycopg2 {psycopg2.__version__.split()[0]}"
-    conn = _pg_connect(parsed)
     try:
         with conn.cursor() as cur:
             cur.execute("SHOW server_version")

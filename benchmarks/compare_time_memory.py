@@ -1,0 +1,62 @@
+"""Wall time and peak memory of `roadbench compare`, as a user runs it.
+
+    python benchmarks/compare_time_memory.py                 # few scale
+    python benchmarks/compare_time_memory.py --scale many    # 500,000 roads per option
+    python benchmarks/compare_time_memory.py --database postgres://me@localhost/postgres
+
+Runs the installed `roadbench` console script in a child process and prints its wall time
+and peak resident memory (the child's maximum RSS, from getrusage). Targets: few scale under
+a minute on a 2-core machine; many scale completes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="few", choices=["few", "many"])
+    parser.add_argument("--rows", type=int)
+    parser.add_argument("--database")
+    args = parser.parse_args()
+
+    script = shutil.which("roadbench") or str(Path(sys.executable).parent / "roadbench")
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = Path(tmp) / "compare.json"
+        command = [script, "compare", "--scale", args.scale, "--save", str(saved)]
+        if args.rows:
+            command += ["--rows", str(args.rows)]
+        if args.database:
+            command += ["--database", args.database]
+        started = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - started
+        if result.returncode != 0:
+            print(result.stderr, file=sys.stderr)
+            return result.returncode
+        report = json.loads(saved.read_text())
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+    env = report["environment"]
+    print(f"roadbench compare --scale {args.scale}: {report['rows']:,} roads per option")
+    print(f"  database     {env['database_vendor']} {env['database_version']}")
+    print(
+        f"  machine      {env['cpu']}, {env['cores']} cores, Python {env['python']}, "
+        f"Django {env['django']}"
+    )
+    print(f"  wall time    {wall:.1f} s")
+    print(f"  peak memory  {peak_mib:.0f} MiB (maximum resident set size)")
+    print(f"  winner       option {report['table']['winner']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
