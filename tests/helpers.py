@@ -39,14 +39,11 @@ def road_values(option: RoadOption, road_type: str) -> list[tuple[Any, ...]]:
 
 def run_counted(option: RoadOption, op_name: str, method_name: str, rows: int) -> Any:
     """Prepare like a timed value, run once inside the query counter, verify; return both."""
-    from roadbench.counting import count_queries
-    from roadbench.measure import TableState
+    from roadbench.measure import TableState, count_case
     from roadbench.ops import get_op
 
     op = get_op(op_name)
-    method = op.method(method_name)
-    TableState().prepare(option, op.needs, rows)
-    with count_queries(capture=True) as counted:
-        affected = method.run(option, rows)
-    op.verify(option, rows, affected)
+    counted, affected = count_case(
+        option, op, op.method(method_name), rows, TableState(), capture=True
+    )
     return affected, counted

@@ -401,8 +401,9 @@ def test_a_missing_driver_is_one_clear_line():
         "from roadbench.cli import main\n"
         "main(['doctor', '--database', 'postgres://me:pw@127.0.0.1:5432/postgres'])\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 3
     assert result.stderr.strip() == (
         "roadbench: error: cannot use postgres://me:***@127.0.0.1:5432/postgres: the "

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from roadbench.counting import count_queries
+from roadbench.counting import QueryCount, count_queries
 from roadbench.data import split
 from roadbench.fastpath import analyze, clear_roads, insert_roads
 from roadbench.models.base import RoadOption
@@ -46,18 +46,54 @@ class TableState:
         self.held[option.number] = (state, rows if state == LOADED else 0)
 
 
+def prepare_value(
+    option: RoadOption, op: Operation, method: Method, rows: int, state: TableState
+) -> None:
+    """Everything before a run of the op: untimed, never instrumented."""
+    state.prepare(option, op.needs, rows)
+    state.mark(option, CHANGED, rows)  # unknown until the op has been verified
+    if method.prepare:
+        method.prepare(option, rows)
+
+
+def finish_value(
+    option: RoadOption, op: Operation, method: Method, rows: int, state: TableState, affected: int
+) -> None:
+    """Everything after a run: the check (an error if the op lied), then the method's cleanup."""
+    try:
+        (method.verify or op.verify)(option, rows, affected)
+    finally:
+        if method.cleanup:
+            method.cleanup(option, rows)
+    state.mark(option, op.leaves, rows)
+
+
 def _one_value(
     option: RoadOption, op: Operation, method: Method, rows: int, state: TableState
 ) -> tuple[float, int]:
-    state.prepare(option, op.needs, rows)
-    state.mark(option, CHANGED, rows)  # unknown until the op has been verified
+    prepare_value(option, op, method, rows, state)
     gc.collect()
     start = time.perf_counter()
     affected = method.run(option, rows)
     elapsed = time.perf_counter() - start
-    op.verify(option, rows, affected)
-    state.mark(option, op.leaves, rows)
+    finish_value(option, op, method, rows, state, affected)
     return elapsed, affected
+
+
+def count_case(
+    option: RoadOption,
+    op: Operation,
+    method: Method,
+    rows: int,
+    state: TableState,
+    capture: bool = False,
+) -> tuple[QueryCount, int]:
+    """The counting pass: same preparation, same op, instrumented, untimed."""
+    prepare_value(option, op, method, rows, state)
+    with count_queries(capture=capture) as counted:
+        affected = method.run(option, rows)
+    finish_value(option, op, method, rows, state, affected)
+    return counted, affected
 
 
 def measure_case(
@@ -92,13 +128,7 @@ def measure_case(
         if on_value:
             on_value()
 
-    # The counting pass: same preparation, same op, instrumented, untimed.
-    state.prepare(option, op.needs, rows)
-    state.mark(option, CHANGED, rows)
-    with count_queries() as counted:
-        counted_affected = method.run(option, rows)
-    op.verify(option, rows, counted_affected)
-    state.mark(option, op.leaves, rows)
+    counted, _ = count_case(option, op, method, rows, state)
 
     result.status = OK
     result.rows_affected = affected

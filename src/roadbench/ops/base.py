@@ -26,6 +26,13 @@ class Method:
     unsupported_reason: Callable[[RoadOption], str | None] = lambda _option: None
     # "django" (the ORM as documented), "roadbench" (a technique of ours), "database" (raw SQL).
     technique: str = "django"
+    # Untimed hooks around the timed run, for methods that need more than the op's state:
+    # ``prepare`` after the tables are ready (fill a cache, add an index), ``cleanup`` after
+    # the check (drop that index); ``verify`` replaces the op's check when the method reads a
+    # different set of rows.
+    prepare: Callable[[RoadOption, int], None] | None = None
+    cleanup: Callable[[RoadOption, int], None] | None = None
+    verify: Callable[[RoadOption, int, int], None] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,30 +1,46 @@
-"""select: filtered reads over n stored roads, every row fully consumed."""
+"""select: reads over n stored roads, every row fully consumed.
+
+Two families of methods. The *filtered* ones run the same four filters (per type, one on a
+common and one on a type-specific attribute) in different ways. The *listing* ones read every
+road with a type-specific attribute, the way a listing page does, through each option's
+shared entry point: they show the N+1 queries of multi-table inheritance and what cuts them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from roadbench.data import FREEWAY, TOLLROAD, road_fields, split
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Index, Model, QuerySet
+
+from roadbench.data import FREEWAY, ROAD_TYPES, TOLLROAD, road_fields, split
 from roadbench.models.base import RoadOption
 from roadbench.ops.base import LOADED, Method, Operation
-from roadbench.ops.checks import check_affected
+from roadbench.ops.checks import SPECIFIC, check_affected
 
 
 @dataclass(frozen=True)
 class RoadFilter:
-    """``field >= threshold`` on one road type: as an ORM filter and as a Python predicate."""
+    """``field >= low`` (and ``< high``) on one road type: an ORM filter and a predicate."""
 
     road_type: str
     field: str
-    threshold: Any
+    low: Any
+    high: Any = None
 
     @property
     def lookup(self) -> dict[str, Any]:
-        return {f"{self.field}__gte": self.threshold}
+        lookup = {f"{self.field}__gte": self.low}
+        if self.high is not None:
+            lookup[f"{self.field}__lt"] = self.high
+        return lookup
 
     def matches(self, i: int) -> bool:
-        return bool(road_fields(self.road_type, i)[self.field] >= self.threshold)
+        value = road_fields(self.road_type, i)[self.field]
+        return bool(value >= self.low and (self.high is None or value < self.high))
 
 
 # Per type: one filter on a common attribute, one on a type-specific attribute.
@@ -35,52 +51,294 @@ FILTERS = (
     RoadFilter(TOLLROAD, "toll_amount", 6),
 )
 
+# A selective filter (0.8% of roads) on a column with no index, for indexed vs unindexed.
+RANGE_FILTERS = tuple(RoadFilter(t, "length_km", 10, 14) for t in ROAD_TYPES)
+
 # The columns every road of a type has (the same data the model objects carry).
 COLUMNS = {
     FREEWAY: ("id", "name", "length_km", "lanes", "opened", "speed_limit", "exits"),
     TOLLROAD: ("id", "name", "length_km", "lanes", "opened", "toll_amount", "operator"),
 }
+# The few columns a listing shows.
+LISTING = ("id", "name", "lanes")
 
 
-def expected_rows(rows: int) -> int:
+def expected_rows(rows: int, filters: tuple[RoadFilter, ...] = FILTERS) -> int:
     """How many rows the filters return over road 0..n-1 of each type."""
-    counts = dict(zip((FREEWAY, TOLLROAD), split(rows), strict=True))
-    return sum(sum(1 for i in range(counts[f.road_type]) if f.matches(i)) for f in FILTERS)
+    counts = dict(zip(ROAD_TYPES, split(rows), strict=True))
+    return sum(sum(1 for i in range(counts[f.road_type]) if f.matches(i)) for f in filters)
+
+
+def _filtered(option: RoadOption, road_filter: RoadFilter) -> QuerySet[Any]:
+    return option.queryset(road_filter.road_type).filter(**road_filter.lookup)
+
+
+# --- filtered reads -------------------------------------------------------------------------
 
 
 def select_objects(option: RoadOption, rows: int) -> int:
-    read = 0
-    for road_filter in FILTERS:
-        read += len(list(option.queryset(road_filter.road_type).filter(**road_filter.lookup)))
-    return read
+    return sum(len(list(_filtered(option, f))) for f in FILTERS)
 
 
 def select_values_list(option: RoadOption, rows: int) -> int:
+    return sum(len(list(_filtered(option, f).values_list(*COLUMNS[f.road_type]))) for f in FILTERS)
+
+
+def select_only(option: RoadOption, rows: int) -> int:
+    return sum(len(list(_filtered(option, f).only(*LISTING))) for f in FILTERS)
+
+
+def select_iterator(option: RoadOption, rows: int) -> int:
     read = 0
     for road_filter in FILTERS:
-        qs = option.queryset(road_filter.road_type).filter(**road_filter.lookup)
-        read += len(list(qs.values_list(*COLUMNS[road_filter.road_type])))
+        for _road in _filtered(option, road_filter).iterator(chunk_size=2000):
+            read += 1
     return read
+
+
+def _cache_key(option: RoadOption, road_filter: RoadFilter) -> str:
+    return f"roadbench:{option.number}:{road_filter.road_type}:{road_filter.field}"
+
+
+def fill_cache(option: RoadOption, rows: int) -> None:
+    """Untimed: the first read, which stores each filter's roads in Django's cache."""
+    cache.clear()
+    for road_filter in FILTERS:
+        cache.set(_cache_key(option, road_filter), list(_filtered(option, road_filter)), None)
+
+
+def select_cached(option: RoadOption, rows: int) -> int:
+    read = 0
+    for road_filter in FILTERS:
+        roads = cache.get(_cache_key(option, road_filter))
+        if roads is None:  # a miss would be a bug in the preparation; count it honestly
+            roads = list(_filtered(option, road_filter))
+        read += len(roads)
+    return read
+
+
+def clear_cache(option: RoadOption, rows: int) -> None:
+    cache.clear()
+
+
+def select_range(option: RoadOption, rows: int) -> int:
+    return sum(len(list(_filtered(option, f))) for f in RANGE_FILTERS)
+
+
+def _length_indexes(option: RoadOption) -> list[tuple[type[Model], Index]]:
+    """An index on length_km for each table that holds the column."""
+    owners = {option.model_for(t)._meta.get_field("length_km").model for t in ROAD_TYPES}
+    return [
+        (model, Index(fields=["length_km"], name=f"rb_len_{model._meta.model_name}"))
+        for model in sorted(owners, key=lambda m: m._meta.db_table)
+    ]
+
+
+def add_length_index(option: RoadOption, rows: int) -> None:
+    with connection.schema_editor() as editor:
+        for model, index in _length_indexes(option):
+            editor.add_index(model, index)
+    if connection.vendor == "postgresql":
+        from roadbench.fastpath import analyze
+
+        analyze(option)
+
+
+def drop_length_index(option: RoadOption, rows: int) -> None:
+    with connection.schema_editor() as editor:
+        for model, index in _length_indexes(option):
+            editor.remove_index(model, index)
+
+
+# --- listings: every road with a type-specific attribute ------------------------------------
+
+
+def _specific(road: Model, road_type: str) -> Any:
+    return getattr(road, SPECIFIC[road_type][0])
+
+
+def _child_name(option: RoadOption, road_type: str) -> str:
+    """The reverse one-to-one accessor from the base model to a child (``freewayc``)."""
+    return option.model_for(road_type)._meta.model_name
+
+
+def _via_base(option: RoadOption, road_type: str) -> QuerySet[Any]:
+    base = option.base_model
+    assert base is not None
+    return base._default_manager.filter(**{f"{_child_name(option, road_type)}__isnull": False})
+
+
+def list_naive(option: RoadOption, rows: int) -> int:
+    """The shared entry point, then the type-specific attribute of each road, as code often does.
+
+    On option 3 each ``road.freewayc`` is a query of its own: 2 + N queries.
+    """
+    read = 0
+    for road_type in ROAD_TYPES:
+        if option.multi_table:
+            child = _child_name(option, road_type)
+            for road in _via_base(option, road_type):
+                _specific(getattr(road, child), road_type)
+                read += 1
+        else:
+            for road in option.queryset(road_type):
+                _specific(road, road_type)
+                read += 1
+    return read
+
+
+def list_select_related(option: RoadOption, rows: int) -> int:
+    read = 0
+    for road_type in ROAD_TYPES:
+        child = _child_name(option, road_type)
+        for road in _via_base(option, road_type).select_related(child):
+            _specific(getattr(road, child), road_type)
+            read += 1
+    return read
+
+
+def list_prefetch_related(option: RoadOption, rows: int) -> int:
+    read = 0
+    for road_type in ROAD_TYPES:
+        child = _child_name(option, road_type)
+        for road in _via_base(option, road_type).prefetch_related(child):
+            _specific(getattr(road, child), road_type)
+            read += 1
+    return read
+
+
+def needs_relation(option: RoadOption) -> str | None:
+    if option.multi_table:
+        return None
+    return f"option {option.number} keeps each road in one row: there is no related table to join"
+
+
+# --- all roads of every type ----------------------------------------------------------------
+
+COMMON = ("id", "name", "length_km", "lanes", "opened")
+
+
+def all_roads(option: RoadOption, rows: int) -> int:
+    """Every road's common attributes in one query where the option has a table for them."""
+    if option.base_model is not None:
+        return len(list(option.base_model._default_manager.values_list(*COMMON)))
+    # Option 2 has no shared table: a UNION of the per-type tables.
+    freeways, tollroads = (option.queryset(t).values_list(*COMMON) for t in ROAD_TYPES)
+    return len(list(freeways.union(tollroads, all=True)))
+
+
+def all_roads_detail(option: RoadOption, rows: int) -> int:
+    """Every road with its type-specific attributes, as model instances."""
+    if option.multi_table:
+        children = [_child_name(option, t) for t in ROAD_TYPES]
+        base = option.base_model
+        assert base is not None
+        read = 0
+        for road in base._default_manager.select_related(*children):
+            detail = next((getattr(road, c) for c in children if _has_child(road, c)), None)
+            assert detail is not None, f"road {road.pk} has no child row"
+            read += 1
+        return read
+    if option.base_model is not None:
+        return len(list(option.base_model._default_manager.all()))
+    return sum(len(list(option.queryset(t))) for t in ROAD_TYPES)
+
+
+def _has_child(road: Model, child: str) -> bool:
+    try:
+        getattr(road, child)
+    except Exception:  # RelatedObjectDoesNotExist: the select_related join found no row
+        return False
+    return True
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def _expect(count: Callable[[int], int]) -> Callable[[RoadOption, int, int], None]:
+    def verify(option: RoadOption, rows: int, affected: int) -> None:
+        check_affected("select", option, affected, count(rows))
+
+    return verify
 
 
 def _verify(option: RoadOption, rows: int, affected: int) -> None:
     check_affected("select", option, affected, expected_rows(rows))
 
 
+every_road = _expect(lambda rows: rows)
+
 OPERATION = Operation(
     name="select",
     description=(
-        "Filter the stored roads (a common and a type-specific attribute, per type) "
-        "and read every matching row."
+        "Read the stored roads: four filters (a common and a type-specific attribute, per "
+        "type), listings with a type-specific attribute, and all roads of every type."
     ),
     methods={
         m.name: m
         for m in (
-            Method("objects", "list(queryset): every row as a model instance", select_objects),
+            Method("objects", "the four filters, list(queryset): model instances", select_objects),
             Method(
-                "values_list",
-                "the same columns as tuples, no model instances",
-                select_values_list,
+                "values_list", "the four filters, the same columns as tuples", select_values_list
+            ),
+            Method("only", f"the four filters, only({', '.join(LISTING)})", select_only),
+            Method(
+                "iterator",
+                "the four filters, streamed with iterator(chunk_size=2000)",
+                select_iterator,
+            ),
+            Method(
+                "cached",
+                "the four filters, served from Django's cache (filled untimed)",
+                select_cached,
+                prepare=fill_cache,
+                cleanup=clear_cache,
+            ),
+            Method(
+                "unindexed",
+                "a selective length_km range filter; no index on the column",
+                select_range,
+                verify=_expect(lambda r: expected_rows(r, RANGE_FILTERS)),
+            ),
+            Method(
+                "indexed",
+                "the same filter with an index on length_km (added untimed)",
+                select_range,
+                prepare=add_length_index,
+                cleanup=drop_length_index,
+                verify=_expect(lambda r: expected_rows(r, RANGE_FILTERS)),
+            ),
+            Method(
+                "naive",
+                "listing: each road, then its type-specific attribute (N+1 on 3)",
+                list_naive,
+                verify=every_road,
+            ),
+            Method(
+                "select_related",
+                "listing: base table joined to the child table",
+                list_select_related,
+                unsupported_reason=needs_relation,
+                verify=every_road,
+            ),
+            Method(
+                "prefetch_related",
+                "listing: base rows, then the child rows in one query",
+                list_prefetch_related,
+                unsupported_reason=needs_relation,
+                verify=every_road,
+            ),
+            Method(
+                "all_roads",
+                "every road's common attributes (option 2: a UNION)",
+                all_roads,
+                verify=every_road,
+            ),
+            Method(
+                "all_roads_detail",
+                "every road with its type-specific attributes",
+                all_roads_detail,
+                verify=every_road,
             ),
         )
     },
