@@ -11,10 +11,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from roadbench.compare import SCALES, ComparisonReport, PlannedCase, plan_cases
+from roadbench.compare import SCALES, STUDY, ComparisonReport, PlannedCase, plan_cases
 from roadbench.database import bench_database, configure_django, option_tables
-from roadbench.errors import BadInput
-from roadbench.measure import TableState, Timing, measure_case
+from roadbench.errors import BadInput, Unsupported
+from roadbench.measure import TableState, Timing, count_case, measure_case, prepare_value
+from roadbench.queries import CaseQueries, QueriesReport
 from roadbench.results import RunReport, current_environment
 
 MIN_ROWS = 2
@@ -67,6 +68,20 @@ def run(
         with option_tables(road_option.models) if not keep else _tables_kept(road_option.models):
             result = measure_case(road_option, operation, chosen, rows, timing, TableState())
     return RunReport(environment=environment, results=[result])
+
+
+def _query_growth(case: PlannedCase, result: Any, state: TableState) -> str | None:
+    """Count the case again at a tenth of the rows: does its query count grow with them?"""
+    from roadbench.models import get_option
+    from roadbench.ops import get_op
+    from roadbench.queries import classify_growth
+
+    small = max(MIN_ROWS, case.rows // 10)
+    if small >= case.rows:
+        return None
+    op = get_op(case.op)
+    counted, _ = count_case(get_option(case.option), op, op.method(case.method), small, state)
+    return classify_growth([(small, counted.total), (case.rows, result.queries)])
 
 
 def _tables_kept(models: Any) -> Any:
@@ -148,6 +163,8 @@ def compare(
                 )
                 if not result.ok:
                     done += timing.warmup + timing.repeat
+                elif case.role == STUDY:
+                    result.query_growth = _query_growth(case, result, state)
                 results.append(result)
     return ComparisonReport(
         environment=environment,
@@ -162,3 +179,145 @@ def compare(
 
 
 __all__ = ["FEW_TIMING", "MANY_TIMING", "PlannedCase", "Timing", "compare", "run"]
+
+
+# --- seeing the queries ---------------------------------------------------------------------
+
+
+def _cases(option: int | None, op: str, method: str | None) -> list[tuple[Any, Any, Any]]:
+    """(option, op, method) for one option, or all three side by side."""
+    from roadbench.models import OPTIONS, get_option
+    from roadbench.ops import get_op
+
+    operation = get_op(op)
+    chosen = operation.method(method or operation.default_method)
+    options = [get_option(option)] if option is not None else list(OPTIONS.values())
+    return [(o, operation, chosen) for o in options]
+
+
+def queries(
+    op: str,
+    option: int | None = None,
+    method: str | None = None,
+    rows: int = SCALES["few"],
+    database: str | None = None,
+    explain: bool = False,
+    analyze: bool = False,
+    scaling: tuple[int, ...] | None = None,
+    notify: Notify | None = None,
+) -> QueriesReport:
+    """The SQL one case sends (or each option's, side by side), grouped by fingerprint."""
+    configure_django()
+    from roadbench.queries import apply_scaling, group
+
+    cases = _cases(option, op, method)
+    check_rows(rows)
+    sizes = sorted({*scaling, rows}) if scaling else [rows]
+    for size in sizes:
+        check_rows(size)
+    reports = []
+    with bench_database(database, notify=notify) as bench:
+        if analyze and bench.vendor != "postgresql":
+            raise BadInput("--analyze needs PostgreSQL (SQLite has no EXPLAIN ANALYZE)")
+        environment = current_environment(bench)
+        models = [m for o, _, _ in cases for m in o.models]
+        with option_tables(models):
+            state = TableState()
+            for road_option, operation, chosen in cases:
+                reason = chosen.unsupported_reason(road_option)
+                if reason:
+                    reports.append(
+                        CaseQueries(
+                            road_option.number,
+                            operation.name,
+                            chosen.name,
+                            rows,
+                            status="unsupported",
+                            reason=reason,
+                        )
+                    )
+                    continue
+                by_size = {}
+                captured: dict[int, tuple[int, float]] = {}
+                for size in sizes:
+                    counted, got = count_case(
+                        road_option, operation, chosen, size, state, capture=True
+                    )
+                    by_size[size] = group(counted.captured, size)
+                    captured[size] = (got, sum(q.duration_s for q in counted.captured))
+                fingerprints = apply_scaling(by_size, rows) if scaling else by_size[rows]
+                if explain:
+                    _add_plans(road_option, operation, chosen, rows, state, fingerprints, analyze)
+                reports.append(
+                    CaseQueries(
+                        road_option.number,
+                        operation.name,
+                        chosen.name,
+                        rows,
+                        rows_affected=captured[rows][0],
+                        queries=sum(f.count for f in fingerprints),
+                        total_s=captured[rows][1],
+                        sizes=sizes,
+                        fingerprints=fingerprints,
+                    )
+                )
+    return QueriesReport(environment=environment, cases=reports)
+
+
+def _add_plans(
+    option: Any,
+    op: Any,
+    method: Any,
+    rows: int,
+    state: TableState,
+    fingerprints: list[Any],
+    analyze: bool,
+) -> None:
+    """Plans are read with the op's data in place: prepared again, untimed, then reset."""
+    from roadbench.ops.base import CHANGED
+    from roadbench.queries import explain
+
+    prepare_value(option, op, method, rows, state)
+    try:
+        explain(fingerprints, analyze=analyze)
+    finally:
+        if method.cleanup:
+            method.cleanup(option, rows)
+        state.mark(option, CHANGED, rows)
+
+
+def profile(
+    op: str,
+    option: int | None = None,
+    method: str | None = None,
+    rows: int = SCALES["few"],
+    database: str | None = None,
+    notify: Notify | None = None,
+) -> tuple[Any, list[Any]]:
+    """pyinstrument profiles of one case (or each option's): (environment, [CaseProfile])."""
+    configure_django()
+    from roadbench.profiling import profile_case
+
+    cases = _cases(option, op, method)
+    check_rows(rows)
+    profiles = []
+    with bench_database(database, notify=notify) as bench:
+        environment = current_environment(bench)
+        models = [m for o, _, _ in cases for m in o.models]
+        with option_tables(models):
+            state = TableState()
+            for road_option, operation, chosen in cases:
+                reason = chosen.unsupported_reason(road_option)
+                if reason:
+                    if option is not None:
+                        raise Unsupported(
+                            f"option {road_option.number} cannot {operation.name} with "
+                            f"{chosen.name}: {reason}"
+                        )
+                    if notify:
+                        notify(
+                            f"option {road_option.number}: {chosen.name} is unsupported ({reason})"
+                        )
+                    continue
+                profiles.append(profile_case(road_option, operation, chosen, rows, state))
+    return environment, profiles

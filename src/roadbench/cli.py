@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from roadbench import __version__
-from roadbench.errors import RoadbenchError, Unsupported
+from roadbench.errors import BadInput, RoadbenchError, Unsupported
+from roadbench.results import dump_json
 
 app = typer.Typer(
     name="roadbench",
@@ -195,6 +196,133 @@ def compare(
         for note in comparison_notes(report):
             stdout.print(f"note: {note}", highlight=False)
         stdout.print(f"took {report.elapsed_s:.1f} s", highlight=False)
+
+
+@app.command()
+def queries(
+    op: Annotated[str, typer.Argument(help="Operation: create, select, modify, delete.")],
+    option: Annotated[
+        int | None,
+        typer.Option(
+            "--option",
+            "-o",
+            help="One option; default: all three side by side.",
+            show_default=False,
+        ),
+    ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method", "-m", help="How the op is done (see `roadbench ops`).", show_default=False
+        ),
+    ] = None,
+    rows: Annotated[int, typer.Option("--rows", "-n", help="Roads, split evenly by type.")] = 200,
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Show a full example of each statement.")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add the plan of each distinct SELECT.")
+    ] = False,
+    analyze: Annotated[
+        bool,
+        typer.Option(
+            "--analyze", help="With --explain on PostgreSQL: EXPLAIN ANALYZE (runs the SELECTs)."
+        ),
+    ] = False,
+    scaling: Annotated[
+        bool,
+        typer.Option("--scaling", help="Also run at --sizes and classify each statement's growth."),
+    ] = False,
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Row counts for --scaling, comma-separated.")
+    ] = "10,100,1000",
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The SQL one case sends, grouped by fingerprint, with N+1 and duplicate flags."""
+    from roadbench import api
+    from roadbench.render.queries import queries_renderables
+
+    if analyze and not explain:
+        raise BadInput("--analyze goes with --explain")
+    report = api.queries(
+        op,
+        option=option,
+        method=method,
+        rows=rows,
+        database=database,
+        explain=explain,
+        analyze=analyze,
+        scaling=_sizes(sizes) if scaling else None,
+        notify=_notify,
+    )
+    if as_json:
+        sys.stdout.write(dump_json(report.to_dict()) + "\\n")
+        return
+    for renderable in queries_renderables(report, show_sql=sql):
+        stdout.print(renderable)
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise BadInput(f"--sizes takes whole numbers separated by commas, not {text!r}") from None
+    if len(values) < 2:
+        raise BadInput("--sizes needs at least two sizes to see growth")
+    return values
+
+
+@app.command()
+def profile(
+    op: Annotated[str, typer.Argument(help="Operation: create, select, modify, delete.")],
+    option: Annotated[
+        int | None,
+        typer.Option(
+            "--option",
+            "-o",
+            help="One option; default: all three, one after another.",
+            show_default=False,
+        ),
+    ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method", "-m", help="How the op is done (see `roadbench ops`).", show_default=False
+        ),
+    ] = None,
+    rows: Annotated[int, typer.Option("--rows", "-n", help="Roads, split evenly by type.")] = 200,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write pyinstrument's HTML report.")
+    ] = None,
+    speedscope: Annotated[
+        Path | None, typer.Option("--speedscope", help="Write a speedscope JSON profile.")
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Write pyinstrument's JSON session.")
+    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """A pyinstrument profile of the op alone (not its setup or checks), as a call tree."""
+    from roadbench import api
+    from roadbench.profiling import path_for, render_console, write_profile
+
+    outputs = {"html": html, "speedscope": speedscope, "json": json_file}
+    for path in outputs.values():
+        if path is not None and not path.parent.is_dir():
+            raise BadInput(f"cannot write {path}: directory {path.parent} does not exist")
+    _environment, profiles = api.profile(
+        op, option=option, method=method, rows=rows, database=database, notify=_notify
+    )
+    several = len(profiles) > 1
+    for case in profiles:
+        stdout.print(case.header(), highlight=False)
+        sys.stdout.write(render_console(case, color=stdout.is_terminal) + "\\n")
+        for kind, path in outputs.items():
+            if path is not None:
+                target = path_for(path, case.option, several)
+                write_profile(case, kind, target)
+                _notify(f"wrote {kind} profile of option {case.option} to {target}")
 
 
 @app.command()

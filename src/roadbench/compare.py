@@ -39,6 +39,8 @@ class ComparisonRow:
     medians: dict[int, float | None]
     queries: dict[int, int | None]
     ratios: dict[int, float | None]
+    # Per option: "per-row" / "per-batch" / "constant" growth of the query count with rows.
+    growth: dict[int, str | None]
     winner: int | None
     notes: list[str] = field(default_factory=list)
     # Each option's ORM create time as a multiple of its raw (database) limit.
@@ -111,6 +113,7 @@ def build_table(planned: list[PlannedCase], results: list[CaseResult]) -> Compar
     for label, cases in labels.items():
         medians: dict[int, float | None] = {}
         queries: dict[int, int | None] = {}
+        growth: dict[int, str | None] = {}
         methods: dict[int, str] = {}
         row_notes: list[str] = []
         for p in cases:
@@ -119,6 +122,8 @@ def build_table(planned: list[PlannedCase], results: list[CaseResult]) -> Compar
             ok = result is not None and result.ok
             medians[p.option] = result.median_s if ok and result else None
             queries[p.option] = result.queries if ok and result else None
+            growth[p.option] = result.query_growth if ok and result else None
+
             if result is not None and not result.ok:
                 row_notes.append(f"option {p.option} {p.method}: {result.reason}")
             if p.note:
@@ -135,6 +140,7 @@ def build_table(planned: list[PlannedCase], results: list[CaseResult]) -> Compar
                 medians,
                 queries,
                 ratios,
+                growth,
                 winner,
                 row_notes,
             )

@@ -53,6 +53,8 @@ class QueryCount:
 
     by_kind: Counter[str] = field(default_factory=Counter)
     captured: list[CapturedQuery] = field(default_factory=list)
+    # Time spent inside the driver's execute calls: the time waiting on the database.
+    database_s: float = 0.0
 
     @property
     def total(self) -> int:
@@ -78,8 +80,10 @@ def count_queries(capture: bool = False) -> Iterator[QueryCount]:
         try:
             return execute(sql, params, many, context)
         finally:
+            elapsed = time.perf_counter() - start
+            result.database_s += elapsed
             if capture:
-                result.captured.append(CapturedQuery(sql, params, n, time.perf_counter() - start))
+                result.captured.append(CapturedQuery(sql, params, n, elapsed))
 
     commit, rollback = connection._commit, connection._rollback
 

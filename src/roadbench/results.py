@@ -105,6 +105,9 @@ class CaseResult:
     queries: int | None = None
     queries_by_kind: dict[str, int] = field(default_factory=dict)
     queries_per_row: float | None = None
+    # How the query count grows with rows (constant, per-batch, per-row), from a second,
+    # smaller counting pass; compare fills it in.
+    query_growth: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -74,7 +74,8 @@ def comparison_table(report: ComparisonReport) -> Table:
     grid = Table(
         title=f"roadbench compare · {report.scale} scale · {report.rows:,} roads per option",
         caption=f"{environment_line(env)}\nmedian of {values} per case; "
-        "fastest option in each row = 1; q = queries (exact count)",
+        "fastest option in each row = 1; q = queries (exact count); ∝n = one or more "
+        "per row, ∝n/b = per batch (counted again at a tenth of the rows)",
     )
     grid.add_column("operation", no_wrap=True)
     for n in table.options:
@@ -93,7 +94,8 @@ def comparison_table(report: ComparisonReport) -> Table:
                 cells.append(Text(f"unsupported\n{row.methods[n]}", style="yellow"))
                 continue
             lines = [f"{ratio:.2f}"] if row.role == "study" and ratio is not None else []
-            lines += [seconds(median), f"{number(row.queries.get(n))} q", row.methods[n]]
+            marker = GROWTH_MARKS.get(row.growth.get(n) or "", "")
+            lines += [seconds(median), f"{number(row.queries.get(n))} q{marker}", row.methods[n]]
             multiple = row.raw_multiples.get(n)
             if multiple is not None:
                 lines.append(f"{multiple:.1f}× raw")
@@ -123,6 +125,10 @@ def comparison_table(report: ComparisonReport) -> Table:
     grid.add_row("rows won", *[str(table.wins.get(n, 0)) for n in table.options], "")
     grid.add_row("weakest", *[table.weaknesses.get(n, "—") for n in table.options], "")
     return grid
+
+
+# Marks for cells whose query count grows with the rows (from a second, smaller count).
+GROWTH_MARKS = {"per-row": " ∝n", "per-batch": " ∝n/b"}
 
 
 def _total(value: float | None, best: bool) -> Text:

@@ -1,0 +1,112 @@
+"""Rich rendering of `roadbench queries` and the `roadbench profile` header. No measuring."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from roadbench.queries import CaseQueries, QueriesReport
+from roadbench.render.console import environment_line, number, seconds
+
+
+def summary_table(report: QueriesReport) -> Table:
+    """The options side by side: how many statements, of how many shapes, which flagged."""
+    table = Table(title="roadbench queries", caption=environment_line(report.environment))
+    table.add_column("case", no_wrap=True)
+    table.add_column("queries", justify="right")
+    table.add_column("per row", justify="right")
+    table.add_column("shapes", justify="right")
+    table.add_column("N+1", justify="right")
+    table.add_column("duplicates", justify="right")
+    table.add_column("db time", justify="right")
+    for case in report.cases:
+        label = f"option {case.option} · {case.op} · {case.method}"
+        if case.status != "ok":
+            table.add_row(label, Text(f"unsupported: {case.reason}", style="yellow"))
+            continue
+        n_plus_one = len(case.n_plus_one)
+        table.add_row(
+            label,
+            number(case.queries),
+            number(case.queries / case.rows_affected, 2) if case.rows_affected else "—",
+            str(len(case.fingerprints)),
+            Text(str(n_plus_one), style="bold red" if n_plus_one else ""),
+            Text(str(case.duplicates), style="bold red" if case.duplicates else ""),
+            seconds(case.total_s),
+        )
+    return table
+
+
+def _flags(fingerprint: Any) -> Text:
+    flags = []
+    if fingerprint.n_plus_one:
+        flags.append("N+1")
+    if fingerprint.duplicates:
+        flags.append(f"{fingerprint.duplicates} dup")
+    return Text(" ".join(flags), style="bold red" if flags else "")
+
+
+_COLUMNS = re.compile(r"^SELECT (DISTINCT )?.+? FROM ", re.S)
+
+
+def short_fingerprint(text: str) -> str:
+    """A fingerprint with its SELECT column list folded: the shape stays readable."""
+    return _COLUMNS.sub(lambda m: f"SELECT {m.group(1) or ''}… FROM ", text, count=1)
+
+
+def case_table(case: CaseQueries, show_sql: bool) -> RenderableType:
+    title = (
+        f"option {case.option} · {case.op} · {case.method} · {case.rows:,} rows: "
+        f"{case.queries:,} queries for {case.rows_affected:,} rows"
+    )
+    table = Table(title=title, title_justify="left")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("count", justify="right", no_wrap=True)
+    if len(case.sizes) > 1:
+        table.add_column("rows→count", justify="right")
+        table.add_column("growth", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("total", justify="right", no_wrap=True)
+    table.add_column("mean", justify="right", no_wrap=True)
+    table.add_column("tables")
+    table.add_column("flags", no_wrap=True)
+    for i, f in enumerate(case.fingerprints, 1):
+        cells: list[RenderableType] = [str(i), number(f.count)]
+        if len(case.sizes) > 1:
+            cells.append(" ".join(f"{r:,}→{f.counts_by_rows.get(r, 0):,}" for r in case.sizes))
+            cells.append(f.growth or "")
+        shown = " ".join(t.removeprefix("roadbench_") for t in f.tables)
+        cells += [f.kind, seconds(f.total_s), seconds(f.mean_s), shown, _flags(f)]
+        table.add_row(*cells)
+    parts: list[RenderableType] = [table]
+    for i, f in enumerate(case.fingerprints, 1):
+        if show_sql:
+            parts.append(Text(f"#{i} example ({f.count:,}×):", style="bold"))
+            parts.append(Syntax(f.example_sql, "sql", word_wrap=True, theme="ansi_dark"))
+            parts.append(Text(f"   params: {_clip(f.example_params)}", style="dim"))
+        else:
+            parts.append(Text(f"#{i} {short_fingerprint(f.fingerprint)}"))
+        if f.plan:
+            parts.append(Text(f"   plan of #{i}:", style="bold"))
+            parts.extend(Text(f"     {line}") for line in f.plan)
+    return Group(*parts)
+
+
+def _clip(text: str, width: int = 300) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def queries_renderables(report: QueriesReport, show_sql: bool) -> Iterator[RenderableType]:
+    if len(report.cases) > 1:
+        yield summary_table(report)
+    for case in report.cases:
+        if case.status == "ok":
+            yield case_table(case, show_sql)
+        elif len(report.cases) == 1:
+            yield Text(f"unsupported: {case.reason}", style="yellow")
