@@ -12,7 +12,7 @@ from roadbench import __version__
 from roadbench.cli import app
 
 runner = CliRunner()
-COMMANDS = ["run", "compare", "report", "options", "ops", "doctor"]
+COMMANDS = ["run", "compare", "queries", "profile", "report", "options", "ops", "doctor"]
 
 
 def roadbench(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
@@ -150,16 +150,19 @@ def test_compare_prints_the_seed_table_and_saves_it(tmp_path):
         "compare", "--rows", "20", "--repeat", "1", "--warmup", "0", "--save", str(saved)
     )
     assert result.returncode == 0, result.stderr
+    assert "few scale · 20 roads per option" in result.stdout
     for text in (
-        "create (few)",
-        "select (few)",
-        "modify (few)",
-        "delete (few)",
-        "raw limit (few)",
-        "total (lower is better)",
-        "weakest operation",
+        "create",
+        "select",
+        "modify",
+        "delete",
+        "raw limit",
+        "total (lower wins)",
+        "rows won",
+        "weakest",
     ):
-        assert text in result.stdout
+        assert f"│ {text} " in result.stdout
+
     # Progress and notices go to stderr, the table to stdout.
     assert "saved to" in result.stderr
     report = roadbench("report", str(saved))

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from roadbench.api import profile
+
+SCRIPT = str(Path(sys.executable).parent / "roadbench")
+
+
+def test_profile_covers_the_op_only_and_combines_short_runs(database_url):
+    _env, (case,) = profile("select", option=3, method="naive", rows=40, database=database_url)
+    assert case.runs > 1  # a short op is repeated ...
+    assert case.samples > 0
+    assert case.duration_s >= 0.4  # ... until there is enough to see
+    assert case.queries == case.runs * (2 + 40)
+    assert 0 < case.database_s < case.duration_s
+    assert "runs combined" in case.header()
+
+
+def test_profile_files_are_written_and_loadable(tmp_path):
+    result = subprocess.run(
+        [
+            SCRIPT,
+            "profile",
+            "select",
+            "--option",
+            "3",
+            "--method",
+            "naive",
+            "--rows",
+            "40",
+            "--html",
+            str(tmp_path / "p.html"),
+            "--speedscope",
+            str(tmp_path / "p.speedscope.json"),
+            "--json",
+            str(tmp_path / "p.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "database" in result.stdout and "Python" in result.stdout
+    assert "list_naive" in result.stdout
+    assert "pyinstrument" in (tmp_path / "p.html").read_text()
+    speedscope = json.loads((tmp_path / "p.speedscope.json").read_text())
+    names = {frame["name"] for frame in speedscope["shared"]["frames"]}
+    assert "list_naive" in names
+    assert any("roadbench" in (frame.get("file") or "") for frame in speedscope["shared"]["frames"])
+    tree = json.loads((tmp_path / "p.json").read_text())
+    assert tree["sample_count"] > 0
+
+    def functions(frame):
+        yield frame["function"]
+        for child in frame["children"]:
+            yield from functions(child)
+
+    assert "list_naive" in set(functions(tree["root_frame"]))
+
+
+def test_profile_of_all_options_writes_one_file_each(tmp_path):
+    result = subprocess.run(
+        [
+            SCRIPT,
+            "profile",
+            "create",
+            "--method",
+            "atomic",
+            "--rows",
+            "20",
+            "--html",
+            str(tmp_path / "p.html"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "p-option1.html",
+        "p-option2.html",
+        "p-option3.html",
+    ]
+    assert result.stdout.count("runs combined") == 3
+
+
+def test_profile_bad_path_is_one_line(tmp_path):
+    result = subprocess.run(
+        [SCRIPT, "profile", "select", "--html", str(tmp_path / "missing" / "p.html")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "does not exist" in result.stderr
