@@ -79,15 +79,16 @@ def test_fingerprints_normalise_real_captured_sql(bench):
     option = get_option(1)
     with count_queries(capture=True) as counted:
         with transaction.atomic(), transaction.atomic():
-            option.model_for("freeway")._default_manager.bulk_create(
-                [option.new_road("freeway", i) for i in range(3)]
-            )
+            for count in (3, 2):  # two multi-row INSERTs of different lengths
+                option.model_for("freeway")._default_manager.bulk_create(
+                    [option.new_road("freeway", i) for i in range(count)]
+                )
         list(option.model_for("freeway")._default_manager.filter(pk__in=[1, 2, 3]))
         list(option.model_for("freeway")._default_manager.filter(pk__in=[4, 5]))
     shapes = {fingerprint(q.sql) for q in counted.captured}
     inserts = [s for s in shapes if s.startswith("INSERT")]
+    # One shape: SQLite's VALUES rows are folded; PostgreSQL sends arrays (UNNEST) anyway.
     assert len(inserts) == 1
-    assert "VALUES (...)" in inserts[0]  # three rows of placeholders folded into one
     in_lists = [s for s in shapes if "IN (...)" in s]
     assert len(in_lists) == 1  # IN-lists of 3 and of 2 ids: one shape
     savepoints = {s for s in shapes if "SAVEPOINT" in s}
