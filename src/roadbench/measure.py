@@ -7,23 +7,38 @@ verify (untimed). Query counting runs in a pass of its own, never inside a timed
 from __future__ import annotations
 
 import gc
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from roadbench.counting import QueryCount, count_queries
 from roadbench.data import split
+from roadbench.errors import Unsupported
 from roadbench.fastpath import analyze, clear_roads, insert_roads
 from roadbench.models.base import RoadOption
 from roadbench.ops.base import CHANGED, EMPTY, LOADED, Method, Operation
 from roadbench.results import OK, UNSUPPORTED, CaseResult
+from roadbench.stats import calibrate_loops, summarize
 
 
 @dataclass(frozen=True)
 class Timing:
+    """How many values: ``warmup`` untimed, ``repeat`` timed, each of ``loops`` runs.
+
+    ``loops=None`` calibrates: a run shorter than ``stats.MIN_VALUE_S`` is repeated inside one
+    value (each run with fresh, untimed state) and the value is reported per loop.
+    """
+
     warmup: int = 1
     repeat: int = 5
+    loops: int | None = None
+
+
+PRESETS = {
+    "fast": Timing(warmup=0, repeat=3),
+    "default": Timing(warmup=1, repeat=5),
+    "rigorous": Timing(warmup=2, repeat=15),
+}
 
 
 @dataclass
@@ -69,15 +84,19 @@ def finish_value(
 
 
 def _one_value(
-    option: RoadOption, op: Operation, method: Method, rows: int, state: TableState
+    option: RoadOption, op: Operation, method: Method, rows: int, state: TableState, loops: int = 1
 ) -> tuple[float, int]:
-    prepare_value(option, op, method, rows, state)
-    gc.collect()
-    start = time.perf_counter()
-    affected = method.run(option, rows)
-    elapsed = time.perf_counter() - start
-    finish_value(option, op, method, rows, state, affected)
-    return elapsed, affected
+    """One value: the op's run time per loop; preparation and checks between loops untimed."""
+    total = 0.0
+    affected = 0
+    for _ in range(loops):
+        prepare_value(option, op, method, rows, state)
+        gc.collect()
+        start = time.perf_counter()
+        affected = method.run(option, rows)
+        total += time.perf_counter() - start
+        finish_value(option, op, method, rows, state, affected)
+    return total / loops, affected
 
 
 def count_case(
@@ -120,21 +139,54 @@ def measure_case(
         result.status, result.reason = UNSUPPORTED, reason
         return result
 
+    try:
+        return _measure(option, op, method, rows, timing, state, result, on_value)
+    except Unsupported as exc:
+        # Raised by the op at run time: the database refused what Django sent at this scale.
+        result.status, result.reason = UNSUPPORTED, str(exc)
+        result.times_s = []
+        return result
+
+
+def _measure(
+    option: RoadOption,
+    op: Operation,
+    method: Method,
+    rows: int,
+    timing: Timing,
+    state: TableState,
+    result: CaseResult,
+    on_value: Callable[[], None] | None,
+) -> CaseResult:
+    loops = timing.loops
+    if loops is None:
+        # Calibrate on one untimed run (the first warm-up value when there is one).
+        elapsed, _ = _one_value(option, op, method, rows, state)
+        loops = calibrate_loops(elapsed)
+        warmup = max(0, timing.warmup - 1)
+    else:
+        warmup = timing.warmup
+    result.loops = loops
+
     affected = 0
-    for index in range(timing.warmup + timing.repeat):
-        elapsed, affected = _one_value(option, op, method, rows, state)
-        if index >= timing.warmup:
+    for index in range(warmup + timing.repeat):
+        elapsed, affected = _one_value(option, op, method, rows, state, loops)
+        if index >= warmup:
             result.times_s.append(elapsed)
         if on_value:
             on_value()
 
     counted, _ = count_case(option, op, method, rows, state)
 
+    summary = summarize(result.times_s, loops)
     result.status = OK
     result.rows_affected = affected
-    result.median_s = statistics.median(result.times_s)
-    result.min_s = min(result.times_s)
-    result.max_s = max(result.times_s)
+    result.median_s = summary.median
+    result.min_s = summary.min
+    result.max_s = summary.max
+    result.q1_s, result.q3_s, result.iqr_s = summary.q1, summary.q3, summary.iqr
+    result.mad_s, result.mean_s, result.stdev_s = summary.mad, summary.mean, summary.stdev
+    result.warnings = summary.warnings
     result.rows_per_s = affected / result.median_s if result.median_s > 0 else None
     result.queries = counted.total
     result.queries_by_kind = counted.as_dict()

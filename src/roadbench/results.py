@@ -96,10 +96,18 @@ class CaseResult:
     technique: str = "django"
     warmup: int = 0
     repeat: int = 0
+    loops: int = 1  # runs per value; times are per run
     times_s: list[float] = field(default_factory=list)
     median_s: float | None = None
     min_s: float | None = None
     max_s: float | None = None
+    q1_s: float | None = None
+    q3_s: float | None = None
+    iqr_s: float | None = None
+    mad_s: float | None = None
+    mean_s: float | None = None
+    stdev_s: float | None = None
+    warnings: list[str] = field(default_factory=list)
     rows_affected: int = 0
     rows_per_s: float | None = None
     queries: int | None = None

@@ -40,3 +40,25 @@ def test_verification_catches_a_modify_that_changed_nothing(bench):
         check_roads(option, ROWS, modified=True, what="modify")
     with pytest.raises(VerificationFailed):
         get_op("modify").verify(option, ROWS, ROWS - 1)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_statement_sqlite_refuses_at_scale_is_unsupported_not_a_crash(bench):
+    """Django's update of a multi-table child sends one parameter per road; SQLite caps them."""
+    import sqlite3
+
+    from django.db import connection
+
+    from roadbench.measure import TableState, Timing, measure_case
+
+    option = get_option(3)
+    connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)
+    op = get_op("modify")
+    result = measure_case(option, op, op.method("update"), 400, Timing(0, 1, loops=1),
+                          TableState())
+    assert result.status == "unsupported"
+    assert result.reason.startswith("SQLite: too many SQL variables: QuerySet.update")
+    # Under the limit the same case runs.
+    result = measure_case(option, op, op.method("update"), 100, Timing(0, 1, loops=1),
+                          TableState())
+    assert result.ok

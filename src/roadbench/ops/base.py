@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from roadbench.errors import Unsupported
 from roadbench.models.base import RoadOption
 
 # The state of an option's tables that an op needs before it runs, and leaves after it.
@@ -13,6 +15,26 @@ LOADED = "loaded"  # road 0..n-1 of each type, as the data module defines them
 CHANGED = "changed"  # anything else: the next op that needs LOADED reloads
 
 BATCH_SIZE = 1000
+
+
+@contextlib.contextmanager
+def database_limits(what: str) -> Iterator[None]:
+    """Turn a statement the database refuses at this scale into an "unsupported" result.
+
+    SQLite allows at most 250,000 parameters in one statement (SQLITE_MAX_VARIABLE_NUMBER in
+    common builds); some Django calls put one parameter per row into a single statement.
+    """
+    from django.db import OperationalError
+
+    try:
+        yield
+    except OperationalError as exc:
+        if "too many SQL variables" not in str(exc):
+            raise
+        raise Unsupported(
+            f"SQLite: too many SQL variables: {what} puts one parameter per row into a "
+            "single statement"
+        ) from None
 
 
 @dataclass(frozen=True)

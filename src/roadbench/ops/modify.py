@@ -9,7 +9,7 @@ from django.db.models import F, Model
 
 from roadbench.data import ROAD_TYPES, split
 from roadbench.models.base import RoadOption
-from roadbench.ops.base import BATCH_SIZE, CHANGED, LOADED, Method, Operation
+from roadbench.ops.base import BATCH_SIZE, CHANGED, LOADED, Method, Operation, database_limits
 from roadbench.ops.checks import SPECIFIC, check_affected, check_roads
 
 
@@ -31,7 +31,8 @@ def modify_save(option: RoadOption, rows: int) -> int:
 
 def modify_update(option: RoadOption, rows: int) -> int:
     changed = 0
-    with transaction.atomic():
+    # On a multi-table child Django selects the ids, then updates the parent WHERE id IN (...).
+    with database_limits("QuerySet.update on a multi-table child"), transaction.atomic():
         for road_type in ROAD_TYPES:
             column, step = SPECIFIC[road_type]
             values: dict[str, Any] = {"lanes": F("lanes") + 1, column: F(column) + step}

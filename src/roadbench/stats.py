@@ -1,0 +1,188 @@
+"""Statistics of timed values: pure functions, no I/O, deterministic.
+
+The headline is the median with the interquartile range; mean ± standard deviation sit beside
+it. Instability warnings follow pyperf's spirit; significance follows asv's (Mann-Whitney U
+plus a minimum effect size).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+# A value shorter than this is timed over calibrated inner loops (see measure.calibrate).
+MIN_VALUE_S = 0.005
+UNSTABLE_SPREAD = 0.10  # standard deviation over 10% of the median
+OUTLIER_MADS = 5.0  # a value this many scaled MADs from the median is "far from the rest"
+
+
+@dataclass(frozen=True)
+class Summary:
+    n: int
+    median: float
+    q1: float
+    q3: float
+    iqr: float
+    mad: float
+    mean: float
+    stdev: float
+    min: float
+    max: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def quartiles(values: Sequence[float]) -> tuple[float, float, float]:
+    """Q1, median, Q3 (linear interpolation between closest ranks, as numpy's default)."""
+    ordered = sorted(values)
+    return (_percentile(ordered, 0.25), _percentile(ordered, 0.5), _percentile(ordered, 0.75))
+
+
+def _percentile(ordered: Sequence[float], p: float) -> float:
+    if len(ordered) == 1:
+        return ordered[0]
+    position = p * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def mad(values: Sequence[float]) -> float:
+    """Median absolute deviation (unscaled)."""
+    center = statistics.median(values)
+    return statistics.median(abs(v - center) for v in values)
+
+
+def summarize(values: Sequence[float], loops: int = 1) -> Summary:
+    if not values:
+        raise ValueError("no values to summarize")
+    q1, median, q3 = quartiles(values)
+    deviation = mad(values)
+    stdev = statistics.stdev(values) if len(values) > 1 else 0.0
+    return Summary(
+        n=len(values),
+        median=median,
+        q1=q1,
+        q3=q3,
+        iqr=q3 - q1,
+        mad=deviation,
+        mean=statistics.fmean(values),
+        stdev=stdev,
+        min=min(values),
+        max=max(values),
+        warnings=instability(values, loops),
+    )
+
+
+def instability(values: Sequence[float], loops: int = 1) -> list[str]:
+    """Reasons not to trust a set of values, in the spirit of pyperf's checks."""
+    warnings = []
+    median = statistics.median(values)
+    if len(values) < 3:
+        warnings.append(
+            f"only {len(values)} value{'s' if len(values) != 1 else ''}: "
+            "too few to judge the spread (use --repeat)"
+        )
+    if len(values) > 1 and median > 0:
+        spread = statistics.stdev(values) / median
+        if spread > UNSTABLE_SPREAD:
+            warnings.append(f"unstable: the standard deviation is {spread:.0%} of the median")
+    scaled = 1.4826 * mad(values)
+    if scaled > 0:
+        far = [v for v in values if abs(v - median) > OUTLIER_MADS * scaled]
+        if far:
+            warnings.append(
+                f"{len(far)} value{'s' if len(far) != 1 else ''} far from the rest "
+                f"(more than {OUTLIER_MADS:g} MADs from the median)"
+            )
+    if loops == 1 and median < MIN_VALUE_S:
+        warnings.append(f"values under {MIN_VALUE_S * 1e3:g} ms are hard to time reliably")
+    return warnings
+
+
+def calibrate_loops(single_run_s: float, target_s: float = MIN_VALUE_S, cap: int = 1000) -> int:
+    """Inner loops so that one value lasts at least ``target_s`` (at most ``cap`` loops)."""
+    if single_run_s >= target_s:
+        return 1
+    if single_run_s <= 0:
+        return cap
+    return min(cap, math.ceil(target_s / single_run_s))
+
+
+# --- significance ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Significance:
+    u: float
+    p_value: float
+    method: str  # "exact" or "normal"
+
+
+def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> Significance:
+    """Two-sided Mann-Whitney U test; exact for small samples without ties, else normal.
+
+    Valid for unequal sample sizes. With fewer than two values on a side nothing can be
+    concluded, and the p-value is 1.
+    """
+    n1, n2 = len(a), len(b)
+    if n1 < 2 or n2 < 2:
+        return Significance(0.0, 1.0, "exact")
+    ranks = _ranks([*a, *b])
+    r1 = sum(ranks[:n1])
+    u1 = r1 - n1 * (n1 + 1) / 2
+    u = min(u1, n1 * n2 - u1)
+    tied = len(set(a) | set(b)) < n1 + n2
+    if not tied and n1 * n2 <= 400:
+        total = math.comb(n1 + n2, n1)
+        # P(U <= u) under the null, doubled for two sides.
+        below = sum(_u_count(n1, n2, k) for k in range(int(u) + 1))
+        return Significance(u, min(1.0, 2 * below / total), "exact")
+    mean_u = n1 * n2 / 2
+    counts: dict[float, int] = {}
+    for value in [*a, *b]:
+        counts[value] = counts.get(value, 0) + 1
+    n = n1 + n2
+    tie_term = sum(t**3 - t for t in counts.values()) / (n * (n - 1))
+    variance = n1 * n2 / 12 * ((n + 1) - tie_term)
+    if variance <= 0:
+        return Significance(u, 1.0, "normal")
+    z = (abs(u - mean_u) - 0.5) / math.sqrt(variance)  # continuity correction
+    p = math.erfc(max(z, 0.0) / math.sqrt(2))
+    return Significance(u, min(1.0, p), "normal")
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+@cache
+def _u_count(n1: int, n2: int, u: int) -> int:
+    """How many arrangements of n1 and n2 values give exactly U = u (no ties)."""
+    if u < 0:
+        return 0
+    if n1 == 0 or n2 == 0:
+        return 1 if u == 0 else 0
+    # The largest value belongs to sample 1 (adds n2 to U) or to sample 2 (adds nothing).
+    return _u_count(n1 - 1, n2, u - n2) + _u_count(n1, n2 - 1, u)
+
+
+def significant_change(
+    base: Sequence[float], new: Sequence[float], min_change: float = 0.05, alpha: float = 0.05
+) -> tuple[float, Significance, bool]:
+    """(ratio of medians new/base, the test, whether the change is significant and large)."""
+    ratio = statistics.median(new) / statistics.median(base)
+    test = mann_whitney_u(base, new)
+    return ratio, test, test.p_value < alpha and abs(ratio - 1) >= min_change
