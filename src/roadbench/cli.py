@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from roadbench import __version__
-from roadbench.errors import BadInput, RoadbenchError, Unsupported
+from roadbench.errors import BadInput, RegressionFound, RoadbenchError, Unsupported
 from roadbench.results import dump_json
 
 app = typer.Typer(
@@ -55,6 +55,21 @@ KeepOpt = Annotated[
 ]
 RepeatOpt = Annotated[
     int | None, typer.Option("--repeat", help="Timed values per case.", show_default=False)
+]
+FastOpt = Annotated[
+    bool, typer.Option("--fast", help="Preset: 3 values, no warm-up (a quick look).")
+]
+RigorousOpt = Annotated[
+    bool, typer.Option("--rigorous", help="Preset: 15 values after 2 warm-ups (for decisions).")
+]
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, json, markdown, csv, github-benchmark (seconds and queries, "
+        "customSmallerIsBetter) or github-benchmark-rows (rows/s, customBiggerIsBetter).",
+    ),
 ]
 WarmupOpt = Annotated[
     int | None,
@@ -94,12 +109,40 @@ def _emit(data: dict[str, Any], as_json: bool, save: Path | None, table: Any) ->
         stdout.print(table)
 
 
-def _timing(repeat: int | None, warmup: int | None, default: Any) -> Any:
-    from roadbench.measure import Timing
+def _show(output: Any) -> None:
+    """A string goes to stdout as it is; a Rich renderable is printed."""
+    if isinstance(output, str):
+        sys.stdout.write(output)
+    else:
+        stdout.print(output)
 
+
+def _report_out(kind: str, report: Any, fmt: str, as_json: bool, save: Path | None) -> str:
+    """Save (always JSON) and print a run or comparison in the chosen format."""
+    from roadbench.render.formats import render
+    from roadbench.results import save_json
+
+    fmt = "json" if as_json else fmt
+    output = render(kind, report, fmt)  # an unknown format fails before anything is written
+    if save is not None:
+        save_json(report.to_dict(), save)
+        _notify(f"saved to {save}")
+    _show(output)
+    return fmt
+
+
+def _timing(
+    repeat: int | None, warmup: int | None, default: Any, fast: bool = False, rigorous: bool = False
+) -> Any:
+    from roadbench.measure import PRESETS, Timing
+
+    if fast and rigorous:
+        raise BadInput("--fast and --rigorous contradict each other; choose one")
+    base = PRESETS["fast"] if fast else PRESETS["rigorous"] if rigorous else default
     return Timing(
-        warmup=default.warmup if warmup is None else warmup,
-        repeat=default.repeat if repeat is None else repeat,
+        warmup=base.warmup if warmup is None else warmup,
+        repeat=base.repeat if repeat is None else repeat,
+        loops=base.loops,
     )
 
 
@@ -116,26 +159,34 @@ def run(
     rows: Annotated[int, typer.Option("--rows", "-n", help="Roads, split evenly by type.")] = 200,
     repeat: RepeatOpt = None,
     warmup: WarmupOpt = None,
+    fast: FastOpt = False,
+    rigorous: RigorousOpt = False,
     database: DatabaseOpt = None,
+    fmt: FormatOpt = "table",
     as_json: JsonOpt = False,
     save: SaveOpt = None,
     keep: KeepOpt = False,
 ) -> None:
     """Measure one case: an op done one way on one option."""
     from roadbench import api
-    from roadbench.render.console import results_table
+    from roadbench.render.formats import FORMATS
 
+    if fmt not in FORMATS:
+        raise BadInput(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     report = api.run(
         option=option,
         op=op,
         method=method,
         rows=rows,
-        timing=_timing(repeat, warmup, api.FEW_TIMING),
+        timing=_timing(repeat, warmup, api.FEW_TIMING, fast, rigorous),
         database=database,
         keep=keep,
         notify=_notify,
     )
-    _emit(report.to_dict(), as_json, save, results_table(report.results, report.environment))
+    _report_out("run", report, fmt, as_json, save)
+    for result in report.results:
+        for warning in result.warnings:
+            _notify(f"warning: option {result.option} {result.op} {result.method}: {warning}")
     for result in report.results:
         if not result.ok:
             raise Unsupported(
@@ -159,15 +210,21 @@ def compare(
     ] = None,
     repeat: RepeatOpt = None,
     warmup: WarmupOpt = None,
+    fast: FastOpt = False,
+    rigorous: RigorousOpt = False,
     database: DatabaseOpt = None,
+    fmt: FormatOpt = "table",
     as_json: JsonOpt = False,
     save: SaveOpt = None,
     keep: KeepOpt = False,
 ) -> None:
     """Run every op on every option and print the seed study's table (fastest = 1)."""
     from roadbench import api
-    from roadbench.render.console import comparison_notes, comparison_table
+    from roadbench.render.console import comparison_notes
+    from roadbench.render.formats import FORMATS
 
+    if fmt not in FORMATS:
+        raise BadInput(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     default = api.MANY_TIMING if scale == "many" else api.FEW_TIMING
     with Progress(
         TextColumn("{task.description}"),
@@ -185,14 +242,13 @@ def compare(
         report = api.compare(
             scale=scale,
             rows=rows,
-            timing=_timing(repeat, warmup, default),
+            timing=_timing(repeat, warmup, default, fast, rigorous),
             database=database,
             keep=keep,
             notify=_notify,
             progress=progress,
         )
-    _emit(report.to_dict(), as_json, save, comparison_table(report))
-    if not as_json:
+    if _report_out("compare", report, fmt, as_json, save) == "table":
         for note in comparison_notes(report):
             stdout.print(f"note: {note}", highlight=False)
         stdout.print(f"took {report.elapsed_s:.1f} s", highlight=False)
@@ -328,21 +384,68 @@ def profile(
 @app.command()
 def report(
     file: Annotated[Path, typer.Argument(help="A JSON file saved with --save.")],
+    fmt: FormatOpt = "table",
     as_json: JsonOpt = False,
 ) -> None:
-    """Render a saved run or comparison again, without re-running it."""
+    """Render a saved run or comparison again, in any format, without re-running it."""
     from roadbench.compare import ComparisonReport
-    from roadbench.render.console import comparison_table, results_table
-    from roadbench.results import case_from_dict, environment_from_dict, load_json
+    from roadbench.results import RunReport, load_json
 
     data = load_json(file)
-    if data.get("kind") == "compare":
-        saved = ComparisonReport.from_dict(data)
-        _emit(saved.to_dict(), as_json, None, comparison_table(saved))
+    kind = data.get("kind", "run")
+    if kind not in ("run", "compare"):
+        raise BadInput(f"{file} holds a {kind!r} result; report renders run and compare results")
+    saved = ComparisonReport.from_dict(data) if kind == "compare" else RunReport.from_dict(data)
+    _report_out(kind, saved, fmt, as_json, None)
+
+
+@app.command()
+def diff(
+    base: Annotated[Path, typer.Argument(help="The baseline, saved with --save.")],
+    new: Annotated[Path, typer.Argument(help="The new run, saved with --save.")],
+    min_change: Annotated[
+        float,
+        typer.Option("--min-change", help="Smallest change in % that counts as significant."),
+    ] = 5.0,
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 6 on time:N% (a significant slowdown beyond N%) or queries:+N "
+            "(more than N extra queries in a case). Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: FormatOpt = "table",
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare two saved runs: per case the change in time, its significance, and queries."""
+    from roadbench.diff import check, parse_fail_on
+    from roadbench.diff import diff as diff_runs
+    from roadbench.render.diff import diff_csv, diff_markdown, diff_table
+    from roadbench.results import load_json
+
+    rules = [parse_fail_on(rule) for rule in fail_on or []]
+    if min_change < 0:
+        raise BadInput(f"--min-change must be 0 or more, not {min_change}")
+    report = diff_runs(load_json(base), load_json(new), min_change / 100)
+    failures = check(report, rules)
+    fmt = "json" if as_json else fmt
+    if fmt == "json":
+        _show(dump_json(report.to_dict()) + "\n")
+    elif fmt == "markdown":
+        _show(diff_markdown(report))
+    elif fmt == "csv":
+        _show(diff_csv(report))
+    elif fmt == "table":
+        _show(diff_table(report))
     else:
-        results = [case_from_dict(r) for r in data.get("results", [])]
-        env = environment_from_dict(data["environment"])
-        _emit(data, as_json, None, results_table(results, env))
+        raise BadInput(f"diff prints table, json, markdown or csv, not {fmt!r}")
+    if failures:
+        raise RegressionFound(
+            f"{len(failures)} regression{'s' if len(failures) != 1 else ''} "
+            f"beyond --fail-on: {failures[0]}"
+        )
 
 
 @app.command()

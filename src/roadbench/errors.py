@@ -31,3 +31,9 @@ class VerificationFailed(RoadbenchError):
     """An op did not leave the database in the state it claims: an error, never a result."""
 
     exit_code = 5
+
+
+class RegressionFound(RoadbenchError):
+    """``diff --fail-on``: a significant slowdown or extra queries beyond the rule."""
+
+    exit_code = 6

@@ -134,6 +134,13 @@ class RunReport:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunReport:
+        return cls(
+            environment=environment_from_dict(data["environment"]),
+            results=[case_from_dict(r) for r in data.get("results", [])],
+        )
+
 
 def _from_dict(cls: type[Any], data: dict[str, Any]) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}

@@ -1,0 +1,118 @@
+"""Rendering of `roadbench diff`: a Rich table, markdown (for a CI job summary) or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from roadbench.diff import FASTER, SLOWER, CaseDiff, DiffReport
+from roadbench.render.console import seconds
+from roadbench.render.formats import markdown_table
+
+STYLES = {SLOWER: "bold red", FASTER: "bold green"}
+
+
+def _change(case: CaseDiff) -> str:
+    if case.ratio is None:
+        return "—"
+    return f"{case.change:+.1%} (×{case.ratio:.3f})"
+
+
+def _p(case: CaseDiff) -> str:
+    return "—" if case.p_value is None else f"{case.p_value:.3f}"
+
+
+def _queries(case: CaseDiff) -> str:
+    if case.query_change is None:
+        return "—"
+    if case.query_change == 0:
+        return f"{case.new_queries:,} (=)"
+    return f"{case.base_queries:,} → {case.new_queries:,} ({case.query_change:+,})"
+
+
+def diff_table(report: DiffReport) -> RenderableType:
+    parts: list[RenderableType] = []
+    if report.environment_changes:
+        env = Table(title="the environment changed", title_justify="left")
+        for header in ("what", "base", "new"):
+            env.add_column(header)
+        for name, base, new in report.environment_changes:
+            env.add_row(name, str(base), str(new))
+        parts.append(env)
+    table = Table(
+        title=f"roadbench diff · significant = p < 0.05 and at least "
+        f"{report.min_change:.0%} change",
+        title_justify="left",
+    )
+    for header in ("case", "base", "new", "change", "p", "verdict", "queries"):
+        table.add_column(header, justify="left" if header in ("case", "verdict") else "right")
+    for case in report.cases:
+        table.add_row(
+            case.name,
+            seconds(case.base_median_s),
+            seconds(case.new_median_s),
+            _change(case),
+            _p(case),
+            Text(case.verdict, style=STYLES.get(case.verdict, "")),
+            Text(_queries(case), style="bold red" if (case.query_change or 0) > 0 else ""),
+        )
+    parts.append(table)
+    for failure in report.failures:
+        parts.append(Text(f"FAIL {failure}", style="bold red"))
+    return Group(*parts)
+
+
+def diff_markdown(report: DiffReport) -> str:
+    text = ""
+    if report.environment_changes:
+        text += (
+            "**The environment changed:** "
+            + "; ".join(f"{name} {base} → {new}" for name, base, new in report.environment_changes)
+            + "\n\n"
+        )
+    rows = [
+        (
+            case.name,
+            seconds(case.base_median_s),
+            seconds(case.new_median_s),
+            _change(case),
+            _p(case),
+            case.verdict,
+            _queries(case),
+        )
+        for case in report.cases
+    ]
+    text += markdown_table(("Case", "Base", "New", "Change", "p", "Verdict", "Queries"), rows)
+    text += (
+        f"\nSignificant: Mann-Whitney U p < 0.05 and a change of at least "
+        f"{report.min_change:.0%}.\n"
+    )
+    if report.failures:
+        text += "\n" + "\n".join(f"- :x: {f}" for f in report.failures) + "\n"
+    return text
+
+
+def diff_csv(report: DiffReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    fields = (
+        "option",
+        "op",
+        "method",
+        "rows",
+        "base_median_s",
+        "new_median_s",
+        "ratio",
+        "p_value",
+        "verdict",
+        "base_queries",
+        "new_queries",
+    )
+    writer.writerow(fields)
+    for case in report.cases:
+        writer.writerow(["" if getattr(case, f) is None else getattr(case, f) for f in fields])
+    return out.getvalue()

@@ -1,0 +1,200 @@
+"""Text formats for results, comparisons and diffs: markdown, CSV, github-action-benchmark.
+
+Rendering only: every function takes result objects and returns a string.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from roadbench.compare import STUDY, ComparisonReport
+from roadbench.results import CaseResult
+
+FORMATS = ("table", "json", "markdown", "csv", "github-benchmark", "github-benchmark-rows")
+
+CSV_FIELDS = (
+    "option",
+    "op",
+    "method",
+    "rows",
+    "status",
+    "reason",
+    "loops",
+    "median_s",
+    "iqr_s",
+    "mean_s",
+    "stdev_s",
+    "min_s",
+    "max_s",
+    "rows_affected",
+    "rows_per_s",
+    "queries",
+    "queries_per_row",
+    "query_growth",
+)
+
+
+def _fmt(value: float | None, digits: int = 4) -> str:
+    return "" if value is None else f"{value:.{digits}g}"
+
+
+def results_csv(results: Iterable[CaseResult]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for r in results:
+        writer.writerow(["" if getattr(r, f) is None else getattr(r, f) for f in CSV_FIELDS])
+    return out.getvalue()
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+    body = [line(header), "| " + " | ".join("---" for _ in header) + " |"]
+    body += [line(r) for r in rows]
+    return "\n".join(body) + "\n"
+
+
+def results_markdown(results: Iterable[CaseResult]) -> str:
+    header = ("option", "op", "method", "rows", "median", "IQR", "rows/s", "queries", "status")
+    rows = []
+    for r in results:
+        rows.append(
+            (
+                str(r.option),
+                r.op,
+                r.method,
+                f"{r.rows:,}",
+                f"{_fmt(r.median_s)} s" if r.ok else "",
+                f"{_fmt(r.iqr_s, 2)} s" if r.ok else "",
+                f"{r.rows_per_s:,.0f}" if r.rows_per_s else "",
+                f"{r.queries:,}" if r.queries is not None else "",
+                r.status if r.ok else f"unsupported: {r.reason}",
+            )
+        )
+    return markdown_table(header, rows)
+
+
+def comparison_markdown(report: ComparisonReport) -> str:
+    """The seed study's summary table, paste-ready: fastest option = 1, totals, weaknesses."""
+    table = report.table
+    env = report.environment
+    header = ("Operation", *(f"Option {n}" for n in table.options))
+    rows = []
+    for row in table.rows:
+        if row.role != STUDY:
+            continue
+        label = row.label[0].upper() + row.label[1:]
+        rows.append((label, *(_ratio(row.ratios.get(n)) for n in table.options)))
+    totals = []
+    for n in table.options:
+        total = _ratio(table.totals.get(n))
+        if report.scale == "many":
+            total += f" ({_ratio(table.totals_without_bulk_create.get(n))})"
+        totals.append(total)
+    rows.append(("Total", *totals))
+    text = markdown_table(header, rows)
+    text += "\n" + markdown_table(
+        ("Option", "Weakest operation", "Rows won"),
+        [(str(n), table.weaknesses.get(n, ""), str(table.wins.get(n, 0))) for n in table.options],
+    )
+    note = (
+        f"\n{report.rows:,} roads per option; median of {report.repeat} value(s) per case. "
+        f"{env.database_vendor} {env.database_version}, Django {env.django}, Python "
+        f"{env.python}, {env.cpu} ({env.cores} cores). Lower is better"
+    )
+    if report.scale == "many":
+        note += "; in brackets, the total without the create (many) row"
+    return text + note + ".\n"
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def comparison_csv(report: ComparisonReport) -> str:
+    table = report.table
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("row", "role", "option", "method", "median_s", "queries", "ratio", "winner"))
+    for row in table.rows:
+        for n in table.options:
+            if n not in row.methods:
+                continue
+            writer.writerow(
+                (
+                    row.label,
+                    row.role,
+                    n,
+                    row.methods[n],
+                    _fmt(row.medians.get(n), 6),
+                    "" if row.queries.get(n) is None else row.queries[n],
+                    _fmt(row.ratios.get(n), 4) if row.role == STUDY else "",
+                    row.winner if row.role == STUDY else "",
+                )
+            )
+    return out.getvalue()
+
+
+def _case_name(r: CaseResult) -> str:
+    return f"option {r.option} {r.op} {r.method} ({r.rows:,} rows)"
+
+
+def github_benchmark(results: Iterable[CaseResult], rows_per_s: bool = False) -> str:
+    """github-action-benchmark's custom JSON.
+
+    ``customSmallerIsBetter`` (default): each case's median seconds and its query count.
+    ``customBiggerIsBetter`` (``rows_per_s``): each case's rows per second — a second file,
+    since one file holds one direction.
+    """
+    entries: list[dict[str, Any]] = []
+    for r in results:
+        if not r.ok:
+            continue
+        if rows_per_s:
+            entries.append(
+                {"name": f"{_case_name(r)} rows/s", "unit": "rows/s", "value": r.rows_per_s}
+            )
+            continue
+        entries.append(
+            {
+                "name": f"{_case_name(r)} time",
+                "unit": "s",
+                "value": r.median_s,
+                "range": f"± {_fmt(r.iqr_s, 3)}",
+                "extra": f"{len(r.times_s)} values × {r.loops} loop(s)",
+            }
+        )
+        entries.append({"name": f"{_case_name(r)} queries", "unit": "queries", "value": r.queries})
+    return json.dumps(entries, indent=2) + "\n"
+
+
+def render(kind: str, report: Any, fmt: str) -> Any:
+    """A saved or fresh report in one format: a Rich renderable for "table", else a string."""
+    from roadbench.render.console import comparison_table, results_table
+    from roadbench.results import dump_json
+
+    if fmt not in FORMATS:
+        from roadbench.errors import BadInput
+
+        raise BadInput(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "json":
+        return dump_json(report.to_dict()) + "\n"
+    if fmt in ("github-benchmark", "github-benchmark-rows"):
+        return github_benchmark(report.results, rows_per_s=fmt.endswith("-rows"))
+    if kind == "compare":
+        if fmt == "markdown":
+            return comparison_markdown(report)
+        if fmt == "csv":
+            return comparison_csv(report)
+        return comparison_table(report)
+    if fmt == "markdown":
+        return results_markdown(report.results)
+    if fmt == "csv":
+        return results_csv(report.results)
+    return results_table(report.results, report.environment)
