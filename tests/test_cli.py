@@ -12,7 +12,10 @@ from roadbench import __version__
 from roadbench.cli import app
 
 runner = CliRunner()
-COMMANDS = ["run", "compare", "queries", "profile", "report", "options", "ops", "doctor"]
+COMMANDS = [
+    "run", "compare", "queries", "profile", "diff", "report", "chart", "scaling", "options",
+    "ops", "doctor",
+]
 
 
 def roadbench(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:

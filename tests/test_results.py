@@ -73,3 +73,18 @@ def test_load_json_rejects_what_is_not_a_roadbench_result(tmp_path):
     bad.write_text("not json")
     with pytest.raises(BadInput, match="cannot read"):
         load_json(bad)
+
+
+def test_an_incomplete_saved_file_is_a_clear_error(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "partial.json"
+    path.write_text('{"schema_version": 1, "kind": "compare"}')
+    script = str(Path(sys.executable).parent / "roadbench")
+    result = subprocess.run(
+        [script, "report", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("roadbench: error: not a complete roadbench comparison")

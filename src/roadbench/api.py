@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from roadbench.compare import SCALES, STUDY, ComparisonReport, PlannedCase, plan_cases
@@ -22,6 +23,7 @@ MIN_ROWS = 2
 # compare at "many" scale: one value per case, as in the seed study (each takes seconds).
 MANY_TIMING = Timing(warmup=0, repeat=1, loops=1)
 FEW_TIMING = Timing(warmup=1, repeat=5)
+SCALING_TIMING = Timing(warmup=1, repeat=3)
 
 Notify = Callable[[str], None]
 Progress = Callable[[str, int, int], None]
@@ -321,3 +323,87 @@ def profile(
                     continue
                 profiles.append(profile_case(road_option, operation, chosen, rows, state))
     return environment, profiles
+
+
+# --- growth with rows -----------------------------------------------------------------------
+
+
+@dataclass
+class ScalingPoint:
+    rows: int
+    median_s: float | None
+    queries: int | None
+    status: str
+
+
+@dataclass
+class ScalingSeries:
+    option: int
+    points: list[ScalingPoint]
+    exponent: float | None
+    query_growth: str | None
+
+
+@dataclass
+class ScalingReport:
+    environment: Any
+    op: str
+    method: str
+    sizes: list[int]
+    series: list[ScalingSeries]
+    kind: str = "scaling"
+    schema_version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def scaling(
+    op: str,
+    sizes: tuple[int, ...] = (100, 1000, 10000),
+    option: int | None = None,
+    method: str | None = None,
+    timing: Timing = SCALING_TIMING,
+    database: str | None = None,
+    notify: Notify | None = None,
+    progress: Progress | None = None,
+) -> ScalingReport:
+    """One op at growing sizes for each option: time and queries, and how fast they grow."""
+    configure_django()
+    from roadbench.queries import classify_growth
+    from roadbench.stats import growth_exponent
+
+    cases = _cases(option, op, method)
+    if len(sizes) < 2:
+        raise BadInput("--sizes needs at least two sizes")
+    for size in sizes:
+        check_rows(size)
+    check_timing(timing)
+    series = []
+    with bench_database(database, notify=notify) as bench:
+        environment = current_environment(bench)
+        models = [m for o, _, _ in cases for m in o.models]
+        with option_tables(models):
+            state = TableState()
+            total, done = len(cases) * len(sizes), 0
+            for road_option, operation, chosen in cases:
+                points = []
+                for size in sorted(sizes):
+                    if progress:
+                        progress(f"option {road_option.number} · {size:,} rows", done, total)
+                    result = measure_case(road_option, operation, chosen, size, timing, state)
+                    points.append(
+                        ScalingPoint(size, result.median_s, result.queries, result.status)
+                    )
+                    done += 1
+                timed = [(p.rows, p.median_s) for p in points if p.median_s]
+                counted = [(p.rows, p.queries) for p in points if p.queries is not None]
+                series.append(
+                    ScalingSeries(
+                        road_option.number,
+                        points,
+                        growth_exponent(timed),
+                        classify_growth(counted) if len(counted) >= 2 else None,
+                    )
+                )
+    return ScalingReport(environment, cases[0][1].name, cases[0][2].name, sorted(sizes), series)

@@ -382,6 +382,96 @@ def profile(
 
 
 @app.command()
+def chart(
+    files: Annotated[
+        list[Path], typer.Argument(help="Comparisons saved with `compare --save`: one panel each.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The PNG file to write.")],
+) -> None:
+    """Draw saved comparisons: bars per operation by option, fastest = 1 (needs matplotlib)."""
+    from roadbench.charts import _pyplot, comparison_chart
+    from roadbench.compare import ComparisonReport
+    from roadbench.results import load_json
+
+    _pyplot()  # a missing extra is the first thing to say
+    reports = []
+    for file in files:
+        data = load_json(file)
+        if data.get("kind") != "compare":
+            raise BadInput(f"{file} is not a saved comparison (roadbench compare --save FILE)")
+        reports.append(ComparisonReport.from_dict(data))
+    if not output.parent.is_dir():
+        raise BadInput(f"cannot write {output}: directory {output.parent} does not exist")
+    panels = comparison_chart(reports, output)
+    _notify(f"wrote {output} ({panels} panel{'s' if panels != 1 else ''})")
+
+
+@app.command()
+def scaling(
+    op: Annotated[str, typer.Argument(help="Operation: create, select, modify, delete.")],
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Road counts, comma-separated.")
+    ] = "100,1000,10000",
+    option: Annotated[
+        int | None,
+        typer.Option("--option", "-o", help="One option; default: all three.", show_default=False),
+    ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method", "-m", help="How the op is done (see `roadbench ops`).", show_default=False
+        ),
+    ] = None,
+    repeat: RepeatOpt = None,
+    warmup: WarmupOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--chart", help="Also draw time against rows, log-log, to this PNG."),
+    ] = None,
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+    save: SaveOpt = None,
+) -> None:
+    """One op at growing sizes for each option: how fast does each one's cost grow?"""
+    from roadbench import api
+    from roadbench.render.console import scaling_table
+
+    if output is not None:
+        from roadbench.charts import _pyplot
+
+        _pyplot()  # a missing extra fails before the benchmark, not after it
+        if not output.parent.is_dir():
+            raise BadInput(f"cannot write {output}: directory {output.parent} does not exist")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("preparing", total=None)
+        report = api.scaling(
+            op,
+            sizes=_sizes(sizes),
+            option=option,
+            method=method,
+            timing=_timing(repeat, warmup, api.SCALING_TIMING),
+            database=database,
+            notify=_notify,
+            progress=lambda label, done, total: bar.update(
+                task, description=label, completed=done, total=total
+            ),
+        )
+    _emit(report.to_dict(), as_json, save, scaling_table(report))
+    if output is not None:
+        from roadbench.charts import scaling_chart
+
+        scaling_chart(report, output)
+        _notify(f"wrote {output}")
+
+
+@app.command()
 def report(
     file: Annotated[Path, typer.Argument(help="A JSON file saved with --save.")],
     fmt: FormatOpt = "table",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from roadbench.errors import BadInput
 from roadbench.results import CaseResult, Environment, case_from_dict, environment_from_dict
 
 SCALES = {"few": 200, "many": 500_000}
@@ -217,6 +218,13 @@ class ComparisonReport:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ComparisonReport:
+        try:
+            return cls._from_dict(data)
+        except (KeyError, TypeError) as exc:
+            raise BadInput(f"not a complete roadbench comparison (missing {exc})") from None
+
+    @classmethod
+    def _from_dict(cls, data: dict[str, Any]) -> ComparisonReport:
         return cls(
             environment=environment_from_dict(data["environment"]),
             scale=data["scale"],

@@ -136,10 +136,13 @@ class RunReport:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunReport:
-        return cls(
-            environment=environment_from_dict(data["environment"]),
-            results=[case_from_dict(r) for r in data.get("results", [])],
-        )
+        try:
+            return cls(
+                environment=environment_from_dict(data["environment"]),
+                results=[case_from_dict(r) for r in data.get("results", [])],
+            )
+        except (KeyError, TypeError) as exc:
+            raise BadInput(f"not a complete roadbench run (missing {exc})") from None
 
 
 def _from_dict(cls: type[Any], data: dict[str, Any]) -> Any:

@@ -186,3 +186,19 @@ def significant_change(
     ratio = statistics.median(new) / statistics.median(base)
     test = mann_whitney_u(base, new)
     return ratio, test, test.p_value < alpha and abs(ratio - 1) >= min_change
+
+
+def growth_exponent(points: Sequence[tuple[float, float]]) -> float | None:
+    """The slope k of log(y) against log(x), least squares: y grows like x**k.
+
+    1 is linear growth, 2 quadratic, 0 constant; None with fewer than two usable points.
+    """
+    usable = [(math.log(x), math.log(y)) for x, y in points if x > 0 and y > 0]
+    if len(usable) < 2:
+        return None
+    mean_x = sum(x for x, _ in usable) / len(usable)
+    mean_y = sum(y for _, y in usable) / len(usable)
+    variance = sum((x - mean_x) ** 2 for x, _ in usable)
+    if variance == 0:
+        return None
+    return sum((x - mean_x) * (y - mean_y) for x, y in usable) / variance

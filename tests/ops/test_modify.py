@@ -54,11 +54,9 @@ def test_a_statement_sqlite_refuses_at_scale_is_unsupported_not_a_crash(bench):
     option = get_option(3)
     connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)
     op = get_op("modify")
-    result = measure_case(option, op, op.method("update"), 400, Timing(0, 1, loops=1),
-                          TableState())
+    result = measure_case(option, op, op.method("update"), 400, Timing(0, 1, loops=1), TableState())
     assert result.status == "unsupported"
     assert result.reason.startswith("SQLite: too many SQL variables: QuerySet.update")
     # Under the limit the same case runs.
-    result = measure_case(option, op, op.method("update"), 100, Timing(0, 1, loops=1),
-                          TableState())
+    result = measure_case(option, op, op.method("update"), 100, Timing(0, 1, loops=1), TableState())
     assert result.ok

@@ -176,3 +176,28 @@ def doctor_table(info: dict[str, Any]) -> Table:
     for key, value in info.items():
         table.add_row(key, str(value))
     return table
+
+
+def scaling_table(report: Any) -> Table:
+    table = Table(
+        title=f"roadbench scaling · {report.op} · {report.method}",
+        caption=f"{environment_line(report.environment)}\ntime ∝ rows^k: k = 1 grows linearly, "
+        "k > 1 faster than the rows",
+    )
+    table.add_column("rows", justify="right")
+    for series in report.series:
+        table.add_column(f"option {series.option}", justify="right")
+    for i, rows in enumerate(report.sizes):
+        cells: list[str | Text] = []
+        for series in report.series:
+            point = series.points[i]
+            if point.median_s is None:
+                cells.append(Text(point.status, style="yellow"))
+            else:
+                cells.append(f"{seconds(point.median_s)}\n{number(point.queries)} q")
+        table.add_row(f"{rows:,}", *cells, end_section=True)
+    table.add_row(
+        "k (fit)", *["—" if s.exponent is None else f"{s.exponent:.2f}" for s in report.series]
+    )
+    table.add_row("queries", *[s.query_growth or "—" for s in report.series])
+    return table

@@ -48,8 +48,11 @@ def diff_table(report: DiffReport) -> RenderableType:
         f"{report.min_change:.0%} change",
         title_justify="left",
     )
-    for header in ("case", "base", "new", "change", "p", "verdict", "queries"):
-        table.add_column(header, justify="left" if header in ("case", "verdict") else "right")
+    table.add_column("case")
+    for header in ("base", "new", "change", "p"):
+        table.add_column(header, justify="right")
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("queries", justify="right")
     for case in report.cases:
         table.add_row(
             case.name,

@@ -1,0 +1,93 @@
+"""Charts with matplotlib (the optional extra ``roadbench[charts]``). Rendering only.
+
+- ``comparison_chart``: grouped bars per operation by option on a ratio axis (fastest = 1),
+  one panel per saved comparison (scale), labelled with the database and Django version.
+- ``scaling_chart``: time against rows on log-log axes for each option, with the fitted growth
+  exponent in the legend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from roadbench.compare import STUDY, ComparisonReport
+from roadbench.errors import BadInput
+
+INSTALL_HINT = "charts need matplotlib: pip install 'roadbench[charts]'"
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise BadInput(INSTALL_HINT) from None
+    matplotlib.use("Agg")  # files only: no display needed
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: Path) -> None:
+    try:
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    except OSError as exc:
+        raise BadInput(f"cannot write {path}: {exc.strerror}") from None
+
+
+def comparison_chart(reports: list[ComparisonReport], path: Path) -> int:
+    """Write the chart; returns the number of panels."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(reports), figsize=(6.5 * len(reports), 4.8), squeeze=False)
+    for ax, report in zip(axes[0], reports, strict=True):
+        table = report.table
+        rows = [r for r in table.rows if r.role == STUDY]
+        width = 0.8 / len(table.options)
+        for i, number in enumerate(table.options):
+            values = [r.ratios.get(number) or 0.0 for r in rows]
+            positions = [j + (i - (len(table.options) - 1) / 2) * width for j in range(len(rows))]
+            bars = ax.bar(positions, values, width, label=f"option {number}")
+            ax.bar_label(bars, labels=[f"{v:.2f}" if v else "n/a" for v in values], fontsize=7)
+        ax.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")
+        ax.set_xticks(range(len(rows)), [r.label.split(" (")[0] for r in rows])
+        ax.set_ylabel("time relative to the fastest option (= 1)")
+        env = report.environment
+        ax.set_title(
+            f"{report.scale} scale · {report.rows:,} roads per option\n"
+            f"{env.database_vendor} {env.database_version} · Django {env.django}",
+            fontsize=10,
+        )
+        ax.legend(fontsize=8)
+    fig.suptitle("roadbench compare: lower is better")
+    _save(fig, path)
+    plt.close(fig)
+    return len(reports)
+
+
+def scaling_chart(report: Any, path: Path) -> None:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for series in report.series:
+        points = [(p.rows, p.median_s) for p in series.points if p.median_s]
+        if not points:
+            continue
+        exponent = "n/a" if series.exponent is None else f"{series.exponent:.2f}"
+        ax.plot(
+            *zip(*points, strict=True),
+            marker="o",
+            label=f"option {series.option} (time ∝ rows^{exponent})",
+        )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("roads")
+    ax.set_ylabel("median time (s)")
+    env = report.environment
+    ax.set_title(
+        f"{report.op} · {report.method} · {env.database_vendor} {env.database_version} · "
+        f"Django {env.django}",
+        fontsize=10,
+    )
+    ax.grid(True, which="both", linewidth=0.3)
+    ax.legend(fontsize=8)
+    _save(fig, path)
+    plt.close(fig)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from roadbench.api import compare, run
+from roadbench.compare import ComparisonReport
+from roadbench.measure import Timing
+from roadbench.render.formats import render
+from roadbench.results import RunReport, load_json, save_json
+
+QUICK = Timing(warmup=0, repeat=2, loops=1)
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return compare(rows=20, timing=QUICK)
+
+
+def parse_markdown_table(text):
+    lines = [line for line in text.splitlines() if line.startswith("|")]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    assert set("".join(rows[1])) <= {"-", " "}  # the separator row
+    return rows[0], rows[2:]
+
+
+def test_markdown_reproduces_the_seed_summary_table(comparison):
+    header, rows = parse_markdown_table(render("compare", comparison, "markdown").split("\n\n")[0])
+    assert header == ["Operation", "Option 1", "Option 2", "Option 3"]
+    assert [r[0] for r in rows] == [
+        "Create (few)",
+        "Select (few)",
+        "Modify (few)",
+        "Delete (few)",
+        "Total",
+    ]
+    for row in rows[:-1]:
+        ratios = [float(v) for v in row[1:]]
+        assert min(ratios) == 1.0  # the fastest option in each row is 1
+
+
+def test_csv_of_a_comparison_has_a_row_per_cell(comparison):
+    rows = list(csv.DictReader(io.StringIO(render("compare", comparison, "csv"))))
+    assert {r["option"] for r in rows} == {"1", "2", "3"}
+    assert {r["row"] for r in rows} >= {"create (few)", "raw limit (few)"}
+
+
+def test_github_benchmark_formats(comparison):
+    smaller = json.loads(render("compare", comparison, "github-benchmark"))
+    assert {e["unit"] for e in smaller} == {"s", "queries"}
+    assert all(isinstance(e["value"], (int, float)) for e in smaller)
+    bigger = json.loads(render("compare", comparison, "github-benchmark-rows"))
+    assert {e["unit"] for e in bigger} == {"rows/s"}
+
+
+def test_save_then_report_renders_the_same_table(comparison, tmp_path):
+    path = tmp_path / "c.json"
+    save_json(comparison.to_dict(), path)
+    loaded = ComparisonReport.from_dict(load_json(path))
+    for fmt in ("markdown", "csv", "github-benchmark"):
+        assert render("compare", loaded, fmt) == render("compare", comparison, fmt)
+
+
+def test_a_run_renders_in_every_format(tmp_path):
+    report = run(option=2, op="select", rows=20, timing=QUICK)
+    path = tmp_path / "r.json"
+    save_json(report.to_dict(), path)
+    loaded = RunReport.from_dict(load_json(path))
+    header, rows = parse_markdown_table(render("run", loaded, "markdown"))
+    assert header[:4] == ["option", "op", "method", "rows"]
+    assert rows[0][:3] == ["2", "select", "objects"]
+    (row,) = csv.DictReader(io.StringIO(render("run", loaded, "csv")))
+    assert float(row["median_s"]) == report.results[0].median_s
+    assert render("run", loaded, "csv") == render("run", report, "csv")

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from roadbench.api import compare, scaling
+from roadbench.charts import comparison_chart, scaling_chart
+from roadbench.measure import Timing
+
+pytest.importorskip("matplotlib")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_comparison_chart_is_a_png_with_a_panel_per_scale(tmp_path):
+    quick = Timing(warmup=0, repeat=1, loops=1)
+    few = compare(rows=20, timing=quick)
+    many = compare(scale="many", rows=20, timing=quick)
+    path = tmp_path / "chart.png"
+    assert comparison_chart([few, many], path) == 2
+    assert path.read_bytes()[:8] == PNG
+    import matplotlib.image
+
+    height, width, _ = matplotlib.image.imread(path).shape
+    assert width > 1.5 * height  # two panels side by side
+    one = tmp_path / "one.png"
+    comparison_chart([few], one)
+    assert matplotlib.image.imread(one).shape[1] < width
+
+
+def test_scaling_fits_an_exponent_and_draws(tmp_path):
+    report = scaling(
+        "select",
+        sizes=(20, 80, 320),
+        option=3,
+        method="naive",
+        timing=Timing(warmup=0, repeat=1, loops=1),
+    )
+    (series,) = report.series
+    assert [p.queries for p in series.points] == [22, 82, 322]
+    assert series.query_growth == "per-row"
+    assert series.exponent is not None and 0.3 < series.exponent < 2
+    path = tmp_path / "s.png"
+    scaling_chart(report, path)
+    assert path.read_bytes()[:8] == PNG
+
+
+def test_without_matplotlib_a_clear_message(tmp_path):
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "from roadbench.cli import main\n"
+        f"main(['chart', {str(tmp_path / 'x.json')!r}, '-o', {str(tmp_path / 'c.png')!r}])\n"
+    )
+    (tmp_path / "x.json").write_text('{"schema_version": 1, "kind": "compare"}')
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "roadbench: error: charts need matplotlib: pip install 'roadbench[charts]'"
+    )
+
+
+def test_chart_refuses_a_file_that_is_not_a_comparison(tmp_path):
+    run_file = tmp_path / "run.json"
+    run_file.write_text('{"schema_version": 1, "kind": "run", "results": []}')
+    script = str(Path(sys.executable).parent / "roadbench")
+    result = subprocess.run(
+        [script, "chart", str(run_file), "-o", str(tmp_path / "c.png")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "not a saved comparison" in result.stderr

@@ -1,0 +1,133 @@
+"""diff on saved runs whose values are constructed: verdicts and CI exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from roadbench.diff import FASTER, SAME, SLOWER, check, diff, parse_fail_on
+from roadbench.errors import BadInput
+
+SCRIPT = str(Path(sys.executable).parent / "roadbench")
+
+
+def saved_run(times, queries=402, django="5.2.19", method="atomic"):
+    median = sorted(times)[len(times) // 2]
+    return {
+        "schema_version": 1,
+        "kind": "run",
+        "environment": {
+            "python": "3.11.7",
+            "django": django,
+            "database_vendor": "sqlite",
+            "database_version": "3.40.1",
+            "database_driver": "sqlite3",
+            "database_url": "embedded",
+            "roadbench": "0.1.0",
+            "os": "Linux",
+            "machine": "x86_64",
+            "cpu": "test cpu",
+            "cores": 2,
+            "date": "x",
+        },
+        "results": [
+            {
+                "option": 3,
+                "op": "create",
+                "method": method,
+                "rows": 200,
+                "status": "ok",
+                "times_s": times,
+                "median_s": median,
+                "min_s": min(times),
+                "max_s": max(times),
+                "queries": queries,
+                "rows_affected": 200,
+            }
+        ],
+    }
+
+
+BASE = [0.100, 0.101, 0.099, 0.102, 0.098, 0.1005, 0.0995]
+SAME_AGAIN = [0.1002, 0.0992, 0.1012, 0.0985, 0.1018, 0.0999, 0.1007]
+SLOWER_RUN = [0.130, 0.131, 0.129, 0.132, 0.128, 0.1305, 0.1295]
+
+
+def test_two_runs_of_the_same_code_are_no_significant_change():
+    report = diff(saved_run(BASE), saved_run(SAME_AGAIN))
+    (case,) = report.cases
+    assert case.verdict == SAME
+    assert check(report, [parse_fail_on("time:10%"), parse_fail_on("queries:+0")]) == []
+
+
+def test_a_real_slowdown_is_significant_and_fails_the_gate():
+    report = diff(saved_run(BASE), saved_run(SLOWER_RUN))
+    (case,) = report.cases
+    assert case.verdict == SLOWER
+    assert case.change == pytest.approx(0.30, abs=0.01)
+    assert case.p_value < 0.01
+    failures = check(report, [parse_fail_on("time:10%")])
+    assert len(failures) == 1 and "slower" in failures[0]
+    assert check(report, [parse_fail_on("time:50%")]) == []
+
+
+def test_a_speedup_is_reported_and_does_not_fail():
+    report = diff(saved_run(SLOWER_RUN), saved_run(BASE))
+    assert report.cases[0].verdict == FASTER
+    assert check(report, [parse_fail_on("time:10%")]) == []
+
+
+def test_extra_queries_fail_the_queries_gate_even_without_a_time_change():
+    report = diff(saved_run(BASE), saved_run(SAME_AGAIN, queries=403))
+    assert report.cases[0].query_change == 1
+    assert len(check(report, [parse_fail_on("queries:+0")])) == 1
+    assert check(report, [parse_fail_on("queries:+1")]) == []
+
+
+def test_environment_differences_are_listed():
+    report = diff(saved_run(BASE), saved_run(BASE, django="6.0"))
+    assert report.environment_changes == [("django", "5.2.19", "6.0")]
+
+
+def test_added_and_removed_cases():
+    report = diff(saved_run(BASE), saved_run(BASE, method="save"))
+    assert {c.verdict for c in report.cases} == {"added", "removed"}
+
+
+@pytest.mark.parametrize("rule", ["time", "time:10", "queries:5", "speed:10%", "time:x%"])
+def test_bad_fail_on_rules(rule):
+    with pytest.raises(BadInput, match="--fail-on"):
+        parse_fail_on(rule)
+
+
+def test_diff_exit_codes_from_the_command_line(tmp_path):
+    files = {}
+    for name, run in (
+        ("base", saved_run(BASE)),
+        ("same", saved_run(SAME_AGAIN)),
+        ("slow", saved_run(SLOWER_RUN)),
+        ("more", saved_run(BASE, queries=500)),
+    ):
+        files[name] = tmp_path / f"{name}.json"
+        files[name].write_text(json.dumps(run))
+
+    def roadbench(*args):
+        return subprocess.run(
+            [SCRIPT, "diff", *map(str, args)], capture_output=True, text=True, timeout=60
+        )
+
+    ok = roadbench(files["base"], files["same"], "--fail-on", "time:10%", "--fail-on", "queries:+0")
+    assert ok.returncode == 0, ok.stderr
+    assert "no significant change" in ok.stdout
+    slow = roadbench(files["base"], files["slow"], "--fail-on", "time:10%")
+    assert slow.returncode == 6
+    assert slow.stderr.startswith("roadbench: error: 1 regression beyond --fail-on")
+    more = roadbench(files["base"], files["more"], "--fail-on", "queries:+0", "-f", "markdown")
+    assert more.returncode == 6
+    assert "| Case | Base | New | Change | p | Verdict | Queries |" in more.stdout
+    bad = roadbench(files["base"], tmp_path / "missing.json")
+    assert bad.returncode == 2
