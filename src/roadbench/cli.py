@@ -472,6 +472,118 @@ def scaling(
 
 
 @app.command()
+def load(
+    option: Annotated[
+        int | None,
+        typer.Option(
+            "--option",
+            "-o",
+            help="One option; default: all three, one after another.",
+            show_default=False,
+        ),
+    ] = None,
+    users: Annotated[int, typer.Option("--users", "-u", help="Concurrent Locust users.")] = 10,
+    spawn_rate: Annotated[
+        float, typer.Option("--spawn-rate", "-r", help="Users started per second.")
+    ] = 10.0,
+    duration: Annotated[
+        str, typer.Option("--duration", "-t", help="Per option: seconds (30) or 30s, 2m, 1h.")
+    ] = "10s",
+    mix: Annotated[
+        str, typer.Option("--mix", help="Share of reads and writes, e.g. read=80,write=20.")
+    ] = "read=80,write=20",
+    rows: Annotated[int, typer.Option("--rows", "-n", help="Roads seeded per option.")] = 2000,
+    server: Annotated[
+        str, typer.Option("--server", help="WSGI server: waitress, or gunicorn (Unix).")
+    ] = "waitress",
+    threads: Annotated[int, typer.Option("--threads", help="Server threads.")] = 8,
+    server_host: Annotated[
+        str,
+        typer.Option(
+            "--server-host",
+            help="Where the app listens; other than loopback only "
+            "when you say so (workers on other machines need it).",
+        ),
+    ] = "127.0.0.1",
+    server_port: Annotated[
+        int, typer.Option("--server-port", help="The app's port; 0 = a free one.")
+    ] = 0,
+    master: Annotated[
+        bool, typer.Option("--master", help="Run Locust as a master; workers generate the load.")
+    ] = False,
+    expect_workers: Annotated[
+        int, typer.Option("--expect-workers", help="With --master: workers to wait for.")
+    ] = 1,
+    master_bind_host: Annotated[
+        str, typer.Option("--master-bind-host", help="With --master: where workers connect.")
+    ] = "127.0.0.1",
+    master_port: Annotated[
+        int, typer.Option("--master-port", help="With --master: the master's port.")
+    ] = 5557,
+    worker_wait: Annotated[
+        int, typer.Option("--worker-wait", help="With --master: seconds to wait for workers.")
+    ] = 60,
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+    save: SaveOpt = None,
+) -> None:
+    """Load-test the options with Locust: the same concurrent load on each (roadbench[load])."""
+    from roadbench.load.runner import LoadSettings, parse_duration, parse_mix, run_load
+    from roadbench.models import OPTIONS, get_option
+    from roadbench.render.load import load_table
+
+    reads, writes = parse_mix(mix)
+    if users < 1 or spawn_rate <= 0 or threads < 1 or rows < 2 or not 0 <= server_port < 65536:
+        raise BadInput(
+            "--users, --spawn-rate, --threads must be positive, --rows at least 2, "
+            "--server-port 0-65535"
+        )
+    if server not in ("waitress", "gunicorn"):
+        raise BadInput(f"--server is waitress or gunicorn, not {server!r}")
+    if master and expect_workers < 1:
+        raise BadInput("--expect-workers must be at least 1")
+    numbers = [get_option(option).number] if option is not None else list(OPTIONS)
+    settings = LoadSettings(
+        users=users,
+        spawn_rate=spawn_rate,
+        duration_s=parse_duration(duration),
+        reads=reads,
+        writes=writes,
+        rows=rows,
+        server=server,
+        threads=threads,
+        server_host=server_host,
+        server_port=server_port,
+        master=master,
+        expect_workers=expect_workers if master else 0,
+        master_bind_host=master_bind_host,
+        master_port=master_port,
+        worker_wait_s=worker_wait,
+    )
+    report = run_load(numbers, settings, database=database, notify=_notify)
+    _emit(report.to_dict(), as_json, save, load_table(report))
+    for result in report.options:
+        for warning in result.warnings:
+            _notify(f"warning: option {result.option}: {warning}")
+
+
+@app.command("load-worker")
+def load_worker(
+    master_host: Annotated[str, typer.Option("--master-host", help="The master's host.")],
+    master_port: Annotated[int, typer.Option("--master-port", help="The master's port.")] = 5557,
+    max_time: Annotated[
+        str, typer.Option("--max-time", help="Stop after this long at most (30s, 2m, 1h).")
+    ] = "1h",
+) -> None:
+    """A Locust worker for `roadbench load --master` on another machine (roadbench[load])."""
+    from roadbench.load.runner import parse_duration, run_worker
+
+    code = run_worker(master_host, master_port, parse_duration(max_time))
+    if code:
+        raise RoadbenchError(f"the Locust worker exited with code {code}")
+
+
+@app.command()
 def report(
     file: Annotated[Path, typer.Argument(help="A JSON file saved with --save.")],
     fmt: FormatOpt = "table",

@@ -37,24 +37,28 @@ SUPPORTED_ENGINES = {
 }
 
 
-def configure_django() -> None:
-    """``settings.configure()`` once per process: no project, no settings module, no migrations."""
+def configure_django(**overrides: Any) -> None:
+    """``settings.configure()`` once per process: no project, no settings module, no migrations.
+
+    ``overrides`` are for the load-test server process (URLs, middleware, its database).
+    """
     import django
     from django.conf import settings
 
     if settings.configured:
         return
-    settings.configure(
-        DEBUG=False,
-        INSTALLED_APPS=["roadbench"],
+    values: dict[str, Any] = {
+        "DEBUG": False,
+        "INSTALLED_APPS": ["roadbench"],
         # Filled in by ``bench_database``; the dummy engine refuses any use before that.
-        DATABASES={},
-        USE_TZ=True,
-        TIME_ZONE="UTC",
-        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
-        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
-        LOGGING_CONFIG=None,
-    )
+        "DATABASES": {},
+        "USE_TZ": True,
+        "TIME_ZONE": "UTC",
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        "LOGGING_CONFIG": None,
+    }
+    settings.configure(**{**values, **overrides})
     django.setup()
 
 
