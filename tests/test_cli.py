@@ -13,8 +13,17 @@ from roadbench.cli import app
 
 runner = CliRunner()
 COMMANDS = [
-    "run", "compare", "queries", "profile", "diff", "report", "chart", "scaling", "options",
-    "ops", "doctor",
+    "run",
+    "compare",
+    "queries",
+    "profile",
+    "diff",
+    "report",
+    "chart",
+    "scaling",
+    "options",
+    "ops",
+    "doctor",
 ]
 
 

@@ -1,0 +1,211 @@
+"""Real load runs: a waitress child process, Locust in its own process, a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from roadbench.errors import BadInput, DatabaseUnavailable
+from roadbench.load.runner import (
+    LOCUSTFILE,
+    LoadSettings,
+    parse_duration,
+    parse_mix,
+    percentile,
+    run_load,
+)
+
+pytest.importorskip("waitress")
+SCRIPT = str(Path(sys.executable).parent / "roadbench")
+QUICK = LoadSettings(users=3, spawn_rate=3, duration_s=2, rows=100)
+
+
+def children_of_roadbench() -> list[str]:
+    """Command lines of any target-app server or Locust process still alive."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "roadbench.load.server" in cmdline or str(LOCUSTFILE) in cmdline:
+            alive.append(cmdline)
+    return alive
+
+
+def test_a_short_run_of_every_option(database_url):
+    report = run_load([1, 2, 3], QUICK, database=database_url)
+    assert [r.option for r in report.options] == [1, 2, 3]
+    for result in report.options:
+        assert result.requests > 0
+        assert result.failures == 0
+        endpoints = {e.endpoint: e for e in result.endpoints}
+        assert set(endpoints) == {"list", "read", "create", "update"}
+        for e in endpoints.values():
+            assert e.p50_ms is not None and e.p50_ms <= e.p95_ms <= e.p99_ms
+            assert e.queries_per_request is not None
+        # One query per page, whatever the option: the list endpoint is written efficiently.
+        assert endpoints["list"].queries_per_request == 1.0
+    assert children_of_roadbench() == []
+    # roadbench's own process never imports Locust or gevent.
+    assert "locust" not in sys.modules and "gevent" not in sys.modules
+
+
+def test_distributed_mode_with_two_local_workers(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    workers = [
+        subprocess.Popen(
+            [
+                SCRIPT,
+                "load-worker",
+                "--master-host",
+                "127.0.0.1",
+                "--master-port",
+                str(port),
+                "--max-time",
+                "120s",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        result = subprocess.run(
+            [
+                SCRIPT,
+                "load",
+                "--option",
+                "2",
+                "--master",
+                "--expect-workers",
+                "2",
+                "--master-port",
+                str(port),
+                "--users",
+                "4",
+                "--duration",
+                "3s",
+                "--rows",
+                "100",
+                "--worker-wait",
+                "60",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        (option,) = data["options"]
+        assert option["requests"] > 0 and option["failures"] == 0
+        for endpoint in option["endpoints"]:
+            for key in ("requests_per_s", "failures", "p50_ms", "p95_ms", "p99_ms"):
+                assert key in endpoint
+        for worker in workers:
+            worker.wait(timeout=30)  # the master's end stops its workers
+    finally:
+        for worker in workers:
+            worker.kill()
+    assert children_of_roadbench() == []
+
+
+def test_latency_buckets_tell_two_from_three_milliseconds():
+    buckets = {int(2.0 / 0.01): 50, int(3.0 / 0.01): 50}
+    assert percentile(buckets, 0.01, 0.50) == pytest.approx(2.01)
+    assert percentile(buckets, 0.01, 0.99) == pytest.approx(3.01)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30", 30), ("30s", 30), ("2m", 120), ("1h", 3600), ("1.5s", 1.5)]
+)
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "soon", "10x", "0", "-5s"])
+def test_bad_durations(text):
+    with pytest.raises(BadInput, match="--duration"):
+        parse_duration(text)
+
+
+def test_mix():
+    assert parse_mix("read=80,write=20") == (80, 20)
+    for bad in ("80,20", "read=80", "read=a,write=1", "read=0,write=0", "read=1,write=1,x=2"):
+        with pytest.raises(BadInput, match="--mix"):
+            parse_mix(bad)
+
+
+def test_a_port_in_use_is_one_clear_line():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [SCRIPT, "load", "--server-port", str(port), "--duration", "1s", "--rows", "10"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 3
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("roadbench: error: the target app server failed to start")
+    assert "in use" in lines[-1]
+    assert "Traceback" not in result.stderr
+    assert children_of_roadbench() == []
+
+
+def test_bad_load_input_is_exit_2():
+    for args in (
+        ["--mix", "lots"],
+        ["--duration", "forever"],
+        ["--users", "0"],
+        ["--server", "runserver"],
+    ):
+        result = subprocess.run([SCRIPT, "load", *args], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, args
+        assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_without_the_extra_a_clear_message():
+    code = (
+        "import importlib.util, sys\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name == 'locust' else real(name, *a)\n"
+        "from roadbench.cli import main\n"
+        "main(['load', '--duration', '1s'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "roadbench: error: load testing needs Locust and waitress: pip install 'roadbench[load]'"
+    )
+
+
+def test_a_server_that_cannot_start_is_reported(monkeypatch):
+    monkeypatch.setenv("ROADBENCH_SERVER_DATABASE", "{}")  # ignored: the parent sets its own
+    from roadbench.load import runner
+
+    monkeypatch.setattr(runner, "SERVER_START_TIMEOUT_S", 20)
+    settings = LoadSettings(users=1, duration_s=1, rows=10, server_host="203.0.113.1")
+    # An address this machine does not have: the server cannot bind it.
+    with pytest.raises(DatabaseUnavailable, match="failed to start"):
+        run_load([1], settings)
+    assert children_of_roadbench() == []
+    time.sleep(0)  # nothing left to wait for
+    assert os.environ["ROADBENCH_SERVER_DATABASE"] == "{}"
