@@ -7,8 +7,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -65,11 +66,28 @@ def run(
     chosen = operation.method(method or operation.default_method)
     check_rows(rows)
     check_timing(timing)
-    with bench_database(database, keep=keep, notify=notify) as bench:
-        environment = current_environment(bench)
-        with option_tables(road_option.models) if not keep else _tables_kept(road_option.models):
-            result = measure_case(road_option, operation, chosen, rows, timing, TableState())
+    with _session([road_option], database, notify, keep) as (_bench, environment, state):
+        result = measure_case(road_option, operation, chosen, rows, timing, state)
     return RunReport(environment=environment, results=[result])
+
+
+def _choose_method(number: int, op_name: str, candidates: tuple[str, ...]) -> tuple[str, str]:
+    """The first candidate the option supports; a substitute says why it was needed.
+
+    Needs the connection: whether a method is supported can depend on the database.
+    """
+    from roadbench.models import get_option
+    from roadbench.ops import get_op
+
+    op = get_op(op_name)
+    skipped: list[str] = []
+    for name in candidates:
+        reason = op.method(name).unsupported_reason(get_option(number))
+        if reason is None:
+            note = f"{candidates[0]} is unsupported ({skipped[0]})" if skipped else ""
+            return name, note
+        skipped.append(reason)
+    return candidates[0], ""
 
 
 def _query_growth(case: PlannedCase, result: Any, state: TableState) -> str | None:
@@ -84,6 +102,18 @@ def _query_growth(case: PlannedCase, result: Any, state: TableState) -> str | No
     op = get_op(case.op)
     counted, _ = count_case(get_option(case.option), op, op.method(case.method), small, state)
     return classify_growth([(small, counted.total), (case.rows, result.queries)])
+
+
+@contextlib.contextmanager
+def _session(
+    road_options: list[Any], database: str | None, notify: Notify | None, keep: bool = False
+) -> Iterator[tuple[Any, Any, TableState]]:
+    """A throwaway database with the options' tables: (bench, environment, table state)."""
+    with bench_database(database, keep=keep, notify=notify) as bench:
+        environment = current_environment(bench)
+        models = [m for o in road_options for m in o.models]
+        with option_tables(models) if not keep else _tables_kept(models):
+            yield bench, environment, TableState()
 
 
 def _tables_kept(models: Any) -> Any:
@@ -119,55 +149,37 @@ def compare(
     road_options = [get_option(n) for n in numbers]
 
     started = time.perf_counter()
-    with bench_database(database, keep=keep, notify=notify) as bench:
-        environment = current_environment(bench)
-
-        def choose(number: int, op_name: str, candidates: tuple[str, ...]) -> tuple[str, str]:
-            # The first candidate this option supports; a substitute says why it was needed.
-            op = get_op(op_name)
-            skipped: list[str] = []
-            for name in candidates:
-                reason = op.method(name).unsupported_reason(get_option(number))
-                if reason is None:
-                    note = f"{candidates[0]} is unsupported ({skipped[0]})" if skipped else ""
-                    return name, note
-                skipped.append(reason)
-            return candidates[0], ""
-
-        planned = plan_cases(scale, rows, numbers, choose)
+    with _session(road_options, database, notify, keep) as (_bench, environment, state):
+        planned = plan_cases(scale, rows, numbers, _choose_method)
         total_values = len(planned) * (timing.warmup + timing.repeat)
         done = 0
         results = []
-        models = [m for o in road_options for m in o.models]
-        tables = option_tables(models) if not keep else _tables_kept(models)
-        with tables:
-            state = TableState()
-            for case in planned:
-                label = f"option {case.option} · {case.op} {case.method} · {case.rows:,} rows"
+        for case in planned:
+            label = f"option {case.option} · {case.op} {case.method} · {case.rows:,} rows"
 
-                def tick(label: str = label) -> None:
-                    nonlocal done
-                    done += 1
-                    if progress:
-                        progress(label, done, total_values)
-
+            def tick(label: str = label) -> None:
+                nonlocal done
+                done += 1
                 if progress:
                     progress(label, done, total_values)
-                op = get_op(case.op)
-                result = measure_case(
-                    get_option(case.option),
-                    op,
-                    op.method(case.method),
-                    case.rows,
-                    timing,
-                    state,
-                    on_value=tick,
-                )
-                if not result.ok:
-                    done += timing.warmup + timing.repeat
-                elif case.role == STUDY:
-                    result.query_growth = _query_growth(case, result, state)
-                results.append(result)
+
+            if progress:
+                progress(label, done, total_values)
+            op = get_op(case.op)
+            result = measure_case(
+                get_option(case.option),
+                op,
+                op.method(case.method),
+                case.rows,
+                timing,
+                state,
+                on_value=tick,
+            )
+            if not result.ok:
+                done += timing.warmup + timing.repeat
+            elif case.role == STUDY:
+                result.query_growth = _query_growth(case, result, state)
+            results.append(result)
     return ComparisonReport(
         environment=environment,
         scale=scale,
@@ -178,9 +190,6 @@ def compare(
         results=results,
         elapsed_s=time.perf_counter() - started,
     )
-
-
-__all__ = ["FEW_TIMING", "MANY_TIMING", "PlannedCase", "Timing", "compare", "run"]
 
 
 # --- seeing the queries ---------------------------------------------------------------------
@@ -218,51 +227,45 @@ def queries(
     for size in sizes:
         check_rows(size)
     reports = []
-    with bench_database(database, notify=notify) as bench:
+    with _session([o for o, _, _ in cases], database, notify) as (bench, environment, state):
         if analyze and bench.vendor != "postgresql":
             raise BadInput("--analyze needs PostgreSQL (SQLite has no EXPLAIN ANALYZE)")
-        environment = current_environment(bench)
-        models = [m for o, _, _ in cases for m in o.models]
-        with option_tables(models):
-            state = TableState()
-            for road_option, operation, chosen in cases:
-                reason = chosen.unsupported_reason(road_option)
-                if reason:
-                    reports.append(
-                        CaseQueries(
-                            road_option.number,
-                            operation.name,
-                            chosen.name,
-                            rows,
-                            status="unsupported",
-                            reason=reason,
-                        )
-                    )
-                    continue
-                by_size = {}
-                captured: dict[int, tuple[int, float]] = {}
-                for size in sizes:
-                    counted, got = count_case(
-                        road_option, operation, chosen, size, state, capture=True
-                    )
-                    by_size[size] = group(counted.captured, size)
-                    captured[size] = (got, sum(q.duration_s for q in counted.captured))
-                fingerprints = apply_scaling(by_size, rows) if scaling else by_size[rows]
-                if explain:
-                    _add_plans(road_option, operation, chosen, rows, state, fingerprints, analyze)
+        for road_option, operation, chosen in cases:
+            reason = chosen.unsupported_reason(road_option)
+            if reason:
                 reports.append(
                     CaseQueries(
                         road_option.number,
                         operation.name,
                         chosen.name,
                         rows,
-                        rows_affected=captured[rows][0],
-                        queries=sum(f.count for f in fingerprints),
-                        total_s=captured[rows][1],
-                        sizes=sizes,
-                        fingerprints=fingerprints,
+                        status="unsupported",
+                        reason=reason,
                     )
                 )
+                continue
+            by_size = {}
+            captured: dict[int, tuple[int, float]] = {}
+            for size in sizes:
+                counted, got = count_case(road_option, operation, chosen, size, state, capture=True)
+                by_size[size] = group(counted.captured, size)
+                captured[size] = (got, sum(q.duration_s for q in counted.captured))
+            fingerprints = apply_scaling(by_size, rows) if scaling else by_size[rows]
+            if explain:
+                _add_plans(road_option, operation, chosen, rows, state, fingerprints, analyze)
+            reports.append(
+                CaseQueries(
+                    road_option.number,
+                    operation.name,
+                    chosen.name,
+                    rows,
+                    rows_affected=captured[rows][0],
+                    queries=sum(f.count for f in fingerprints),
+                    total_s=captured[rows][1],
+                    sizes=sizes,
+                    fingerprints=fingerprints,
+                )
+            )
     return QueriesReport(environment=environment, cases=reports)
 
 
@@ -303,25 +306,19 @@ def profile(
     cases = _cases(option, op, method)
     check_rows(rows)
     profiles = []
-    with bench_database(database, notify=notify) as bench:
-        environment = current_environment(bench)
-        models = [m for o, _, _ in cases for m in o.models]
-        with option_tables(models):
-            state = TableState()
-            for road_option, operation, chosen in cases:
-                reason = chosen.unsupported_reason(road_option)
-                if reason:
-                    if option is not None:
-                        raise Unsupported(
-                            f"option {road_option.number} cannot {operation.name} with "
-                            f"{chosen.name}: {reason}"
-                        )
-                    if notify:
-                        notify(
-                            f"option {road_option.number}: {chosen.name} is unsupported ({reason})"
-                        )
-                    continue
-                profiles.append(profile_case(road_option, operation, chosen, rows, state))
+    with _session([o for o, _, _ in cases], database, notify) as (_bench, environment, state):
+        for road_option, operation, chosen in cases:
+            reason = chosen.unsupported_reason(road_option)
+            if reason:
+                if option is not None:
+                    raise Unsupported(
+                        f"option {road_option.number} cannot {operation.name} with "
+                        f"{chosen.name}: {reason}"
+                    )
+                if notify:
+                    notify(f"option {road_option.number}: {chosen.name} is unsupported ({reason})")
+                continue
+            profiles.append(profile_case(road_option, operation, chosen, rows, state))
     return environment, profiles
 
 
@@ -380,30 +377,24 @@ def scaling(
         check_rows(size)
     check_timing(timing)
     series = []
-    with bench_database(database, notify=notify) as bench:
-        environment = current_environment(bench)
-        models = [m for o, _, _ in cases for m in o.models]
-        with option_tables(models):
-            state = TableState()
-            total, done = len(cases) * len(sizes), 0
-            for road_option, operation, chosen in cases:
-                points = []
-                for size in sorted(sizes):
-                    if progress:
-                        progress(f"option {road_option.number} · {size:,} rows", done, total)
-                    result = measure_case(road_option, operation, chosen, size, timing, state)
-                    points.append(
-                        ScalingPoint(size, result.median_s, result.queries, result.status)
-                    )
-                    done += 1
-                timed = [(p.rows, p.median_s) for p in points if p.median_s]
-                counted = [(p.rows, p.queries) for p in points if p.queries is not None]
-                series.append(
-                    ScalingSeries(
-                        road_option.number,
-                        points,
-                        growth_exponent(timed),
-                        classify_growth(counted) if len(counted) >= 2 else None,
-                    )
+    with _session([o for o, _, _ in cases], database, notify) as (_bench, environment, state):
+        total, done = len(cases) * len(sizes), 0
+        for road_option, operation, chosen in cases:
+            points = []
+            for size in sorted(sizes):
+                if progress:
+                    progress(f"option {road_option.number} · {size:,} rows", done, total)
+                result = measure_case(road_option, operation, chosen, size, timing, state)
+                points.append(ScalingPoint(size, result.median_s, result.queries, result.status))
+                done += 1
+            timed = [(p.rows, p.median_s) for p in points if p.median_s]
+            counted = [(p.rows, p.queries) for p in points if p.queries is not None]
+            series.append(
+                ScalingSeries(
+                    road_option.number,
+                    points,
+                    growth_exponent(timed),
+                    classify_growth(counted) if len(counted) >= 2 else None,
                 )
+            )
     return ScalingReport(environment, cases[0][1].name, cases[0][2].name, sorted(sizes), series)

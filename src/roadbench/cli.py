@@ -56,6 +56,20 @@ KeepOpt = Annotated[
 RepeatOpt = Annotated[
     int | None, typer.Option("--repeat", help="Timed values per case.", show_default=False)
 ]
+OneOrAllOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--option", "-o", help="One option (1, 2, 3); default: all three.", show_default=False
+    ),
+]
+MethodOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--method", "-m", help="How the op is done (see `roadbench ops`).", show_default=False
+    ),
+]
+RowsOpt = Annotated[int, typer.Option("--rows", "-n", help="Roads, split evenly by type.")]
+OpArg = Annotated[str, typer.Argument(help="Operation: create, select, modify, delete.")]
 FastOpt = Annotated[
     bool, typer.Option("--fast", help="Preset: 3 values, no warm-up (a quick look).")
 ]
@@ -150,13 +164,8 @@ def _timing(
 def run(
     option: Annotated[int, typer.Option("--option", "-o", help="Modelling option: 1, 2 or 3.")],
     op: Annotated[str, typer.Option("--op", help="Operation: create, select, modify, delete.")],
-    method: Annotated[
-        str | None,
-        typer.Option(
-            "--method", "-m", help="How the op is done (see `roadbench ops`).", show_default=False
-        ),
-    ] = None,
-    rows: Annotated[int, typer.Option("--rows", "-n", help="Roads, split evenly by type.")] = 200,
+    method: MethodOpt = None,
+    rows: RowsOpt = 200,
     repeat: RepeatOpt = None,
     warmup: WarmupOpt = None,
     fast: FastOpt = False,
@@ -256,23 +265,10 @@ def compare(
 
 @app.command()
 def queries(
-    op: Annotated[str, typer.Argument(help="Operation: create, select, modify, delete.")],
-    option: Annotated[
-        int | None,
-        typer.Option(
-            "--option",
-            "-o",
-            help="One option; default: all three side by side.",
-            show_default=False,
-        ),
-    ] = None,
-    method: Annotated[
-        str | None,
-        typer.Option(
-            "--method", "-m", help="How the op is done (see `roadbench ops`).", show_default=False
-        ),
-    ] = None,
-    rows: Annotated[int, typer.Option("--rows", "-n", help="Roads, split evenly by type.")] = 200,
+    op: OpArg,
+    option: OneOrAllOpt = None,
+    method: MethodOpt = None,
+    rows: RowsOpt = 200,
     sql: Annotated[
         bool, typer.Option("--sql", help="Show a full example of each statement.")
     ] = False,
@@ -331,23 +327,10 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 @app.command()
 def profile(
-    op: Annotated[str, typer.Argument(help="Operation: create, select, modify, delete.")],
-    option: Annotated[
-        int | None,
-        typer.Option(
-            "--option",
-            "-o",
-            help="One option; default: all three, one after another.",
-            show_default=False,
-        ),
-    ] = None,
-    method: Annotated[
-        str | None,
-        typer.Option(
-            "--method", "-m", help="How the op is done (see `roadbench ops`).", show_default=False
-        ),
-    ] = None,
-    rows: Annotated[int, typer.Option("--rows", "-n", help="Roads, split evenly by type.")] = 200,
+    op: OpArg,
+    option: OneOrAllOpt = None,
+    method: MethodOpt = None,
+    rows: RowsOpt = 200,
     html: Annotated[
         Path | None, typer.Option("--html", help="Write pyinstrument's HTML report.")
     ] = None,
@@ -408,20 +391,12 @@ def chart(
 
 @app.command()
 def scaling(
-    op: Annotated[str, typer.Argument(help="Operation: create, select, modify, delete.")],
+    op: OpArg,
     sizes: Annotated[
         str, typer.Option("--sizes", help="Road counts, comma-separated.")
     ] = "100,1000,10000",
-    option: Annotated[
-        int | None,
-        typer.Option("--option", "-o", help="One option; default: all three.", show_default=False),
-    ] = None,
-    method: Annotated[
-        str | None,
-        typer.Option(
-            "--method", "-m", help="How the op is done (see `roadbench ops`).", show_default=False
-        ),
-    ] = None,
+    option: OneOrAllOpt = None,
+    method: MethodOpt = None,
     repeat: RepeatOpt = None,
     warmup: WarmupOpt = None,
     output: Annotated[
@@ -473,15 +448,7 @@ def scaling(
 
 @app.command()
 def load(
-    option: Annotated[
-        int | None,
-        typer.Option(
-            "--option",
-            "-o",
-            help="One option; default: all three, one after another.",
-            show_default=False,
-        ),
-    ] = None,
+    option: OneOrAllOpt = None,
     users: Annotated[int, typer.Option("--users", "-u", help="Concurrent Locust users.")] = 10,
     spawn_rate: Annotated[
         float, typer.Option("--spawn-rate", "-r", help="Users started per second.")
