@@ -24,6 +24,8 @@ COMMANDS = [
     "options",
     "ops",
     "doctor",
+    "load",
+    "load-worker",
 ]
 
 
