@@ -207,3 +207,13 @@ def test_doctor_on_the_embedded_default():
     info = json.loads(result.stdout)
     assert info["vendor"] == "sqlite"
     assert info["connect"] == "ok"
+
+
+def test_queries_and_profile_outputs_parse():
+    result = roadbench("queries", "select", "-o", "3", "-m", "naive", "--rows", "20", "--json")
+    assert result.returncode == 0, result.stderr
+    (case,) = json.loads(result.stdout)["cases"]
+    assert case["queries"] == 22 and case["n_plus_one"] == 2
+    profile = roadbench("profile", "select", "-o", "1", "--rows", "20")
+    assert profile.returncode == 0, profile.stderr
+    assert profile.stdout.endswith("\n") and not profile.stdout.endswith("\\n\n")

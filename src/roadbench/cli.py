@@ -309,7 +309,7 @@ def queries(
         notify=_notify,
     )
     if as_json:
-        sys.stdout.write(dump_json(report.to_dict()) + "\\n")
+        sys.stdout.write(dump_json(report.to_dict()) + "\n")
         return
     for renderable in queries_renderables(report, show_sql=sql):
         stdout.print(renderable)
@@ -356,7 +356,7 @@ def profile(
     several = len(profiles) > 1
     for case in profiles:
         stdout.print(case.header(), highlight=False)
-        sys.stdout.write(render_console(case, color=stdout.is_terminal) + "\\n")
+        sys.stdout.write(render_console(case, color=stdout.is_terminal) + "\n")
         for kind, path in outputs.items():
             if path is not None:
                 target = path_for(path, case.option, several)
