@@ -27,6 +27,7 @@ def main() -> int:
     parser.add_argument("--scale", default="few", choices=["few", "many"])
     parser.add_argument("--rows", type=int)
     parser.add_argument("--database")
+    parser.add_argument("--save", type=Path, help="Keep the comparison's JSON here.")
     args = parser.parse_args()
 
     script = shutil.which("roadbench") or str(Path(sys.executable).parent / "roadbench")
@@ -44,6 +45,8 @@ def main() -> int:
             print(result.stderr, file=sys.stderr)
             return result.returncode
         report = json.loads(saved.read_text())
+        if args.save:
+            shutil.copyfile(saved, args.save)
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
     env = report["environment"]
     print(f"roadbench compare --scale {args.scale}: {report['rows']:,} roads per option")
