@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import secrets
 import shutil
 import signal
@@ -18,7 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -148,21 +149,6 @@ class BenchDatabase:
     vendor: str = ""
     version: str = ""
     driver: str = ""
-    notices: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return f"{self.vendor} {self.version}".strip()
-
-    def describe(self) -> dict[str, str]:
-        return {
-            "url": self.url.masked,
-            "vendor": self.vendor,
-            "version": self.version,
-            "driver": self.driver,
-            "isolation": self.isolation,
-            "name": self.name,
-        }
 
 
 def unique_name() -> str:
@@ -255,7 +241,7 @@ def _describe_connection(bench: BenchDatabase) -> None:
         bench.driver = f"psycopg2 {psycopg2.__version__.split()[0]}"
     else:
         bench.version = sqlite3.sqlite_version
-        bench.driver = f"sqlite3 (Python {'.'.join(map(str, __import__('sys').version_info[:3]))})"
+        bench.driver = f"sqlite3 (Python {platform.python_version()})"
 
 
 # --- SQLite ---------------------------------------------------------------------------------
@@ -330,7 +316,7 @@ def _sqlite_database(
 # --- PostgreSQL -----------------------------------------------------------------------------
 
 
-def _pg_connect(parsed: DatabaseURL, dbname: str | None = None) -> Any:
+def _pg_connect(parsed: DatabaseURL) -> Any:
     """A plain psycopg2 connection (autocommit) for creating and dropping the throwaway db."""
     try:
         import psycopg2
@@ -341,7 +327,7 @@ def _pg_connect(parsed: DatabaseURL, dbname: str | None = None) -> Any:
         ) from None
     cfg = parsed.config
     kwargs: dict[str, Any] = {
-        "dbname": dbname or cfg.get("NAME") or "postgres",
+        "dbname": cfg.get("NAME") or "postgres",
         "user": cfg.get("USER") or None,
         "password": cfg.get("PASSWORD") or None,
         "host": cfg.get("HOST") or None,
