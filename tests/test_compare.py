@@ -143,3 +143,30 @@ def test_plan_uses_the_methods_a_user_would_choose_at_each_scale():
     # Option 3's atomic figure (what the seed study had to use) is shown beside it.
     assert any(p.option == 3 and p.method == "atomic" for p in many)
     assert sum(1 for p in many if p.method == "raw") == 3
+
+
+def test_compare_falls_back_when_the_database_refuses_a_method_at_scale():
+    """SQLite's parameter limit, lowered to what Django assumes (999), fails the MTI update."""
+    import sqlite3
+
+    from django.db.backends.signals import connection_created
+
+    from roadbench.api import compare
+    from roadbench.measure import Timing
+
+    def lower_limit(sender, connection, **kwargs):
+        if connection.vendor == "sqlite":
+            connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 1000)
+
+    connection_created.connect(lower_limit)
+    try:
+        report = compare(scale="many", rows=4000, timing=Timing(0, 1, loops=1), options=[1, 3])
+    finally:
+        connection_created.disconnect(lower_limit)
+    refused = [r for r in report.results if r.op == "modify" and r.status == "unsupported"]
+    assert [(r.option, r.method) for r in refused] == [(3, "update")]
+    modify = next(r for r in report.table.rows if r.label == "modify (many)")
+    assert modify.methods == {1: "update", 3: "bulk_update"}
+    assert all(ratio is not None for ratio in modify.ratios.values())
+    assert any("update is unsupported here (SQLite: too many SQL variables" in n
+               for n in report.table.notes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from roadbench.compare import SCALES, STUDY, ComparisonReport, PlannedCase, plan_cases
@@ -69,6 +69,57 @@ def run(
     with _session([road_option], database, notify, keep) as (_bench, environment, state):
         result = measure_case(road_option, operation, chosen, rows, timing, state)
     return RunReport(environment=environment, results=[result])
+
+
+def _measure_planned(
+    case: PlannedCase,
+    timing: Timing,
+    state: TableState,
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> Any:
+    from roadbench.models import get_option
+    from roadbench.ops import get_op
+
+    label = f"option {case.option} · {case.op} {case.method} · {case.rows:,} rows"
+    ticks = done
+
+    def tick() -> None:
+        nonlocal ticks
+        ticks += 1
+        if progress:
+            progress(label, ticks, total)
+
+    if progress:
+        progress(label, done, total)
+    op = get_op(case.op)
+    return measure_case(
+        get_option(case.option),
+        op,
+        op.method(case.method),
+        case.rows,
+        timing,
+        state,
+        on_value=tick,
+    )
+
+
+def _fallback(case: PlannedCase, result: Any, scale: str) -> str | None:
+    """The next of the scale's methods for this op, when the chosen one failed at run time."""
+    from roadbench.models import get_option
+    from roadbench.ops import get_op
+
+    if result.ok:
+        return None
+    op = get_op(case.op)
+    candidates = op.compare_methods[scale]
+    if case.method not in candidates:
+        return None
+    for name in candidates[candidates.index(case.method) + 1 :]:
+        if op.method(name).unsupported_reason(get_option(case.option)) is None:
+            return name
+    return None
 
 
 def _choose_method(number: int, op_name: str, candidates: tuple[str, ...]) -> tuple[str, str]:
@@ -139,7 +190,6 @@ def compare(
     """Run every op on every option at one scale and build the seed study's table."""
     configure_django()
     from roadbench.models import OPTIONS, get_option
-    from roadbench.ops import get_op
 
     if scale not in SCALES:
         raise BadInput(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
@@ -154,30 +204,23 @@ def compare(
         total_values = len(planned) * (timing.warmup + timing.repeat)
         done = 0
         results = []
-        for case in planned:
-            label = f"option {case.option} · {case.op} {case.method} · {case.rows:,} rows"
-
-            def tick(label: str = label) -> None:
-                nonlocal done
-                done += 1
-                if progress:
-                    progress(label, done, total_values)
-
-            if progress:
-                progress(label, done, total_values)
-            op = get_op(case.op)
-            result = measure_case(
-                get_option(case.option),
-                op,
-                op.method(case.method),
-                case.rows,
-                timing,
-                state,
-                on_value=tick,
-            )
-            if not result.ok:
+        for index, case in enumerate(planned):
+            result = _measure_planned(case, timing, state, progress, done, total_values)
+            done += timing.warmup + timing.repeat
+            fallback = _fallback(case, result, scale) if case.role == STUDY else None
+            if fallback is not None:
+                # The database refused this method at this scale: keep that result, and use
+                # the next method a user would reach for, saying so in the table's notes.
+                results.append(result)
+                case = planned[index] = replace(
+                    case,
+                    method=fallback,
+                    note=f"{case.method} is unsupported here ({result.reason})",
+                )
+                total_values += timing.warmup + timing.repeat
+                result = _measure_planned(case, timing, state, progress, done, total_values)
                 done += timing.warmup + timing.repeat
-            elif case.role == STUDY:
+            if result.ok and case.role == STUDY:
                 result.query_growth = _query_growth(case, result, state)
             results.append(result)
     return ComparisonReport(

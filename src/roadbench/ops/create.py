@@ -71,9 +71,11 @@ def create_bulk_mti(option: RoadOption, rows: int) -> int:
                 setattr(child, link.attname, parent_row.pk)
                 child.pk = parent_row.pk
             child_fields = list(model._meta.local_concrete_fields)
-            for start in range(0, count, BATCH_SIZE):
+            # As bulk_create does: never more parameters per statement than the backend takes.
+            batch = min(BATCH_SIZE, connection.ops.bulk_batch_size(child_fields, children) or 1)
+            for start in range(0, count, batch):
                 model._base_manager._insert(  # type: ignore[attr-defined]
-                    children[start : start + BATCH_SIZE], fields=child_fields
+                    children[start : start + batch], fields=child_fields
                 )
     return rows
 

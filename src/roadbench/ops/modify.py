@@ -78,6 +78,6 @@ OPERATION = Operation(
     needs=LOADED,
     leaves=CHANGED,
     verify=_verify,
-    compare_methods={"few": ("save",), "many": ("update",)},
+    compare_methods={"few": ("save",), "many": ("update", "bulk_update")},
     default_method="save",
 )
