@@ -168,5 +168,7 @@ def test_compare_falls_back_when_the_database_refuses_a_method_at_scale():
     modify = next(r for r in report.table.rows if r.label == "modify (many)")
     assert modify.methods == {1: "update", 3: "bulk_update"}
     assert all(ratio is not None for ratio in modify.ratios.values())
-    assert any("update is unsupported here (SQLite: too many SQL variables" in n
-               for n in report.table.notes)
+    assert any(
+        "update is unsupported here (SQLite: too many SQL variables" in n
+        for n in report.table.notes
+    )

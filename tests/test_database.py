@@ -345,6 +345,15 @@ def test_schema_fallback_when_the_role_may_not_create_databases(postgres_url):
             cur.execute("SELECT current_schema()")
             assert cur.fetchone()[0] == schema
     assert "may not create databases" in said[0]
+    # The whole path works inside the schema: tables, COPY with reserved ids, verification.
+    from roadbench.api import run
+    from roadbench.measure import Timing
+
+    report = run(
+        option=3, op="create", method="raw", rows=20, database=url, timing=Timing(0, 1, loops=1)
+    )
+    assert report.results[0].ok and report.results[0].rows_affected == 20
+    assert inspect_database(url)["isolation"].startswith("a new schema")
     with admin_cursor(url) as cur:
         cur.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'roadbench\\_%'")
         assert cur.fetchall() == []
