@@ -229,7 +229,6 @@ def compare(
 ) -> None:
     """Run every op on every option and print the seed study's table (fastest = 1)."""
     from roadbench import api
-    from roadbench.render.console import comparison_notes
     from roadbench.render.formats import FORMATS
 
     if fmt not in FORMATS:
@@ -258,9 +257,16 @@ def compare(
             progress=progress,
         )
     if _report_out("compare", report, fmt, as_json, save) == "table":
-        for note in comparison_notes(report):
-            stdout.print(f"note: {note}", highlight=False)
-        stdout.print(f"took {report.elapsed_s:.1f} s", highlight=False)
+        _comparison_footer(report)
+
+
+def _comparison_footer(report: Any) -> None:
+    """Below a comparison table: why a cell used another method, and how long it all took."""
+    from roadbench.render.console import comparison_notes
+
+    for note in comparison_notes(report):
+        stdout.print(f"note: {note}", highlight=False)
+    stdout.print(f"took {report.elapsed_s:.1f} s", highlight=False)
 
 
 @app.command()
@@ -565,7 +571,8 @@ def report(
     if kind not in ("run", "compare"):
         raise BadInput(f"{file} holds a {kind!r} result; report renders run and compare results")
     saved = ComparisonReport.from_dict(data) if kind == "compare" else RunReport.from_dict(data)
-    _report_out(kind, saved, fmt, as_json, None)
+    if _report_out(kind, saved, fmt, as_json, None) == "table" and kind == "compare":
+        _comparison_footer(saved)
 
 
 @app.command()
