@@ -204,3 +204,26 @@ def test_a_server_that_cannot_start_is_reported():
     ):
         run_load([1], settings)
     assert children_of_roadbench() == []
+
+
+def test_ctrl_c_during_a_load_run_stops_every_process():
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [SCRIPT, "load", "--duration", "60s", "--users", "2", "--rows", "50"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    # Wait until Locust itself runs: the server is up and the load has started.
+    while not any(str(LOCUSTFILE) in c for c in children_of_roadbench()):
+        assert time.monotonic() < deadline, "the load never started"
+        time.sleep(0.1)
+    time.sleep(1)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert children_of_roadbench() == []
