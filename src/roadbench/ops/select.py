@@ -187,24 +187,23 @@ def list_naive(option: RoadOption, rows: int) -> int:
     return read
 
 
-def list_select_related(option: RoadOption, rows: int) -> int:
+def _list_with_children(option: RoadOption, fetch: str) -> int:
+    """The naive listing, with the child rows fetched up front by ``fetch`` (a QuerySet method)."""
     read = 0
     for road_type in ROAD_TYPES:
         child = _child_name(option, road_type)
-        for road in _via_base(option, road_type).select_related(child):
+        for road in getattr(_via_base(option, road_type), fetch)(child):
             _specific(getattr(road, child), road_type)
             read += 1
     return read
+
+
+def list_select_related(option: RoadOption, rows: int) -> int:
+    return _list_with_children(option, "select_related")
 
 
 def list_prefetch_related(option: RoadOption, rows: int) -> int:
-    read = 0
-    for road_type in ROAD_TYPES:
-        child = _child_name(option, road_type)
-        for road in _via_base(option, road_type).prefetch_related(child):
-            _specific(getattr(road, child), road_type)
-            read += 1
-    return read
+    return _list_with_children(option, "prefetch_related")
 
 
 def needs_relation(option: RoadOption) -> str | None:
