@@ -25,6 +25,8 @@ from typing import Any
 from roadbench.errors import BadInput, DatabaseUnavailable, RoadbenchError
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+# Locust always runs in a process of its own, never imported here (it monkey-patches at import).
+LOCUST = (sys.executable, "-m", "locust", "-f", str(LOCUSTFILE))
 ENDPOINTS = ("list", "read", "create", "update")
 SERVER_START_TIMEOUT_S = 30
 INSTALL_HINT = "load testing needs Locust and waitress: pip install 'roadbench[load]'"
@@ -294,11 +296,7 @@ def _run_option(
     latency_file = tmp / f"latency-option{option}.json"
     locust_log = tmp / f"locust-option{option}.log"
     command = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(LOCUSTFILE),
+        *LOCUST,
         "--headless",
         "--users",
         str(settings.users),
@@ -441,11 +439,7 @@ def run_worker(master_host: str, master_port: int, max_time_s: float) -> int:
     """A Locust worker process, in the foreground, bounded in time."""
     require_extra()
     command = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(LOCUSTFILE),
+        *LOCUST,
         "--worker",
         "--master-host",
         master_host,
