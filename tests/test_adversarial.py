@@ -420,6 +420,16 @@ def test_a_saved_file_round_trips_through_report_and_diff(capsys, saved):
         assert outcome.code == 0, outcome.stderr
 
 
+def test_json_and_a_format_that_agrees_are_accepted(capsys, saved):
+    for args in (["report", str(saved["run"])], ["diff", str(saved["run"]), str(saved["run"])]):
+        as_json = cli(capsys, *args, "--json", "-f", "json")
+        assert as_json.code == 0, as_json.stderr
+        assert json.loads(as_json.stdout) == json.loads(cli(capsys, *args, "--json").stdout)
+        table = cli(capsys, *args, "-f", "table")
+        assert table.code == 0, table.stderr
+        assert table.stdout == cli(capsys, *args).stdout
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -521,6 +531,11 @@ BAD_VALUES = [
     (["report", "{run}", "--json", "-f", "csv"], 2, "contradict"),
     (["report", "{run}", "-f", "yaml"], 2, "unknown format"),
     ([*RUN, "--json", "-f", "markdown"], 2, "contradict"),
+    # -f table typed beside --json is a contradiction too, not the default (every command).
+    ([*RUN, "--json", "-f", "table"], 2, "--json and --format table contradict"),
+    (["compare", "-n", "2", "--json", "--format", "table"], 2, "contradict"),
+    (["report", "{run}", "-f", "table", "--json"], 2, "contradict"),
+    (["diff", "{run}", "{run}", "--json", "-f", "table"], 2, "contradict"),
     ([*RUN, "-m", ""], 2, "--method is empty"),
     (["queries", "select", "-m", " "], 2, "--method is empty"),
     (["doctor", "-d", ""], 2, "--database is empty"),

@@ -100,12 +100,15 @@ RigorousOpt = Annotated[
     bool, typer.Option("--rigorous", help="Preset: 15 values after 2 warm-ups (for decisions).")
 ]
 FormatOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--format",
         "-f",
         help="table, json, markdown, csv, github-benchmark (seconds and queries, "
-        "customSmallerIsBetter) or github-benchmark-rows (rows/s, customBiggerIsBetter).",
+        "customSmallerIsBetter) or github-benchmark-rows (rows/s, customBiggerIsBetter); "
+        "default: table.",
+        # None, not "table": so that `--json -f table` is seen as the contradiction it is.
+        show_default=False,
     ),
 ]
 PrecisionOpt = Annotated[
@@ -306,7 +309,7 @@ def run(
             show_default=False,
         ),
     ] = None,
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     save: SaveOpt = None,
     keep: KeepOpt = False,
@@ -374,7 +377,7 @@ def compare(
     database: DatabaseOpt = None,
     sqlite: SqliteOpt = None,
     instructions: InstructionsOpt = False,
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     save: SaveOpt = None,
     keep: KeepOpt = False,
@@ -748,7 +751,7 @@ def load_worker(
 @app.command()
 def report(
     file: Annotated[Path, typer.Argument(help="A JSON file saved with --save.")],
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Render a saved run or comparison again, in any format, without re-running it."""
@@ -817,8 +820,14 @@ def diff(
         ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, markdown or csv.")
-    ] = "table",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json, markdown or csv; default: table.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Compare two saved runs: per case the change in time, its significance, and queries."""

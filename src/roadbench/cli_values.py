@@ -30,14 +30,18 @@ def finite(value: float, flag: str, minimum: float = 0.0) -> float:
     return value
 
 
-def output_format(fmt: str, as_json: bool, formats: Iterable[str]) -> str:
-    """The format asked for: ``--json`` is ``--format json``; the two must not disagree."""
+def output_format(fmt: str | None, as_json: bool, formats: Iterable[str]) -> str:
+    """The format asked for: ``--json`` is ``--format json``; the two must not disagree.
+
+    ``fmt`` is None when ``--format`` was not typed (the table); typed, even as ``table``, it
+    contradicts ``--json`` unless it says json too.
+    """
     choices = tuple(formats)
-    if fmt not in choices:
+    if fmt is not None and fmt not in choices:
         raise BadInput(f"unknown format {fmt!r}; choose one of {', '.join(choices)}")
-    if as_json and fmt not in ("table", "json"):
+    if as_json and fmt not in (None, "json"):
         raise BadInput(f"--json and --format {fmt} contradict each other; choose one")
-    return "json" if as_json else fmt
+    return "json" if as_json else fmt or "table"
 
 
 def sizes(text: str, flag: str = "--sizes") -> tuple[int, ...]:
