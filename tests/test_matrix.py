@@ -1,14 +1,23 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import django
 import pytest
 
-from roadbench.errors import BadInput, Unsupported
-from roadbench.matrix import Target, choose_python, parse_targets, run_matrix, side_by_side
+from roadbench.errors import BadInput, RoadbenchError, Unsupported
+from roadbench.matrix import (
+    Target,
+    _setup_failure,
+    choose_python,
+    parse_targets,
+    run_matrix,
+    side_by_side,
+)
 from tests.test_cli import roadbench
 
 
@@ -53,6 +62,56 @@ def test_matrix_runs_only_run_or_compare(tmp_path: Path):
         run_matrix("5.2", ["run", "--json"], tmp_path)
     result = roadbench("matrix", "--django", "5.2", "--save-dir", str(tmp_path), "doctor")
     assert result.returncode == 2
+
+
+def test_a_django_that_does_not_exist_is_bad_input(tmp_path: Path):
+    # The real pip, asked in the version's own new venv (a few seconds, before roadbench is
+    # installed there): this machine's pip answers from a local index without the network.
+    cache = tmp_path / "cache"
+    script = Path(sys.executable).parent / "roadbench"
+    args = ["matrix", "--django", "9.9", "--save-dir", str(tmp_path / "out"), "run", "-o", "1"]
+    done = subprocess.run(
+        [str(script), *args, "--op", "select"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
+    )
+    if done.returncode == 1 and "no Django release at all" in done.stderr:
+        pytest.skip("no package index answers here (offline)")
+    errors = [line for line in done.stderr.splitlines() if line.startswith("roadbench: error:")]
+    assert done.returncode == 2, done.stderr
+    assert len(errors) == 1 and "Traceback" not in done.stderr
+    (error,) = errors
+    assert "--django 9.9: no Django release matches django>=9.9,<9.10" in error
+    assert "5.2." in error  # what exists, as pip listed it
+    assert list((cache / "roadbench" / "matrix").iterdir()) == []  # no half-made venv
+    assert done.stdout == ""
+
+
+def test_pip_failures_are_told_apart():
+    target = Target("9.9", "django>=9.9,<9.10", (3, 12))
+    listed = (
+        "ERROR: Could not find a version that satisfies the requirement django<9.10,>=9.9 "
+        "(from versions: 1.1.3, 4.2, 5.0, 5.1.15, 5.2a1, 5.2, 5.2.19, 6.1rc1)\n"
+        "ERROR: No matching distribution found for django<9.10,>=9.9\n"
+    )
+    found = _setup_failure(target, "find Django", listed)
+    assert type(found) is BadInput
+    assert str(found).endswith("recent series: 5.2.19, 5.1.15, 5.0, 4.2 (from 1.1.3)")
+    offline = (
+        "WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) "
+        "after connection broken by 'NewConnectionError(...)': /simple/django/\n"
+        "ERROR: Could not find a version that satisfies the requirement django==9.9 "
+        "(from versions: none)\n"
+        "ERROR: No matching distribution found for django==9.9\n"
+    )
+    unreachable = _setup_failure(target, "find Django", offline)
+    assert type(unreachable) is RoadbenchError and unreachable.exit_code == 1
+    assert "no Django release at all" in str(unreachable)
+    other = _setup_failure(target, "install Django", "ERROR: disk full\n")
+    assert type(other) is RoadbenchError
+    assert str(other).endswith("(install Django): ERROR: disk full")
 
 
 @pytest.mark.slow

@@ -149,17 +149,16 @@ def environment(target: Target, python: str, say: Callable[[str], None]) -> Path
     shutil.rmtree(venv, ignore_errors=True)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
     django = ["-e", target.requirement] if target.checkout else [target.requirement]
-    steps = [[python, "-m", "venv", str(venv)], [*pip, *source.split()], [*pip, *django]]
-    for step, what in zip(
-        steps, ("make a virtual environment", f"install {source}", "install Django"), strict=True
-    ):
+    steps = [([python, "-m", "venv", str(venv)], "make a virtual environment")]
+    if not target.checkout:
+        # A version that does not exist is found in a second, before roadbench is installed.
+        steps.append(([*pip, "--dry-run", "--no-deps", *django], "find Django"))
+    steps += [([*pip, *source.split()], f"install {source}"), ([*pip, *django], "install Django")]
+    for step, what in steps:
         result = subprocess.run(step, capture_output=True, text=True)
         if result.returncode != 0:
             shutil.rmtree(venv, ignore_errors=True)
-            raise RoadbenchError(
-                f"matrix: cannot set up Django {target.label} ({what}): "
-                f"{_last_error(result.stderr)}"
-            )
+            raise _setup_failure(target, what, result.stderr)
     marker.write_text(json.dumps({"requirement": target.requirement, "python": python}))
     return venv
 
@@ -198,6 +197,45 @@ def run_matrix(
         saved.write_text(proc.stdout)
         results.append(MatrixResult(target.label, python, saved, report))
     return results
+
+
+# pip's words when the index it reached has no release that matches.
+NOT_FOUND = ("No matching distribution found", "Could not find a version that satisfies")
+
+
+def _setup_failure(target: Target, what: str, stderr: str) -> RoadbenchError:
+    """A failed setup step as one line: bad input (exit 2) when pip listed the releases it
+    found and none matched (``--django 9.9``); otherwise, as when no index could be reached
+    ("from versions: none"), the error it is (exit 1)."""
+    found = re.search(r"\(from versions: ([^)]*)\)", stderr)
+    releases = [v.strip() for v in found.group(1).split(",")] if found else []
+    if what != "make a virtual environment" and any(words in stderr for words in NOT_FOUND):
+        if releases and releases != ["none"]:
+            return BadInput(
+                f"--django {target.label}: no Django release matches {target.requirement}; "
+                f"{_newest_releases(releases)}"
+            )
+        return RoadbenchError(
+            f"matrix: cannot set up Django {target.label} ({what}): pip found no Django release "
+            f"at all (is the network or the package index reachable?): {_last_error(stderr)}"
+        )
+    return RoadbenchError(
+        f"matrix: cannot set up Django {target.label} ({what}): {_last_error(stderr)}"
+    )
+
+
+def _newest_releases(releases: list[str], series: int = 4) -> str:
+    """``the newest of each recent series: 6.1.3, 6.0.10, 5.2.19, 5.1.15 (from 1.1.3)``."""
+    finals = [v for v in releases if re.fullmatch(r"\d+(\.\d+)+", v)]
+    if not finals:
+        return f"pip lists {', '.join(releases[-series:])}"
+    ordered = sorted(finals, key=lambda v: tuple(int(part) for part in v.split(".")))
+    newest: dict[str, str] = {}
+    for version in ordered:
+        newest[".".join(version.split(".")[:2])] = version
+    recent = list(newest.values())[::-1][:series]
+    oldest = f" (from {ordered[0]})" if ordered[0] not in recent else ""
+    return f"the newest of each recent series: {', '.join(recent)}{oldest}"
 
 
 def _last_error(stderr: str) -> str:
