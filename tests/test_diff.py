@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 
 from roadbench.diff import FASTER, SAME, SLOWER, check, diff, parse_fail_on
 from roadbench.errors import BadInput
+from roadbench.render.console import seconds
+from roadbench.render.diff import _change, _instructions, _noise, _p, _queries
 
 SCRIPT = str(Path(sys.executable).parent / "roadbench")
 
@@ -220,3 +223,46 @@ def test_diff_exit_codes_from_the_command_line(tmp_path):
     assert "| Case | Base | New | Change | Noise | p | Verdict | Queries |" in more.stdout
     bad = roadbench(files["base"], tmp_path / "missing.json")
     assert bad.returncode == 2
+
+
+def _wide_comparison(slower: float, queries: int, instructions: int) -> dict:
+    """A saved comparison of three rows whose cases have long names, with every column."""
+    run = saved_comparison({n: [0.01 * n] * 6 for n in (1, 2, 3)})
+    run |= {"scale": "few", "rows": 123_456, "warmup": 0, "repeat": 6}
+    methods = ("objects", "select_related", "values_list_detail")
+    for case, method in zip(run["results"], methods, strict=True):
+        case |= {"method": method, "rows": 123_456, "instructions": instructions * case["option"]}
+        case["times_s"] = [t * slower for t in case["times_s"]]
+        case |= {"median_s": case["times_s"][0], "queries": queries * case["option"]}
+    for planned, case in zip(run["planned"], run["results"], strict=True):
+        planned |= {"method": case["method"], "rows": 123_456}
+    return run
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_the_table_fits_the_terminal_with_every_figure(tmp_path, columns):
+    base, new = tmp_path / "base.json", tmp_path / "new.json"
+    base.write_text(json.dumps(_wide_comparison(1.0, 1_204, 171_950_445)))
+    new.write_text(json.dumps(_wide_comparison(1.25, 1_210, 181_950_445)))
+    done = subprocess.run(
+        [SCRIPT, "diff", str(base), str(new)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "…" not in done.stdout
+    assert max(len(line) for line in lines) <= columns
+    report = diff(json.loads(base.read_text()), json.loads(new.read_text()))
+    for case in report.cases:
+        # Each case's figures, whole, on the line where its name starts (in every table).
+        starts = [line for line in lines if f"option {case.option} · select ·" in line]
+        assert starts, (case.option, done.stdout)
+        shown = [seconds(case.base_median_s), seconds(case.new_median_s), _change(case)]
+        shown += [_noise(case), _p(case), case.verdict, _queries(case), _instructions(case)]
+        for figure in shown:
+            assert any(figure in line for line in starts), (figure, done.stdout)
+    tables = sum(1 for line in lines if line.lstrip("┃ ").startswith("case"))
+    assert tables == 1 if columns == 200 else tables > 1  # split only when it does not fit

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console, Group
@@ -106,13 +106,28 @@ OPTION_COLUMN_WIDTH = 17
 FRAME_WIDTH = 36
 
 
+def column_groups(widths: Sequence[int], room: int) -> list[list[int]]:
+    """How a table too wide for the terminal is split into several that fit, each repeating
+    its first column(s): the other columns' indices, in order, packed into groups whose widths
+    add up to at most ``room`` (at least one column per group)."""
+    groups: list[list[int]] = [[]]
+    used = 0
+    for index, column_width in enumerate(widths):
+        if groups[-1] and used + column_width > room:
+            groups.append([])
+            used = 0
+        groups[-1].append(index)
+        used += column_width
+    return groups if groups[0] else []
+
+
 def comparison_tables(report: ComparisonReport, width: int | None = None) -> Group:
     """The comparison, split into tables of as many options as fit the console's width."""
     if width is None:
         width = Console().width
     options = report.table.options
-    per_table = max(1, (width - FRAME_WIDTH) // OPTION_COLUMN_WIDTH)
-    parts = [options[i : i + per_table] for i in range(0, len(options), per_table)]
+    groups = column_groups([OPTION_COLUMN_WIDTH] * len(options), width - FRAME_WIDTH)
+    parts = [[options[i] for i in group] for group in groups]
     return Group(*(comparison_table(report, part) for part in parts))
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from roadbench.diff import FASTER, SLOWER, CaseDiff, DiffReport
-from roadbench.render.console import seconds
+from roadbench.render.console import column_groups, seconds
 from roadbench.render.formats import markdown_table
 
 STYLES = {SLOWER: "bold red", FASTER: "bold green"}
@@ -47,7 +48,17 @@ def _queries(case: CaseDiff) -> str:
     return f"{case.base_queries:,} → {case.new_queries:,} ({case.query_change:+,})"
 
 
-def diff_table(report: DiffReport) -> RenderableType:
+# A case column narrower than its names when the table must be split: names wrap at spaces.
+SPLIT_CASE_WIDTH = 20
+# What a column adds to its content: a space each side and a rule.
+COLUMN_FRAME = 3
+
+
+def diff_table(report: DiffReport, width: int | None = None) -> RenderableType:
+    """The diff as one table when it fits ``width`` (the console's), else as several tables of
+    the columns that fit, each with every case: no figure is ever cut short."""
+    if width is None:
+        width = Console().width
     parts: list[RenderableType] = []
     if report.environment_changes:
         env = Table(title="the environment changed", title_justify="left")
@@ -56,34 +67,45 @@ def diff_table(report: DiffReport) -> RenderableType:
         for name, base, new in report.environment_changes:
             env.add_row(name, str(base), str(new))
         parts.append(env)
-    table = Table(
-        title=f"roadbench diff · significant = p < 0.05, at least {report.min_change:.0%} "
-        "change, and beyond the noise of both runs (paired: against the row's other options "
-        "in each round)",
-        title_justify="left",
-    )
-    table.add_column("case")
-    for header in ("base", "new", "change", "noise", "p"):
-        table.add_column(header, justify="right")
-    table.add_column("verdict", no_wrap=True)
-    table.add_column("queries", justify="right")
     counted = any(c.instruction_change is not None for c in report.cases)
-    if counted:
-        table.add_column("instructions", justify="right")
-    for case in report.cases:
-        extra = [_instructions(case)] if counted else []
-        table.add_row(
-            case.name,
-            seconds(case.base_median_s),
-            seconds(case.new_median_s),
-            _change(case),
-            _noise(case),
-            _p(case),
+    headers = ["base", "new", "change", "noise", "p", "verdict", "queries"]
+    headers += ["instructions"] if counted else []
+    rows = [
+        [
+            Text(seconds(case.base_median_s)),
+            Text(seconds(case.new_median_s)),
+            Text(_change(case)),
+            Text(_noise(case)),
+            Text(_p(case)),
             Text(case.verdict, style=STYLES.get(case.verdict, "")),
             Text(_queries(case), style="bold red" if (case.query_change or 0) > 0 else ""),
-            *extra,
+            *([Text(_instructions(case))] if counted else []),
+        ]
+        for case in report.cases
+    ]
+    widths = [
+        max([cell_len(header), *(row[i].cell_len for row in rows)]) + COLUMN_FRAME
+        for i, header in enumerate(headers)
+    ]
+    case_width = max([4, *(cell_len(case.name) for case in report.cases)])
+    if case_width + COLUMN_FRAME + 1 + sum(widths) > width:
+        case_width = min(case_width, SPLIT_CASE_WIDTH)
+    groups = column_groups(widths, width - case_width - COLUMN_FRAME - 1)
+    for number, group in enumerate(groups):
+        title = (
+            f"roadbench diff · significant = p < 0.05, at least {report.min_change:.0%} "
+            "change, and beyond the noise of both runs (paired: against the row's other "
+            "options in each round)"
         )
-    parts.append(table)
+        table = Table(title=title if number == 0 else None, title_justify="left")
+        table.add_column("case", width=case_width, overflow="fold")
+        for index in group:
+            table.add_column(
+                headers[index], justify="left" if index == 5 else "right", no_wrap=True
+            )
+        for case, row in zip(report.cases, rows, strict=True):
+            table.add_row(case.name, *(row[index] for index in group))
+        parts.append(table)
     if report.machine_drift is not None:
         parts.append(Text(_drift_note(report.machine_drift)))
     for failure in report.failures:
