@@ -203,7 +203,7 @@ def test_compare_many_scale_method_choice_at_small_size():
     rows = {r["label"]: r for r in data["table"]["rows"]}
     assert rows["create (many)"]["methods"] == {"1": "bulk", "2": "bulk", "3": "bulk-mti"}
     assert rows["modify (many)"]["methods"]["3"] == "update-mti"
-    assert rows["delete (many)"]["methods"]["3"] == "delete-mti"
+    assert rows["delete (many)"]["methods"]["3"] == "delete-mti-fk-once"
     assert rows["modify, Django's update (many)"]["methods"] == {"3": "update"}
     assert rows["delete, Django's queryset (many)"]["methods"] == {"3": "queryset"}
     assert "create, atomic (4 roads)" in rows

@@ -198,7 +198,7 @@ def test_plan_uses_the_methods_a_user_would_choose_at_each_scale():
     assert any(p.option == 3 and p.method == "atomic" for p in many)
     assert sum(1 for p in many if p.method == "raw") == 3
     # Option 3's update and delete: roadbench's technique in the study row, Django's beside it.
-    assert (study[(3, "modify")], study[(3, "delete")]) == ("update-mti", "delete-mti")
+    assert (study[(3, "modify")], study[(3, "delete")]) == ("update-mti", "delete-mti-fk-once")
     extra = {p.row: (p.option, p.method) for p in many if p.role == EXTRA}
     assert extra["modify, Django's update (many)"] == (3, "update")
     assert extra["delete, Django's queryset (many)"] == (3, "queryset")
@@ -227,7 +227,7 @@ def test_compare_shows_djangos_refused_update_beside_the_mti_remedy():
     assert [(r.option, r.method) for r in refused] == [(3, "update")]
     rows = {r.label: r for r in report.table.rows}
     assert rows["modify (many)"].methods == {1: "update", 3: "update-mti"}
-    assert rows["delete (many)"].methods == {1: "queryset", 3: "delete-mti"}
+    assert rows["delete (many)"].methods == {1: "queryset", 3: "delete-mti-fk-once"}
     assert all(ratio is not None for ratio in rows["modify (many)"].ratios.values())
     assert rows["modify, Django's update (many)"].methods == {3: "update"}
     assert rows["delete, Django's queryset (many)"].medians[3] is not None

@@ -85,6 +85,16 @@ class Backend(Protocol):
         """The plan of one SELECT, one line per item; with ``analyze`` the query runs."""
         ...
 
+    def foreign_keys_checked_once(
+        self, connection: Any, tables: Sequence[str]
+    ) -> AbstractContextManager[None]:
+        """A transaction on Django's ``connection`` in which the foreign keys referencing
+        ``tables`` (unquoted names) are not checked row by row but once, set-based, before
+        it commits. A violation raises Django's ``IntegrityError`` naming the foreign key,
+        and the transaction rolls back. A constant number of statements whatever the rows.
+        """
+        ...
+
     def driver_statements(self, raw: Any, event: str) -> list[str]:
         """What the driver sends by itself when Django ends a transaction (``COMMIT``,
         ``ROLLBACK``) or switches autocommit (``autocommit=0``/``=1``), outside the execute

@@ -465,3 +465,57 @@ def leftovers(parsed: DatabaseURL, remove: bool) -> list[Leftover]:
     finally:
         conn.close()
     return found
+
+
+# Every foreign key referencing one of the given tables in the current database, a row per
+# column pair (several for a key over several columns).
+_REFERENCES = """
+SELECT CONSTRAINT_NAME, TABLE_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
+FROM information_schema.KEY_COLUMN_USAGE
+WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_SCHEMA = DATABASE()
+  AND REFERENCED_TABLE_NAME IN ({})
+ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION
+"""
+
+
+def _orphan_query(table: str, pairs: list[tuple[str, str]], parent: str) -> str:
+    """One row of ``table`` whose key has no ``parent`` row, if any: set-based, one scan."""
+    q = quote_ident
+    on = " AND ".join(f"referring.{q(c)} = referred.{q(p)}" for c, p in pairs)
+    present = " AND ".join(f"referring.{q(c)} IS NOT NULL" for c, _ in pairs)
+    columns = ", ".join(f"referring.{q(c)}" for c, _ in pairs)
+    return (
+        f"SELECT {columns} FROM {q(table)} AS referring LEFT JOIN {q(parent)} AS referred "
+        f"ON {on} WHERE {present} AND referred.{q(pairs[0][1])} IS NULL LIMIT 1"
+    )
+
+
+@contextlib.contextmanager
+def foreign_keys_checked_once(connection: Any, tables: Sequence[str]) -> Iterator[None]:
+    """``SET foreign_key_checks=0`` for the session, the transaction, a LEFT JOIN per foreign
+    key referencing ``tables`` before the commit, and ``SET foreign_key_checks=1`` whatever
+    happened. The switch is the session's: nothing else runs on this connection meanwhile."""
+    from django.db import IntegrityError, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET foreign_key_checks=0")
+    try:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(_REFERENCES.format(", ".join(["%s"] * len(tables))), list(tables))
+            keys: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+            for name, table, column, parent, parent_column in cursor.fetchall():
+                keys.setdefault((name, table, parent), []).append((column, parent_column))
+            yield
+            for (name, table, parent), pairs in keys.items():
+                cursor.execute(_orphan_query(table, pairs, parent))
+                orphan = cursor.fetchone()
+                if orphan is not None:
+                    raise IntegrityError(
+                        f"foreign key {name} on {table} fails when checked once before "
+                        f"commit: {table}({', '.join(c for c, _ in pairs)}) = "
+                        f"{', '.join(map(str, orphan))} is not present in {parent}; "
+                        "rolled back, nothing deleted"
+                    )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET foreign_key_checks=1")

@@ -327,3 +327,50 @@ def driver_statements(raw: Any, event: str) -> list[str]:
     if event in ("COMMIT", "ROLLBACK") and pg_transaction_open(raw):
         return ["BEGIN", event]
     return []
+
+
+# Every foreign-key constraint referencing one of the given tables, as the catalog defines it.
+_REFERENCES = """
+SELECT c.conname, c.conrelid::regclass::text, pg_get_constraintdef(c.oid)
+FROM pg_constraint AS c
+WHERE c.contype = 'f' AND c.confrelid = ANY(%s::text[]::regclass[])
+ORDER BY 2, 1
+"""
+
+
+def _one_line(message: str) -> str:
+    """PostgreSQL's message and its DETAIL line as one line."""
+    return "; ".join(" ".join(line.split()) for line in message.splitlines()).rstrip(".")
+
+
+@contextlib.contextmanager
+def foreign_keys_checked_once(connection: Any, tables: Sequence[str]) -> Iterator[None]:
+    """In one transaction: drop the foreign keys referencing ``tables``, run the block, add
+    them back with the same names and definitions (which validates every row at once: the
+    row-by-row RI triggers never fire), and check the catalog holds what it held.
+
+    DDL is transactional here, so a violation rolls everything back. ALTER TABLE holds
+    ACCESS EXCLUSIVE locks on the referencing tables until commit.
+    """
+    from django.db import DatabaseError, IntegrityError, transaction
+
+    quote = connection.ops.quote_name
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(_REFERENCES, [[quote(t) for t in tables]])
+        constraints = cursor.fetchall()
+        for name, table, _ in constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        yield
+        for name, table, definition in constraints:
+            try:
+                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+            except IntegrityError as exc:
+                raise IntegrityError(
+                    f"foreign key {name} on {table} fails when checked once before commit: "
+                    f"{_one_line(str(exc))}; rolled back, nothing deleted"
+                ) from exc
+        cursor.execute(_REFERENCES, [[quote(t) for t in tables]])
+        if cursor.fetchall() != constraints:
+            raise DatabaseError(
+                "the foreign keys added back differ from those dropped; rolled back"
+            )

@@ -32,7 +32,7 @@ from roadbench.database.lifecycle import (
     signals_held,
 )
 from roadbench.database.urls import DatabaseURL
-from roadbench.errors import BadInput, DatabaseUnavailable
+from roadbench.errors import BadInput, DatabaseUnavailable, Unsupported
 from roadbench.ownership import claim_directory, hold_directory
 
 FAST_PATH = "executemany"
@@ -275,3 +275,49 @@ def driver_statements(raw: Any, event: str) -> list[str]:
     if event in ("COMMIT", "ROLLBACK") and raw.in_transaction:
         return [event]
     return []
+
+
+# Every foreign key of every table that references one of the given tables (lower-cased: SQLite
+# keeps the referenced name as the CREATE TABLE statement spelled it).
+_REFERENCES = """
+SELECT m.name, f.id, f."from", f."table", f."to"
+FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f
+WHERE m.type = 'table' AND lower(f."table") IN ({})
+ORDER BY m.name, f.id, f.seq
+"""
+
+
+@contextlib.contextmanager
+def foreign_keys_checked_once(connection: Any, tables: Sequence[str]) -> Iterator[None]:
+    """``PRAGMA foreign_keys=OFF`` (it only takes outside a transaction), the transaction,
+    ``PRAGMA foreign_key_check(<table>)`` for each table referencing ``tables`` before the
+    commit, and foreign keys back on whatever happened."""
+    from django.db import IntegrityError
+
+    if not connection.disable_constraint_checking():
+        raise Unsupported(
+            "SQLite turns foreign keys off only outside a transaction: run "
+            "delete-mti-fk-once outside transaction.atomic()"
+        )
+    try:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            placeholders = ", ".join(["%s"] * len(tables))
+            cursor.execute(_REFERENCES.format(placeholders), [t.lower() for t in tables])
+            keys: dict[tuple[str, int], list[tuple[str, str, str]]] = {}
+            for table, key, column, parent, parent_column in cursor.fetchall():
+                keys.setdefault((table, key), []).append((column, parent, parent_column))
+            yield
+            for table in sorted({table for table, _ in keys}):
+                cursor.execute(f"PRAGMA foreign_key_check({connection.ops.quote_name(table)})")
+                failed = cursor.fetchone()
+                if failed is not None:
+                    _, rowid, parent, key = failed
+                    columns = keys.get((table, key), [("?", parent, "?")])
+                    raise IntegrityError(
+                        f"foreign key {table}({', '.join(c for c, _, _ in columns)}) -> "
+                        f"{parent}({', '.join(p for _, _, p in columns)}) fails when checked "
+                        f"once before commit: row {rowid} of {table} references a {parent} "
+                        "row that is gone; rolled back, nothing deleted"
+                    )
+    finally:
+        connection.enable_constraint_checking()

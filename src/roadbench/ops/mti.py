@@ -80,7 +80,7 @@ def delete_by_subquery(option: RoadOption, road_type: str) -> int:
 
     The parents go first, while the children still say which they are; the children's
     foreign keys are checked at commit (Django creates them deferrable), by which time the
-    children are gone too.
+    children are gone too, or once for all rows (delete-mti-fk-once).
     """
     model = option.model_for(road_type)
     found = parent_of(model)
@@ -91,6 +91,19 @@ def delete_by_subquery(option: RoadOption, road_type: str) -> int:
     # _raw_delete: one DELETE statement, without the collector (a private Django API).
     parent._base_manager.filter(pk__in=ids)._raw_delete(alias)  # type: ignore[attr-defined]
     return int(option.queryset(road_type)._raw_delete(alias))  # type: ignore[attr-defined]
+
+
+def mti_tables(option: RoadOption) -> list[str]:
+    """The tables delete_by_subquery deletes from: the parent's, then each type's child's."""
+    tables: list[str] = []
+    for road_type in ROAD_TYPES:
+        model = option.model_for(road_type)
+        found = parent_of(model)
+        assert found is not None  # checked by mti_unsupported
+        for table in (found[0]._meta.db_table, model._meta.db_table):
+            if table not in tables:
+                tables.append(table)
+    return tables
 
 
 def deferrable_unsupported(option: RoadOption) -> str | None:
