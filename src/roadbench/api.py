@@ -20,12 +20,14 @@ import django
 from roadbench import sqlite_settings
 from roadbench.compare import (
     DEFAULT_MIN_EFFECT,
+    DEFAULT_PRECISION,
     SCALES,
     STUDY,
     ComparisonReport,
     PlannedCase,
     check_min_effect,
     plan_cases,
+    row_verdict,
 )
 from roadbench.database import bench_database, configure_django, option_tables
 from roadbench.errors import BadInput, Unsupported
@@ -41,7 +43,14 @@ from roadbench.measure import (
 )
 from roadbench.phases import CLOCK, GROWTH
 from roadbench.queries import CaseQueries, QueriesReport
-from roadbench.results import SCHEMA_VERSION, RunReport, current_environment
+from roadbench.results import (
+    SCHEMA_VERSION,
+    CaseResult,
+    Environment,
+    RunReport,
+    current_environment,
+)
+from roadbench.stats import median_interval, relative_half_width
 
 MIN_ROWS = 2
 # compare at "many" scale: three values per case, one for a case that takes 30 s or more.
@@ -522,12 +531,28 @@ def profile(
 # --- growth with rows -----------------------------------------------------------------------
 
 
+# How a point compares with the other options at its size (as a comparison row's verdict).
+FASTEST, TIED, SLOWER = "fastest", "tied", "slower"
+
+
 @dataclass
 class ScalingPoint:
     rows: int
     median_s: float | None
     queries: int | None
     status: str
+    # The fields below are absent from files saved before they existed (read as None/False).
+    # The 95% order-statistic interval of the median time, [low, high].
+    interval_s: list[float] | None = None
+    # With several options: the time as a multiple of the size's fastest option, the median of
+    # per-round ratios (the options take turns round by round), and its 95% interval.
+    ratio: float | None = None
+    ratio_ci: list[float] | None = None
+    # fastest (the only one), tied (cannot be told from the fastest) or slower; None alone.
+    rank: str | None = None
+    # The interval the rounds aimed at (the ratio's, or alone the time's) is wider than
+    # ``precision``: the point is less precise than asked.
+    unstable: bool = False
 
 
 @dataclass
@@ -540,16 +565,47 @@ class ScalingSeries:
 
 @dataclass
 class ScalingReport:
-    environment: Any
+    environment: Environment
     op: str
     method: str
     sizes: list[int]
     series: list[ScalingSeries]
+    precision: float = DEFAULT_PRECISION
+    min_effect: float = DEFAULT_MIN_EFFECT
     kind: str = "scaling"
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def scaling_points(
+    results: list[CaseResult], precision: float, min_effect: float = DEFAULT_MIN_EFFECT
+) -> list[ScalingPoint]:
+    """The points of one size, one per option, judged together as compare judges a row."""
+    verdict = row_verdict({r.option: r for r in results}, min_effect, precision)
+    several = sum(1 for r in results if r.ok and r.median_s) > 1
+    points = []
+    for result in results:
+        point = ScalingPoint(result.rows, result.median_s, result.queries, result.status)
+        if result.ok and result.times_s and result.median_s:
+            point.interval_s = list(median_interval(result.times_s))
+            if several:
+                point.ratio = verdict.ratios[result.option]
+                point.ratio_ci = verdict.intervals[result.option]
+                point.rank = (
+                    FASTEST
+                    if result.option == verdict.winner
+                    else TIED
+                    if result.option in verdict.tied
+                    else SLOWER
+                )
+                point.unstable = result.option in verdict.unstable
+            else:
+                width = relative_half_width(point.interval_s, result.median_s)
+                point.unstable = width > precision
+        points.append(point)
+    return points
 
 
 def scaling(
@@ -561,11 +617,15 @@ def scaling(
     database: str | None = None,
     notify: Notify | None = None,
     progress: Progress | None = None,
+    min_effect: float = DEFAULT_MIN_EFFECT,
 ) -> ScalingReport:
-    """One op at growing sizes for each option: time and queries, and how fast they grow."""
+    """One op at growing sizes for each option: time and queries, and how fast they grow;
+    at each size the options take turns round by round and are judged as compare's rows."""
     configure_django()
     from roadbench.queries import classify_growth
     from roadbench.stats import growth_exponent
+
+    check_min_effect(min_effect)
 
     cases = _cases(option, op, method)
     if len(set(sizes)) < 2:
@@ -581,10 +641,11 @@ def scaling(
                 progress(f"{size:,} rows", done, len(sizes))
             # The options at one size take turns, round by round (see measure_interleaved).
             runners = [CaseRunner(o, op_, m, size, timing, state) for o, op_, m in cases]
-            for result in measure_interleaved(runners, timing):
-                points[result.option].append(
-                    ScalingPoint(size, result.median_s, result.queries, result.status)
-                )
+            measured = measure_interleaved(runners, timing)
+            for point, result in zip(
+                scaling_points(measured, timing.precision, min_effect), measured, strict=True
+            ):
+                points[result.option].append(point)
         for road_option, _operation, _chosen in cases:
             series_points = points[road_option.number]
             timed = [(p.rows, p.median_s) for p in series_points if p.median_s]
@@ -597,4 +658,12 @@ def scaling(
                     classify_growth(counted) if len(counted) >= 2 else None,
                 )
             )
-    return ScalingReport(environment, cases[0][1].name, cases[0][2].name, sorted(sizes), series)
+    return ScalingReport(
+        environment,
+        cases[0][1].name,
+        cases[0][2].name,
+        sorted(sizes),
+        series,
+        precision=timing.precision,
+        min_effect=min_effect,
+    )

@@ -101,13 +101,21 @@ def scaling_chart(report: Any, path: Path) -> None:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 5))
     for series in report.series:
-        points = [(p.rows, p.median_s) for p in series.points if p.median_s]
-        if not points:
+        timed = [p for p in series.points if p.median_s]
+        if not timed:
             continue
         exponent = "n/a" if series.exponent is None else f"{series.exponent:.2f}"
-        ax.plot(
-            *zip(*points, strict=True),
+        # Each median's 95% interval as an error bar (none for files saved without one).
+        spans = [p.interval_s or [p.median_s, p.median_s] for p in timed]
+        ax.errorbar(
+            [p.rows for p in timed],
+            [p.median_s for p in timed],
+            yerr=[
+                [max(0.0, p.median_s - low) for p, (low, _high) in zip(timed, spans, strict=True)],
+                [max(0.0, high - p.median_s) for p, (_low, high) in zip(timed, spans, strict=True)],
+            ],
             marker="o",
+            capsize=3,
             label=f"option {series.option} (time ∝ rows^{exponent})",
         )
     ax.set_xscale("log")

@@ -581,6 +581,7 @@ def scaling(
     warmup: WarmupOpt = None,
     precision: PrecisionOpt = None,
     budget: BudgetOpt = None,
+    min_effect: MinEffectOpt = 3.0,
     output: Annotated[
         Path | None,
         typer.Option("--chart", help="Also draw time against rows, log-log, to this PNG."),
@@ -620,6 +621,7 @@ def scaling(
             progress=lambda label, done, total: bar.update(
                 task, description=label, completed=done, total=total
             ),
+            min_effect=min_effect / 100,
         )
     _emit(report.to_dict(), as_json, save, scaling_table(report))
     if output is not None:

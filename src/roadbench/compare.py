@@ -166,7 +166,7 @@ def check_min_effect(min_effect: float) -> float:
 
 
 @dataclass
-class _RowVerdict:
+class RowVerdict:
     ratios: dict[int, float | None]
     intervals: dict[int, list[float] | None]
     winner: int | None
@@ -174,9 +174,9 @@ class _RowVerdict:
     unstable: list[int]
 
 
-def _row_verdict(
+def row_verdict(
     results: dict[int, CaseResult | None], min_effect: float, precision: float
-) -> _RowVerdict:
+) -> RowVerdict:
     """Ratios to the fastest (paired within rounds when the values allow), and the winner.
 
     The fastest wins only when every other option's ratio is above 1 by more than the
@@ -186,7 +186,7 @@ def _row_verdict(
     ratios: dict[int, float | None] = {n: None for n in results}
     intervals: dict[int, list[float] | None] = {n: None for n in results}
     if not timed:
-        return _RowVerdict(ratios, intervals, None, [], [])
+        return RowVerdict(ratios, intervals, None, [], [])
     paired = paired_ratios({n: r.times_s for n, r in timed.items()}) if len(timed) > 1 else None
     if paired is not None:
         fastest = paired.reference
@@ -208,8 +208,8 @@ def _row_verdict(
         and relative_half_width(intervals[n] or (0.0, 0.0), ratios[n] or 1.0) > precision
     ]
     if len(tied) > 1:
-        return _RowVerdict(ratios, intervals, None, sorted(tied), unstable)
-    return _RowVerdict(ratios, intervals, fastest, [], unstable)
+        return RowVerdict(ratios, intervals, None, sorted(tied), unstable)
+    return RowVerdict(ratios, intervals, fastest, [], unstable)
 
 
 def _clearly_slower(ratio: float | None, interval: list[float] | None, min_effect: float) -> bool:
@@ -258,7 +258,7 @@ def build_table(
                 row_notes.append(f"option {p.option} {p.method}: {result.reason}")
             if p.note:
                 row_notes.append(f"option {p.option} uses {p.method}: {p.note}")
-        verdict = _row_verdict(found, min_effect, precision)
+        verdict = row_verdict(found, min_effect, precision)
         rows.append(
             ComparisonRow(
                 label,

@@ -204,9 +204,10 @@ KINDS = {
 
 def _schemas() -> dict[str, type[Any]]:
     """The kinds roadbench reads back, and the dataclass each one's fields must fit."""
+    from roadbench.api import ScalingReport
     from roadbench.compare import ComparisonReport
 
-    return {"run": RunReport, "compare": ComparisonReport}
+    return {"run": RunReport, "compare": ComparisonReport, "scaling": ScalingReport}
 
 
 def load_saved(path: Path, kinds: tuple[str, ...]) -> dict[str, Any]:
@@ -223,10 +224,10 @@ def load_saved(path: Path, kinds: tuple[str, ...]) -> dict[str, Any]:
         wanted = " or ".join(f"{k} ({KINDS[k]})" for k in kinds)
         raise BadInput(f"{path} holds a {kind!r} result{made_by}; this needs a {wanted} result")
     problem = fields_problem(_schemas()[kind], data)
-    for listed in ("results", "planned"):  # a compare without its plan renders nothing
+    for listed in ("results", "planned", "series"):  # a compare without its plan shows nothing
         if problem is None and listed in data and not data[listed]:
             problem = f"{listed}: no case at all"
-    problem = problem or _times_problem(data["results"])
+    problem = problem or _times_problem(data.get("results", []))
     if problem:
         raise BadInput(f"{path} is not a valid roadbench {kind} result: {problem}")
     return data

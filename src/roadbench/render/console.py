@@ -82,16 +82,29 @@ def results_table(results: Iterable[CaseResult], env: Environment | None = None)
 
 def ratio_text(row: ComparisonRow, option: int) -> str:
     """``1.18 ±0.04``: the ratio and its interval's half-width; ``~`` marks an unstable cell."""
-    ratio = row.ratios.get(option)
+    return ratio_cell(row.ratios.get(option), row.ratio_ci.get(option), option in row.unstable)
+
+
+def ratio_cell(ratio: float | None, interval: Sequence[float] | None, unstable: bool) -> str:
     if ratio is None:
         return "—"
-    interval = row.ratio_ci.get(option)
     text = f"{ratio:.2f}"
     if interval is not None and ratio != 1.0:
         text += f" ±{(interval[1] - interval[0]) / 2:.2f}"
-    if option in row.unstable:
+    if unstable:
         text += " ~"
     return text
+
+
+def seconds_within(median: float, interval: Sequence[float] | None) -> str:
+    """``12.3 ±0.4 ms``: a median time and half its interval's width, in the median's unit."""
+    if interval is None:
+        return seconds(median)
+    half = (interval[1] - interval[0]) / 2
+    for scale, unit, digits in ((1, "s", 2), (1e3, "ms", 1), (1e6, "µs", 0)):
+        if median * scale >= 1 or unit == "µs":
+            return f"{median * scale:.{digits}f} ±{half * scale:.{digits}f} {unit}"
+    raise AssertionError("unreachable")
 
 
 def verdict_text(winner: int | None, tied: list[int]) -> str:
@@ -296,26 +309,58 @@ def cleanup_table(report: Any) -> Table:
     return table
 
 
-def scaling_table(report: Any) -> Table:
-    table = Table(
-        title=f"roadbench scaling · {report.op} · {report.method}",
-        caption=f"{environment_line(report.environment)}\ntime ∝ rows^k: k = 1 grows linearly, "
-        "k > 1 faster than the rows",
+def scaling_table(report: Any) -> Group:
+    """Per size and option: the median time ± half its 95% interval and the queries; with
+    several options also the ratio to the size's fastest, as compare shows it, and who is
+    fastest (or tied) at each size. The legend follows the table at the console's width (as a
+    caption it would be squeezed into a narrow table's)."""
+    several = len(report.series) > 1
+    legend = "time = median ± half its 95% interval"
+    if several:
+        legend += (
+            "; options interleaved: ratio to the size's fastest = median of per-round ratios ± "
+            "half its 95% interval; a size is a tie unless the others are slower beyond the "
+            f"interval and by {report.min_effect:.0%}"
+        )
+    figure = "ratio" if several else "time"
+    caption = (
+        f"{environment_line(report.environment)}{pragma_text(report.environment)}\n"
+        f"{legend}; ~ = the {figure} is less precise than ±{report.precision:.0%}; "
+        "q = queries (exact count); time ∝ rows^k: k = 1 grows linearly, k > 1 faster than "
+        "the rows"
     )
+    table = Table(title=f"roadbench scaling · {report.op} · {report.method}")
     table.add_column("rows", justify="right")
     for series in report.series:
-        table.add_column(f"option {series.option}", justify="right")
+        table.add_column(f"option {series.option}", justify="right", no_wrap=True)
+    if several:
+        table.add_column("fastest", justify="center", min_width=9)
     for i, rows in enumerate(report.sizes):
         cells: list[str | Text] = []
+        fastest, tied = None, []
         for series in report.series:
             point = series.points[i]
             if point.median_s is None:
                 cells.append(Text(point.status, style="yellow"))
-            else:
-                cells.append(f"{seconds(point.median_s)}\n{number(point.queries)} q")
-        table.add_row(f"{rows:,}", *cells, end_section=True)
+                continue
+            time = seconds_within(point.median_s, point.interval_s)
+            lines = [time + (" ~" if point.unstable and not several else "")]
+            if several and point.ratio is not None:
+                lines.insert(0, ratio_cell(point.ratio, point.ratio_ci, point.unstable))
+            lines.append(f"{number(point.queries)} q")
+            best = point.rank in ("fastest", "tied")
+            cells.append(Text("\n".join(lines), style="bold green" if best else ""))
+            if point.rank == "fastest":
+                fastest = series.option
+            elif point.rank == "tied":
+                tied.append(series.option)
+        verdict = [verdict_text(fastest, tied)] if several else []
+        table.add_row(f"{rows:,}", *cells, *verdict, end_section=True)
+    empty = [""] if several else []
     table.add_row(
-        "k (fit)", *["—" if s.exponent is None else f"{s.exponent:.2f}" for s in report.series]
+        "k (fit)",
+        *["—" if s.exponent is None else f"{s.exponent:.2f}" for s in report.series],
+        *empty,
     )
-    table.add_row("queries", *[s.query_growth or "—" for s in report.series])
-    return table
+    table.add_row("queries", *[s.query_growth or "—" for s in report.series], *empty)
+    return Group(table, Text(caption, style="dim"))

@@ -1,0 +1,140 @@
+"""`roadbench scaling`: intervals and ties per point, as compare shows them, in the table and
+the saved JSON; files saved before these fields existed still load."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from roadbench.errors import BadInput
+from roadbench.render.console import ratio_cell, seconds_within
+from roadbench.results import load_saved
+from roadbench.stats import median_interval, relative_half_width
+
+SCRIPT = str(Path(sys.executable).parent / "roadbench")
+# Exactly 6 rounds per size (--repeat alone): the fewest with a 95% order-statistic interval.
+SMALL = ["--sizes", "4,8", "--repeat", "6", "--warmup", "0"]
+NEW_FIELDS = ("interval_s", "ratio", "ratio_ci", "rank", "unstable")
+
+
+def scaling(tmp_path: Path, *args: str) -> tuple[dict[str, Any], str]:
+    """A real run on an embedded SQLite file: (the saved JSON, the table as printed)."""
+    saved = tmp_path / "scaling.json"
+    done = subprocess.run(
+        [SCRIPT, "scaling", "select", *SMALL, *args, "--save", str(saved)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "…" not in done.stdout
+    return json.loads(saved.read_text()), done.stdout
+
+
+def words(text: str) -> str:
+    """The text with its line breaks as spaces: the legend wraps at the console's width."""
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def three_options(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str, Path]:
+    folder = tmp_path_factory.mktemp("scaling")
+    data, table = scaling(folder)
+    return data, table, folder / "scaling.json"
+
+
+def test_every_point_has_its_interval_ratio_and_rank(three_options):
+    data, table, _path = three_options
+    assert data["precision"] == 0.05 and data["min_effect"] == 0.03
+    assert [s["option"] for s in data["series"]] == [1, 2, 3]
+    for size_index, rows in enumerate(data["sizes"]):
+        points = {s["option"]: s["points"][size_index] for s in data["series"]}
+        for option, point in points.items():
+            assert point["rows"] == rows and point["status"] == "ok"
+            low, high = point["interval_s"]
+            assert 0 < low <= point["median_s"] <= high
+            low, high = point["ratio_ci"]
+            assert 0 < low <= point["ratio"] <= high
+            width = relative_half_width(point["ratio_ci"], point["ratio"])
+            assert point["unstable"] == (point["ratio"] != 1.0 and width > data["precision"])
+            # What the table shows: the figures, whole, in the option's cell.
+            assert seconds_within(point["median_s"], point["interval_s"]) in table, option
+            assert ratio_cell(point["ratio"], point["ratio_ci"], point["unstable"]) in table
+        ranks = sorted(p["rank"] for p in points.values())
+        # One fastest and the others slower, or two or more tied (and the rest slower).
+        counts = (ranks.count("fastest"), ranks.count("tied"))
+        assert counts == (1, 0) or (counts[0] == 0 and counts[1] >= 2), ranks
+        # The reference of the paired ratios is 1 exactly, and it is never slower.
+        reference = [p for p in points.values() if p["ratio"] == 1.0]
+        assert reference and all(p["rank"] != "slower" for p in reference)
+        fastest = [n for n, p in points.items() if p["rank"] == "fastest"]
+        tied = [n for n, p in points.items() if p["rank"] == "tied"]
+        verdict = str(fastest[0]) if fastest else "tie " + ",".join(map(str, tied))
+        assert any(f"│ {rows:>7,} │" in line and verdict in line for line in table.splitlines())
+    assert "median of per-round ratios ± half its 95% interval" in words(table)
+    assert "~ = the ratio is less precise than ±5%" in words(table)
+
+
+def test_one_option_shows_its_time_interval(tmp_path):
+    data, table = scaling(tmp_path, "-o", "2", "--precision", "50")
+    (series,) = data["series"]
+    for point in series["points"]:
+        assert point["ratio"] is None and point["rank"] is None
+        low, high = point["interval_s"]
+        assert 0 < low <= point["median_s"] <= high
+        width = relative_half_width(point["interval_s"], point["median_s"])
+        assert point["unstable"] == (width > 0.5)
+        shown = seconds_within(point["median_s"], point["interval_s"])
+        assert (shown + " ~" if point["unstable"] else shown) in table
+    assert "time = median ± half its 95% interval" in words(table)
+    assert "~ = the time is less precise than ±50%" in words(table)
+    assert "fastest" not in table
+
+
+def test_the_interval_is_compare_s_order_statistic_interval():
+    times = [0.010, 0.012, 0.011, 0.013, 0.030, 0.009]
+    assert median_interval(times) == (0.009, 0.030)  # 6 values: the whole range
+    assert seconds_within(0.0115, [0.009, 0.030]) == "11.5 ±10.5 ms"
+    assert seconds_within(2.5, [2.4, 2.7]) == "2.50 ±0.15 s"
+    assert seconds_within(0.0004, [0.0003, 0.0005]) == "400 ±100 µs"
+
+
+def test_a_scaling_file_saved_before_the_intervals_still_loads(three_options, tmp_path):
+    data, _table, path = three_options
+    assert load_saved(path, ("scaling",))["series"] == data["series"]
+    old = json.loads(path.read_text())
+    for key in ("precision", "min_effect"):
+        del old[key]
+    for series in old["series"]:
+        for point in series["points"]:
+            for key in NEW_FIELDS:
+                del point[key]
+    old_file = tmp_path / "old.json"
+    old_file.write_text(json.dumps(old))
+    assert load_saved(old_file, ("scaling",))["series"][0]["points"][0]["rows"] == 4
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("interval_s", "wide", "series[0].points[0].interval_s: expected a list"),
+        ("interval_s", [0.1, None], "series[0].points[0].interval_s[1]: expected a number"),
+        ("ratio", "1.2", "series[0].points[0].ratio: expected a number"),
+        ("unstable", 1, "series[0].points[0].unstable: expected true or false"),
+        ("rank", 3, "series[0].points[0].rank: expected a string"),
+    ],
+)
+def test_a_malformed_interval_is_refused(three_options, tmp_path, field, value, words):
+    broken = json.loads(three_options[2].read_text())
+    broken["series"][0]["points"][0][field] = value
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(broken))
+    with pytest.raises(BadInput, match=words.replace("[", r"\[").replace("]", r"\]")):
+        load_saved(bad, ("scaling",))
