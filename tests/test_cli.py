@@ -60,7 +60,7 @@ def test_version():
 
 def test_options_and_ops_as_json():
     options = json.loads(runner.invoke(app, ["options", "--json"]).output)["options"]
-    assert [o["number"] for o in options] == list(range(1, 10))
+    assert [o["number"] for o in options] == list(range(1, 11))
     assert options[3]["key"] == "sibling"
     assert options[2]["tables"] == ["roadbench_roadc", "roadbench_freewayc", "roadbench_tollroadc"]
     ops = json.loads(runner.invoke(app, ["ops", "--json"]).output)["ops"]

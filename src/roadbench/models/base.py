@@ -270,10 +270,10 @@ class RoadOption:
         return (*self.support_models, *self.models)
 
 
-def unavailable_option(
-    number: int, key: str, name: str, description: str, package: str, error: ImportError
+def unavailable_design(
+    number: int, key: str, name: str, description: str, reason: str
 ) -> RoadOption:
-    """A design whose package is missing: listed, and every method says how to install it."""
+    """A design that cannot run here: listed, and every method refuses with ``reason``."""
     return RoadOption(
         number=number,
         key=key,
@@ -282,7 +282,13 @@ def unavailable_option(
         models=(),
         freeway_model=Model,
         tollroad_model=Model,
-        unavailable=(
-            f"needs {package} ({error}): pip install 'roadbench[designs]' or pip install {package}"
-        ),
+        unavailable=reason,
     )
+
+
+def unavailable_option(
+    number: int, key: str, name: str, description: str, package: str, error: ImportError
+) -> RoadOption:
+    """A design whose package is missing: every method says how to install it."""
+    reason = f"needs {package} ({error}): pip install 'roadbench[designs]' or pip install {package}"
+    return unavailable_design(number, key, name, description, reason)

@@ -11,6 +11,7 @@ from roadbench.models.base import RoadOption
 from roadbench.ops.base import EMPTY, LOADED, Method, Operation
 from roadbench.ops.checks import check, check_affected
 from roadbench.ops.mti import (
+    database_cascade_unsupported,
     deferrable_unsupported,
     delete_by_subquery,
     mti_tables,
@@ -43,7 +44,11 @@ def delete_mti(option: RoadOption, rows: int) -> int:
 
 
 def delete_mti_unsupported(option: RoadOption) -> str | None:
-    return mti_unsupported("delete-mti", "queryset", option) or deferrable_unsupported(option)
+    return (
+        mti_unsupported("delete-mti", "queryset", option)
+        or database_cascade_unsupported(option)
+        or deferrable_unsupported(option)
+    )
 
 
 def delete_mti_fk_once(option: RoadOption, rows: int) -> int:
@@ -55,7 +60,8 @@ def delete_mti_fk_once(option: RoadOption, rows: int) -> int:
 
 
 def delete_mti_fk_once_unsupported(option: RoadOption) -> str | None:
-    return mti_unsupported("delete-mti-fk-once", "queryset", option)
+    technique = mti_unsupported("delete-mti-fk-once", "queryset", option)
+    return technique or database_cascade_unsupported(option)
 
 
 def _verify(option: RoadOption, rows: int, affected: int) -> None:

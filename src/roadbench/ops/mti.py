@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import F, Model, QuerySet
 
 from roadbench.data import ROAD_TYPES
@@ -104,6 +104,21 @@ def mti_tables(option: RoadOption) -> list[str]:
             if table not in tables:
                 tables.append(table)
     return tables
+
+
+def database_cascade_unsupported(option: RoadOption) -> str | None:
+    """Parent links declared ``on_delete=DB_CASCADE`` (Django 6.1): the database already
+    deletes a child with its parent, and Django deletes the parents in one statement."""
+    db_cascade = getattr(models, "DB_CASCADE", None)  # None before Django 6.1
+    links = [link for t in ROAD_TYPES for link in option.model_for(t)._meta.parents.values()]
+    if not links or any(
+        link is None or link.remote_field.on_delete is not db_cascade for link in links
+    ):
+        return None
+    return (
+        f"option {option.number}'s children are deleted by the database (parent link "
+        "on_delete=DB_CASCADE): queryset already deletes each type in one DELETE"
+    )
 
 
 def deferrable_unsupported(option: RoadOption) -> str | None:
