@@ -243,7 +243,10 @@ def _wide_comparison(slower: float, queries: int, instructions: int) -> dict:
 def test_the_table_fits_the_terminal_with_every_figure(tmp_path, columns):
     base, new = tmp_path / "base.json", tmp_path / "new.json"
     base.write_text(json.dumps(_wide_comparison(1.0, 1_204, 171_950_445)))
-    new.write_text(json.dumps(_wide_comparison(1.25, 1_210, 181_950_445)))
+    changed = _wide_comparison(1.25, 1_210, 181_950_445)
+    long_word = "Linux-6.1.0-28-cloud-amd64-x86_64-with-glibc2.36-and-some-more-words"
+    changed["environment"] |= {"os": long_word, "django": "6.1.3"}
+    new.write_text(json.dumps(changed))
     done = subprocess.run(
         [SCRIPT, "diff", str(base), str(new)],
         capture_output=True,
@@ -255,6 +258,7 @@ def test_the_table_fits_the_terminal_with_every_figure(tmp_path, columns):
     lines = done.stdout.splitlines()
     assert "…" not in done.stdout
     assert max(len(line) for line in lines) <= columns
+    assert long_word in "".join(line.strip("│ ") for line in lines)  # folded at 80, not cut
     report = diff(json.loads(base.read_text()), json.loads(new.read_text()))
     for case in report.cases:
         # Each case's figures, whole, on the line where its name starts (in every table).

@@ -86,6 +86,7 @@ def test_a_django_that_does_not_exist_is_bad_input(tmp_path: Path):
     assert "--django 9.9: no Django release matches django>=9.9,<9.10" in error
     assert "5.2." in error  # what exists, as pip listed it
     assert list((cache / "roadbench" / "matrix").iterdir()) == []  # no half-made venv
+    assert not (tmp_path / "out").exists()
     assert done.stdout == ""
 
 

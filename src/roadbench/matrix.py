@@ -180,10 +180,12 @@ def run_matrix(
     targets = parse_targets(spec)
     pythons = find_pythons()
     chosen = [(t, choose_python(t, pythons)) for t in targets]  # all found before any runs
+    # Every environment before any run: a version that does not exist fails in seconds, and
+    # leaves no save directory behind.
+    venvs = [(target, python, environment(target, python, say)) for target, python in chosen]
     save_dir.mkdir(parents=True, exist_ok=True)
     results = []
-    for target, python in chosen:
-        venv = environment(target, python, say)
+    for target, python, venv in venvs:
         say(f"matrix: {' '.join(args)} under Django {target.label}")
         proc = subprocess.run(
             [str(venv / "bin" / "python"), "-m", "roadbench", *args, "--json"],

@@ -63,7 +63,7 @@ def diff_table(report: DiffReport, width: int | None = None) -> RenderableType:
     if report.environment_changes:
         env = Table(title="the environment changed", title_justify="left")
         for header in ("what", "base", "new"):
-            env.add_column(header)
+            env.add_column(header, overflow="fold")  # a long word folds rather than being cut
         for name, base, new in report.environment_changes:
             env.add_row(name, str(base), str(new))
         parts.append(env)
