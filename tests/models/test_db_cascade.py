@@ -193,3 +193,16 @@ def test_deleting_one_type_leaves_the_other(bench):
         "roadbench_tollroadd": ROWS // 2,
     }
     option.delete_all(TOLLROAD)
+
+
+@needs_61
+def test_deleting_the_children_the_django_way_still_works(bench):
+    """Option 3's QuerySet.delete() of a child model: the collector deletes child and parent."""
+    option = get_option(10)
+    run_counted(option, "select", "objects", ROWS)
+    _total, per_model = option.queryset(FREEWAY).delete()
+    label = option.freeway_model._meta.label
+    assert per_model == {label: ROWS // 2, option.base_model._meta.label: ROWS // 2}
+    assert count_rows(option)["roadbench_roadd"] == ROWS // 2
+    assert option.queryset(TOLLROAD).count() == ROWS // 2
+    option.delete_all(TOLLROAD)
