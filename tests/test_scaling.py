@@ -79,7 +79,7 @@ def test_every_point_has_its_interval_ratio_and_rank(three_options):
         verdict = str(fastest[0]) if fastest else "tie " + ",".join(map(str, tied))
         assert any(f"│ {rows:>7,} │" in line and verdict in line for line in table.splitlines())
     assert "median of per-round ratios ± half its 95% interval" in words(table)
-    assert "~ = the ratio is less precise than ±5%" in words(table)
+    assert "~ = the ratio (alone at a size: the time) is less precise than ±5%" in words(table)
 
 
 def test_one_option_shows_its_time_interval(tmp_path):

@@ -314,6 +314,8 @@ def scaling_table(report: Any) -> Group:
     several options also the ratio to the size's fastest, as compare shows it, and who is
     fastest (or tied) at each size. The legend follows the table at the console's width (as a
     caption it would be squeezed into a narrow table's)."""
+    from roadbench.api import FASTEST, TIED  # loaded already: the report comes from there
+
     several = len(report.series) > 1
     legend = "time = median ± half its 95% interval"
     if several:
@@ -322,7 +324,8 @@ def scaling_table(report: Any) -> Group:
             "half its 95% interval; a size is a tie unless the others are slower beyond the "
             f"interval and by {report.min_effect:.0%}"
         )
-    figure = "ratio" if several else "time"
+    # Where an option is alone at a size (the others unsupported), its time carries the mark.
+    figure = "ratio (alone at a size: the time)" if several else "time"
     caption = (
         f"{environment_line(report.environment)}{pragma_text(report.environment)}\n"
         f"{legend}; ~ = the {figure} is less precise than ±{report.precision:.0%}; "
@@ -334,7 +337,7 @@ def scaling_table(report: Any) -> Group:
     for series in report.series:
         table.add_column(f"option {series.option}", justify="right", no_wrap=True)
     if several:
-        table.add_column("fastest", justify="center", min_width=9)
+        table.add_column("fastest", justify="center", min_width=9, max_width=12, overflow="fold")
     for i, rows in enumerate(report.sizes):
         cells: list[str | Text] = []
         fastest, tied = None, []
@@ -344,15 +347,15 @@ def scaling_table(report: Any) -> Group:
                 cells.append(Text(point.status, style="yellow"))
                 continue
             time = seconds_within(point.median_s, point.interval_s)
-            lines = [time + (" ~" if point.unstable and not several else "")]
-            if several and point.ratio is not None:
+            lines = [time + (" ~" if point.unstable and point.ratio is None else "")]
+            if point.ratio is not None:
                 lines.insert(0, ratio_cell(point.ratio, point.ratio_ci, point.unstable))
             lines.append(f"{number(point.queries)} q")
-            best = point.rank in ("fastest", "tied")
+            best = point.rank in (FASTEST, TIED)
             cells.append(Text("\n".join(lines), style="bold green" if best else ""))
-            if point.rank == "fastest":
+            if point.rank == FASTEST:
                 fastest = series.option
-            elif point.rank == "tied":
+            elif point.rank == TIED:
                 tied.append(series.option)
         verdict = [verdict_text(fastest, tied)] if several else []
         table.add_row(f"{rows:,}", *cells, *verdict, end_section=True)
