@@ -110,6 +110,10 @@ def test_pip_failures_are_told_apart():
     unreachable = _setup_failure(target, "find Django", offline)
     assert type(unreachable) is RoadbenchError and unreachable.exit_code == 1
     assert "no Django release at all" in str(unreachable)
+    # roadbench's own install missing a package is not about the Django asked for.
+    roadbench_missing = _setup_failure(target, "install roadbench==0.1.0", listed)
+    assert type(roadbench_missing) is RoadbenchError
+    assert "(install roadbench==0.1.0): ERROR: No matching" in str(roadbench_missing)
     other = _setup_failure(target, "install Django", "ERROR: disk full\n")
     assert type(other) is RoadbenchError
     assert str(other).endswith("(install Django): ERROR: disk full")

@@ -27,6 +27,8 @@ from roadbench.errors import BadInput, RoadbenchError, Unsupported
 # The oldest Python each Django series supports (Django's own release notes).
 MIN_PYTHON = {(5, 2): (3, 10), (6, 0): (3, 12), (6, 1): (3, 12)}
 COMMANDS = ("run", "compare")
+# The setup steps whose "not found" is about the Django asked for.
+FIND_DJANGO, INSTALL_DJANGO = "find Django", "install Django"
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,8 @@ def environment(target: Target, python: str, say: Callable[[str], None]) -> Path
     steps = [([python, "-m", "venv", str(venv)], "make a virtual environment")]
     if not target.checkout:
         # A version that does not exist is found in a second, before roadbench is installed.
-        steps.append(([*pip, "--dry-run", "--no-deps", *django], "find Django"))
-    steps += [([*pip, *source.split()], f"install {source}"), ([*pip, *django], "install Django")]
+        steps.append(([*pip, "--dry-run", "--no-deps", *django], FIND_DJANGO))
+    steps += [([*pip, *source.split()], f"install {source}"), ([*pip, *django], INSTALL_DJANGO)]
     for step, what in steps:
         result = subprocess.run(step, capture_output=True, text=True)
         if result.returncode != 0:
@@ -211,7 +213,8 @@ def _setup_failure(target: Target, what: str, stderr: str) -> RoadbenchError:
     ("from versions: none"), the error it is (exit 1)."""
     found = re.search(r"\(from versions: ([^)]*)\)", stderr)
     releases = [v.strip() for v in found.group(1).split(",")] if found else []
-    if what != "make a virtual environment" and any(words in stderr for words in NOT_FOUND):
+    # Only the Django steps: installing roadbench can miss a package too, but not Django's.
+    if what in (FIND_DJANGO, INSTALL_DJANGO) and any(words in stderr for words in NOT_FOUND):
         if releases and releases != ["none"]:
             return BadInput(
                 f"--django {target.label}: no Django release matches {target.requirement}; "
