@@ -202,12 +202,16 @@ KINDS = {
 }
 
 
-def _schemas() -> dict[str, type[Any]]:
-    """The kinds roadbench reads back, and the dataclass each one's fields must fit."""
-    from roadbench.api import ScalingReport
+def _schema(kind: str) -> type[Any]:
+    """The dataclass a saved file of ``kind`` must fit (imported only when asked for: the
+    api module takes a quarter of a second to load, which diff and report do not need)."""
+    if kind == "scaling":
+        from roadbench.api import ScalingReport
+
+        return ScalingReport
     from roadbench.compare import ComparisonReport
 
-    return {"run": RunReport, "compare": ComparisonReport, "scaling": ScalingReport}
+    return {"run": RunReport, "compare": ComparisonReport}[kind]
 
 
 def load_saved(path: Path, kinds: tuple[str, ...]) -> dict[str, Any]:
@@ -223,7 +227,7 @@ def load_saved(path: Path, kinds: tuple[str, ...]) -> dict[str, Any]:
         made_by = f" (made by {KINDS[kind]})" if isinstance(kind, str) and kind in KINDS else ""
         wanted = " or ".join(f"{k} ({KINDS[k]})" for k in kinds)
         raise BadInput(f"{path} holds a {kind!r} result{made_by}; this needs a {wanted} result")
-    problem = fields_problem(_schemas()[kind], data)
+    problem = fields_problem(_schema(kind), data)
     for listed in ("results", "planned", "series"):  # a compare without its plan shows nothing
         if problem is None and listed in data and not data[listed]:
             problem = f"{listed}: no case at all"
