@@ -206,3 +206,15 @@ def test_deleting_the_children_the_django_way_still_works(bench):
     assert count_rows(option)["roadbench_roadd"] == ROWS // 2
     assert option.queryset(TOLLROAD).count() == ROWS // 2
     option.delete_all(TOLLROAD)
+
+
+@needs_61
+def test_compare_many_deletes_option_10_with_djangos_queryset(bench):
+    """No roadbench technique replaces it: the study row is Django's own delete."""
+    from roadbench.api import _choose_method, _supports
+    from roadbench.compare import STUDY, plan_cases
+
+    planned = plan_cases("many", 100, [2, 3, 10], _choose_method, _supports)
+    deletes = {(p.role, p.option): p.method for p in planned if p.op == "delete"}
+    assert deletes[(STUDY, 10)] == "queryset"
+    assert not [key for key in deletes if key[1] == 10 and key[0] != STUDY]
