@@ -167,6 +167,26 @@ def test_keep_leaves_the_database_and_names_it(postgres_url):
 
 
 @pg
+def test_a_lost_admin_connection_is_replaced_to_drop_the_database(postgres_url):
+    """The connection holding the run's lock is killed (as by a server restart): a new one
+    drops the database, and there is nothing to say."""
+    from roadbench.ownership import lock_key
+
+    said: list[str] = []
+    with bench_database(postgres_url, notify=said.append) as bench:
+        classid, objid = (key & 0xFFFFFFFF for key in lock_key(bench.name))
+        with admin_cursor(postgres_url) as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND classid = %s::bigint::oid AND objid = %s::bigint::oid AND objsubid = 2",
+                [classid, objid],
+            )
+            assert cur.fetchall() == [(True,)]
+    assert said == []
+    assert existing(postgres_url, "database", {bench.name}) == set()
+
+
+@pg
 def test_a_users_table_in_the_named_database_is_untouched(postgres_url):
     userdata = f"rbtest_userdata_{os.getpid()}_{secrets.token_hex(3)}"
     with admin_cursor(postgres_url) as cur:

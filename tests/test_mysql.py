@@ -21,7 +21,13 @@ from django.db import connection
 
 from roadbench.cleanup import cleanup, find_leftovers
 from roadbench.counting import count_queries
-from roadbench.database import inspect_database, parse_database_url, unique_name
+from roadbench.database import (
+    bench_database,
+    inspect_database,
+    mask_url,
+    parse_database_url,
+    unique_name,
+)
 from roadbench.measure import TableState, finish_value, prepare_value
 from roadbench.models import get_option
 from roadbench.ops import OPS
@@ -104,6 +110,35 @@ def test_an_interrupted_run_leaves_nothing(mysql_url, signum):
     assert proc.returncode == 130, stderr
     assert "was removed" in stderr
     assert mysql_names_of_run(mysql_url, proc.pid, since) == set()
+
+
+def database_exists(url: str, name: str) -> bool:
+    with mysql_cursor(url) as cur:
+        cur.execute("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", [name])
+        return cur.fetchone() is not None
+
+
+def test_keep_leaves_the_database_and_names_it(mysql_url):
+    said: list[str] = []
+    with bench_database(mysql_url, keep=True, notify=said.append) as bench:
+        pass
+    try:
+        assert said == [f"kept the throwaway database {bench.name} on {mask_url(mysql_url)}"]
+        assert database_exists(mysql_url, bench.name)
+    finally:
+        with mysql_cursor(mysql_url) as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{bench.name}`")
+
+
+def test_a_lost_admin_connection_is_replaced_to_drop_the_database(mysql_url):
+    """The connection holding the run's lock is killed: a new one drops the database."""
+    said: list[str] = []
+    with bench_database(mysql_url, notify=said.append) as bench, mysql_cursor(mysql_url) as cur:
+        cur.execute("SELECT IS_USED_LOCK(%s)", [f"roadbench:{bench.name}"])
+        (holder,) = cur.fetchone()
+        cur.execute(f"KILL {int(holder)}")
+    assert said == []
+    assert not database_exists(mysql_url, bench.name)
 
 
 def test_cleanup_removes_a_leftover_but_never_a_live_runs_database(mysql_url):

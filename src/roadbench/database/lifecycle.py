@@ -2,7 +2,7 @@
 
 What each database does differently lives in its backend module (``roadbench.database.sqlite``,
 ``.postgresql``, ``.mysql``); this module holds what all of them share: the names, the signal
-rules, the record of the removal, and the tables.
+rules, the record of the removal, the life of a server's throwaway database, and the tables.
 """
 
 from __future__ import annotations
@@ -149,6 +149,125 @@ def first_line(text: str) -> str:
         return "unknown error"
     # libpq puts "connection to server ... failed:" first and the reason after it.
     return "; ".join(lines[:2]) if lines[0].endswith("failed:") else lines[0]
+
+
+# --- a throwaway database on a server (PostgreSQL, MySQL) -----------------------------------
+
+
+@dataclass
+class Made:
+    """What of the run's may exist on the server, and so is dropped (if it exists) on the way
+    out: a backend sets ``kind`` just before each CREATE, so a signal while it runs leaves
+    nothing behind either, and clears it when the server refused (nothing was made)."""
+
+    name: str = ""
+    kind: str | None = None  # "database" or "schema"
+
+
+@dataclass(frozen=True)
+class Server:
+    """What ``server_database`` asks of a server's backend module."""
+
+    # How errors name the run's lock ("advisory lock").
+    lock: str
+    # A plain autocommit connection for creating and dropping: the run's admin connection.
+    connect: Callable[[DatabaseURL], Any]
+    # The driver's base exception class, and a driver error's own text.
+    error: Callable[[], type[Exception]]
+    message: Callable[[BaseException], str]
+    # Take ``name``'s lock on the admin connection, without waiting (False if another holds it).
+    take_lock: Callable[[Any, str], bool]
+    # CREATE the database (or schema) ``made.name`` through the admin connection, setting
+    # ``made.kind`` before each CREATE; return its kind and the run's Django settings.
+    create: Callable[[DatabaseURL, Any, Made, Callable[[str], None]], tuple[str, dict[str, Any]]]
+    # Drop the database or schema if it exists; True if it did.
+    drop: Callable[[Any, str, str], bool]
+    # Whether a failed drop means the admin connection is gone (so a new one may try again).
+    connection_lost: Callable[[Any, Exception], bool]
+
+    def reason(self, parsed: DatabaseURL, exc: BaseException) -> str:
+        """A driver error as one line, the URL's secrets scrubbed."""
+        return first_line(parsed.scrub(self.message(exc)))
+
+
+@contextlib.contextmanager
+def server_database(
+    parsed: DatabaseURL,
+    keep: bool,
+    say: Callable[[str], None],
+    removal: Removal,
+    server: Server,
+) -> Iterator[BenchDatabase]:
+    """A server backend's ``throwaway_database``: a new database (or schema) under the run's
+    lock, held on the admin connection from before CREATE until after the drop."""
+    admin = server.connect(parsed)
+    made = Made()
+    ready = False
+    try:
+        made.name = _owned_name(parsed, admin, server)
+        isolation, config = server.create(parsed, admin, made, say)
+        bench = BenchDatabase(parsed, made.name, isolation)
+        activate(config)
+        try:
+            describe_connection(bench)
+        except Exception as exc:
+            raise DatabaseUnavailable(
+                f"cannot connect to {parsed.masked}: {server.reason(parsed, exc)}"
+            ) from None
+        ready = True
+        yield bench
+    finally:
+        with signals_held():
+            deactivate()
+            if made.kind and keep and ready:
+                removal.done = f"kept the throwaway {made.kind} {made.name} on {parsed.masked}"
+                say(removal.done)
+            elif made.kind:
+                _remove(parsed, admin, made.kind, made.name, removal, server)
+            admin.close()  # releases the lock
+
+
+def _owned_name(parsed: DatabaseURL, admin: Any, server: Server) -> str:
+    """A new unique name whose lock this run now holds."""
+    try:
+        for _ in range(3):
+            name = unique_name()
+            # False if another session holds it (PostgreSQL: two names share a hash): another.
+            if server.take_lock(admin, name):
+                return name
+    except server.error() as exc:
+        raise DatabaseUnavailable(
+            f"cannot take roadbench's {server.lock} on {parsed.masked}: "
+            f"{server.reason(parsed, exc)}"
+        ) from None
+    raise DatabaseUnavailable(f"cannot take roadbench's {server.lock} on {parsed.masked}")
+
+
+def _remove(
+    parsed: DatabaseURL, admin: Any, kind: str, name: str, removal: Removal, server: Server
+) -> None:
+    """Drop the run's database or schema if it exists, and record what really happened."""
+    what = f"the throwaway {kind} {name}"
+    try:
+        try:
+            existed = server.drop(admin, kind, name)
+        except Exception as exc:
+            if not server.connection_lost(admin, exc):
+                raise
+            # The run's own connection is gone (a server restart, a killed backend): a new one.
+            fresh = server.connect(parsed)
+            try:
+                existed = server.drop(fresh, kind, name)
+            finally:
+                fresh.close()
+    except Exception as exc:
+        removal.failed = True
+        removal.done = (
+            f"could not remove {what} on {parsed.masked} ({server.reason(parsed, exc)}); "
+            "`roadbench cleanup` with the same --database removes it"
+        )
+    else:
+        removal.done = f"{what} was removed" if existed else "nothing was left behind"
 
 
 # --- tables ---------------------------------------------------------------------------------

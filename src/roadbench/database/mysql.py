@@ -18,6 +18,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from roadbench.database.backend import Leftover
@@ -25,13 +26,11 @@ from roadbench.database.lifecycle import (
     CONNECT_TIMEOUT_S,
     RUN_NAME,
     BenchDatabase,
+    Made,
     Removal,
-    activate,
-    deactivate,
-    describe_connection,
+    Server,
     first_line,
-    signals_held,
-    unique_name,
+    server_database,
 )
 from roadbench.database.urls import DatabaseURL
 from roadbench.errors import DatabaseUnavailable
@@ -286,54 +285,31 @@ def driver_statements(raw: Any, event: str) -> list[str]:
 # --- the throwaway database -------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def throwaway_database(
-    parsed: DatabaseURL, keep: bool, say: Callable[[str], None], removal: Removal
-) -> Iterator[BenchDatabase]:
-    admin = connect(parsed)
-    MySQLdb = driver()
-    name = ""
-    made = False  # set before CREATE: a signal while it runs is then cleaned up too
-    ready = False
+def _create(
+    parsed: DatabaseURL, admin: Any, made: Made, say: Callable[[str], None]
+) -> tuple[str, dict[str, Any]]:
+    """CREATE DATABASE, or a refusal that names the grant it needs."""
+    error = driver().Error
+    name = made.name
     try:
-        name = _owned_name(parsed, admin)
-        try:
-            made = True
-            with contextlib.closing(admin.cursor()) as cur:
-                cur.execute(f"CREATE DATABASE {quote_ident(name)} CHARACTER SET utf8mb4")
-        except MySQLdb.Error as exc:
-            code = error_code(exc)
-            made = not (code and code < CLIENT_ERRORS)  # the server refused: nothing made
-            reason = first_line(parsed.scrub(_message(exc)))
-            if code in ACCESS_DENIED:
-                raise DatabaseUnavailable(refusal(parsed, _current_user(admin), reason)) from None
-            raise DatabaseUnavailable(
-                f"cannot create a database on {parsed.masked}: {reason}"
-            ) from None
-        config = {
-            **parsed.config,
-            "NAME": name,
-            "OPTIONS": connection_options(parsed, CONNECT_TIMEOUT_S),
-        }
-        bench = BenchDatabase(parsed, name, "database")
-        activate(config)
-        try:
-            describe_connection(bench)
-        except Exception as exc:
-            raise DatabaseUnavailable(
-                f"cannot connect to {parsed.masked}: {first_line(parsed.scrub(_message(exc)))}"
-            ) from None
-        ready = True
-        yield bench
-    finally:
-        with signals_held():
-            deactivate()
-            if made and keep and ready:
-                removal.done = f"kept the throwaway database {name} on {parsed.masked}"
-                say(removal.done)
-            elif made:
-                _remove(parsed, admin, name, removal)
-            admin.close()  # releases the lock
+        made.kind = "database"
+        with contextlib.closing(admin.cursor()) as cur:
+            cur.execute(f"CREATE DATABASE {quote_ident(name)} CHARACTER SET utf8mb4")
+    except error as exc:
+        code = error_code(exc)
+        made.kind = None if code and code < CLIENT_ERRORS else made.kind  # the server refused
+        reason = first_line(parsed.scrub(_message(exc)))
+        if code in ACCESS_DENIED:
+            raise DatabaseUnavailable(refusal(parsed, _current_user(admin), reason)) from None
+        raise DatabaseUnavailable(
+            f"cannot create a database on {parsed.masked}: {reason}"
+        ) from None
+    config = {
+        **parsed.config,
+        "NAME": name,
+        "OPTIONS": connection_options(parsed, CONNECT_TIMEOUT_S),
+    }
+    return "database", config
 
 
 def _current_user(conn: Any) -> str:
@@ -344,43 +320,27 @@ def _current_user(conn: Any) -> str:
     return "the user"
 
 
-def _owned_name(parsed: Any, admin: Any) -> str:
-    try:
-        for _ in range(3):
-            name = unique_name()
-            if take_lock(admin, name):
-                return name
-    except driver().Error as exc:
-        raise DatabaseUnavailable(
-            f"cannot take roadbench's lock on {parsed.masked}: "
-            f"{first_line(parsed.scrub(_message(exc)))}"
-        ) from None
-    raise DatabaseUnavailable(f"cannot take roadbench's lock on {parsed.masked}")
+def _connection_lost(admin: Any, exc: Exception) -> bool:
+    """A client error (2000 and up) comes from the driver: the connection is gone."""
+    return isinstance(exc, driver().Error) and (error_code(exc) or 0) >= CLIENT_ERRORS
 
 
-def _remove(parsed: Any, admin: Any, name: str, removal: Any) -> None:
-    what = f"the throwaway database {name}"
-    try:
-        try:
-            existed = drop_database(admin, name)
-        except driver().Error as exc:
-            if (error_code(exc) or 0) < CLIENT_ERRORS:
-                raise
-            # The admin connection is gone (a server restart, a killed thread): a new one.
-            fresh = connect(parsed, CONNECT_TIMEOUT_S)
-            try:
-                existed = drop_database(fresh, name)
-            finally:
-                fresh.close()
-    except Exception as exc:
-        removal.failed = True
-        removal.done = (
-            f"could not remove {what} on {parsed.masked} "
-            f"({first_line(parsed.scrub(_message(exc)))}); "
-            "`roadbench cleanup` with the same --database removes it"
-        )
-    else:
-        removal.done = f"{what} was removed" if existed else "nothing was left behind"
+SERVER = Server(
+    lock="lock",
+    connect=connect,
+    error=lambda: driver().Error,
+    message=_message,
+    take_lock=take_lock,
+    create=_create,
+    drop=lambda conn, _kind, name: drop_database(conn, name),
+    connection_lost=_connection_lost,
+)
+
+
+def throwaway_database(
+    parsed: DatabaseURL, keep: bool, say: Callable[[str], None], removal: Removal
+) -> AbstractContextManager[BenchDatabase]:
+    return server_database(parsed, keep, say, removal, SERVER)
 
 
 # --- doctor and cleanup -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from roadbench.database.backend import Leftover
@@ -17,13 +18,11 @@ from roadbench.database.lifecycle import (
     NAME_PREFIX,
     RUN_NAME,
     BenchDatabase,
+    Made,
     Removal,
-    activate,
-    deactivate,
-    describe_connection,
+    Server,
     first_line,
-    signals_held,
-    unique_name,
+    server_database,
 )
 from roadbench.database.urls import DatabaseURL
 from roadbench.django_internals import (
@@ -77,110 +76,43 @@ def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-@contextlib.contextmanager
-def throwaway_database(
-    parsed: DatabaseURL, keep: bool, say: Callable[[str], None], removal: Removal
-) -> Iterator[BenchDatabase]:
-    admin = connect(parsed)
+def _create(
+    parsed: DatabaseURL, admin: Any, made: Made, say: Callable[[str], None]
+) -> tuple[str, dict[str, Any]]:
+    """CREATE DATABASE, or CREATE SCHEMA where the role may not create databases."""
     error = pg_error()
-    name = ""
+    name = made.name
     config = {
         **parsed.config,
         "OPTIONS": {**(parsed.config.get("OPTIONS") or {}), "connect_timeout": CONNECT_TIMEOUT_S},
     }
-    # What may exist and so is dropped (if it exists) on the way out, whatever happens: set
-    # before each CREATE, so a signal while it runs leaves nothing behind either.
-    made: str | None = None
-    ready = False
     try:
-        name = _owned_name(parsed, admin)
-        try:
-            made = isolation = "database"
-            with admin.cursor() as cur:
-                cur.execute(f"CREATE DATABASE {_quote_ident(name)}")
-            config["NAME"] = name
-        except error as exc:
-            made = None if pg_sqlstate(exc) else made  # refused by the server: nothing was made
-            if pg_sqlstate(exc) != INSUFFICIENT_PRIVILEGE:
-                raise DatabaseUnavailable(
-                    f"cannot create a database on {parsed.masked}: "
-                    f"{first_line(parsed.scrub(str(exc)))}"
-                ) from None
-            try:
-                made = isolation = "schema"
-                with admin.cursor() as cur:
-                    cur.execute(f"CREATE SCHEMA {_quote_ident(name)}")
-            except error as exc2:
-                made = None if pg_sqlstate(exc2) else made
-                raise DatabaseUnavailable(
-                    f"cannot create a database or a schema on {parsed.masked}: "
-                    f"{first_line(parsed.scrub(str(exc2)))}"
-                ) from None
-            config["OPTIONS"]["options"] = f"-c search_path={name}"
-            say(
-                f"the role may not create databases; working in schema {name} of "
-                f"{parsed.config.get('NAME')} instead (dropped at the end)"
-            )
-        bench = BenchDatabase(parsed, name, isolation)
-        activate(config)
-        try:
-            describe_connection(bench)
-        except Exception as exc:
+        made.kind = isolation = "database"
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE DATABASE {_quote_ident(name)}")
+        config["NAME"] = name
+    except error as exc:
+        made.kind = None if pg_sqlstate(exc) else made.kind  # refused by the server: nothing made
+        if pg_sqlstate(exc) != INSUFFICIENT_PRIVILEGE:
             raise DatabaseUnavailable(
-                f"cannot connect to {parsed.masked}: {first_line(parsed.scrub(str(exc)))}"
+                f"cannot create a database on {parsed.masked}: {first_line(parsed.scrub(str(exc)))}"
             ) from None
-        ready = True
-        yield bench
-    finally:
-        with signals_held():
-            deactivate()
-            if made and keep and ready:
-                removal.done = f"kept the throwaway {made} {name} on {parsed.masked}"
-                say(removal.done)
-            elif made:
-                _remove(parsed, admin, made, name, removal)
-            admin.close()
-
-
-def _remove(parsed: DatabaseURL, admin: Any, isolation: str, name: str, removal: Removal) -> None:
-    """Drop the run's database or schema if it exists, and record what really happened."""
-    what = f"the throwaway {isolation} {name}"
-    try:
         try:
-            existed = drop(admin, isolation, name)
-        except Exception:
-            if not admin.closed:
-                raise
-            # The run's own connection is gone (a server restart, a killed backend): a new one.
-            fresh = connect(parsed)
-            try:
-                existed = drop(fresh, isolation, name)
-            finally:
-                fresh.close()
-    except Exception as exc:
-        removal.failed = True
-        removal.done = (
-            f"could not remove {what} on {parsed.masked} "
-            f"({first_line(parsed.scrub(str(exc)))}); "
-            "`roadbench cleanup` with the same --database removes it"
+            made.kind = isolation = "schema"
+            with admin.cursor() as cur:
+                cur.execute(f"CREATE SCHEMA {_quote_ident(name)}")
+        except error as exc2:
+            made.kind = None if pg_sqlstate(exc2) else made.kind
+            raise DatabaseUnavailable(
+                f"cannot create a database or a schema on {parsed.masked}: "
+                f"{first_line(parsed.scrub(str(exc2)))}"
+            ) from None
+        config["OPTIONS"]["options"] = f"-c search_path={name}"
+        say(
+            f"the role may not create databases; working in schema {name} of "
+            f"{parsed.config.get('NAME')} instead (dropped at the end)"
         )
-    else:
-        removal.done = f"{what} was removed" if existed else "nothing was left behind"
-
-
-def _owned_name(parsed: DatabaseURL, admin: Any) -> str:
-    """A new unique name whose lock (``roadbench.ownership``) this run now holds."""
-    try:
-        for _ in range(3):
-            name = unique_name()
-            if take_lock(admin, name):  # False only if two names share a hash: try another
-                return name
-    except pg_error() as exc:
-        raise DatabaseUnavailable(
-            f"cannot take roadbench's advisory lock on {parsed.masked}: "
-            f"{first_line(parsed.scrub(str(exc)))}"
-        ) from None
-    raise DatabaseUnavailable(f"cannot take roadbench's advisory lock on {parsed.masked}")
+    return isolation, config
 
 
 def drop(admin: Any, isolation: str, name: str, force: bool = True) -> bool:
@@ -209,6 +141,25 @@ def drop(admin: Any, isolation: str, name: str, force: bool = True) -> bool:
             )
             cur.execute(f"DROP DATABASE IF EXISTS {_quote_ident(name)}")
     return True
+
+
+SERVER = Server(
+    lock="advisory lock",
+    connect=connect,
+    error=pg_error,
+    message=str,
+    take_lock=take_lock,
+    create=_create,
+    drop=drop,
+    # After an error the driver tells whether the run's connection is still there.
+    connection_lost=lambda admin, _exc: bool(admin.closed),
+)
+
+
+def throwaway_database(
+    parsed: DatabaseURL, keep: bool, say: Callable[[str], None], removal: Removal
+) -> AbstractContextManager[BenchDatabase]:
+    return server_database(parsed, keep, say, removal, SERVER)
 
 
 def describe(connection: Any) -> tuple[str, str]:
