@@ -19,7 +19,7 @@ import django
 from django.db import models
 from django.db.models import Expression, F, Index, Model, QuerySet
 
-from roadbench.data import FREEWAY, ROAD_TYPES, road_fields
+from roadbench.data import FREEWAY, ROAD_TYPES, TOLLROAD, road_fields
 
 APP_LABEL = "roadbench"
 
@@ -39,6 +39,19 @@ class CommonRoad(models.Model):
     length_km = models.FloatField()
     lanes = models.SmallIntegerField()
     opened = models.DateField()
+
+    class Meta:
+        abstract = True
+        app_label = APP_LABEL
+
+
+class TypedRoad(CommonRoad):
+    """A road whose type is a column of its row, for designs that keep every type in one table
+    (no table itself)."""
+
+    road_type = models.CharField(
+        max_length=10, choices=[(FREEWAY, "Freeway"), (TOLLROAD, "Tollroad")]
+    )
 
     class Meta:
         abstract = True

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roadbench.data import FREEWAY, TOLLROAD
 from roadbench.models.base import (
     APP_LABEL,
-    SPECIFIC,
     CommonRoad,
     FreewayColumns,
     Listing,
@@ -54,11 +52,8 @@ else:
     class InheritanceOption(MultiTableOption):
         def listing_best(self) -> Listing:
             """One query: select_subclasses() joins both children, returns their instances."""
-            types = {FreewayI: FREEWAY, TollroadI: TOLLROAD}
-            return [
-                (types[type(road)], getattr(road, SPECIFIC[types[type(road)]][0]))
-                for road in RoadI.objects.select_subclasses()  # type: ignore[attr-defined]
-            ]
+            roads = RoadI.objects.select_subclasses()  # type: ignore[attr-defined]
+            return self.subclass_listing(roads)
 
     OPTION = InheritanceOption(
         number=NUMBER,

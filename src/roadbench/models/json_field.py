@@ -20,18 +20,15 @@ from roadbench.models.base import (
     APP_LABEL,
     ONE_ROW_QUERIES,
     SPECIFIC,
-    CommonRoad,
     Listing,
     RoadOption,
+    TypedRoad,
 )
 
 COMMON = ("id", "pk", "name", "length_km", "lanes", "opened")
 
 
-class RoadJ(CommonRoad):
-    road_type = models.CharField(
-        max_length=10, choices=[(FREEWAY, "Freeway"), (TOLLROAD, "Tollroad")]
-    )
+class RoadJ(TypedRoad):
     attrs = models.JSONField()
 
     class Meta:

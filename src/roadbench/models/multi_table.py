@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Model, QuerySet
 
-from roadbench.data import ROAD_TYPES
+from roadbench.data import FREEWAY, ROAD_TYPES, TOLLROAD
 from roadbench.models.base import APP_LABEL, SPECIFIC, CommonRoad, Listing, RoadOption
 
 
@@ -97,6 +98,12 @@ class MultiTableOption(RoadOption):
         manager = self.base_model._default_manager
         roads = manager.select_related(*self._children().values())
         return [item for road in roads for item in self._detail(road)]
+
+    def subclass_listing(self, roads: Iterable[Model]) -> Listing:
+        """The listing of roads that a library returns as instances of their type's model
+        (options 6 and 7): each carries its own attributes, no query per road."""
+        types = {self.freeway_model: FREEWAY, self.tollroad_model: TOLLROAD}
+        return [(t, getattr(road, SPECIFIC[t][0])) for road in roads for t in (types[type(road)],)]
 
 
 OPTION = MultiTableOption(

@@ -14,7 +14,6 @@ from django.db.models import QuerySet
 
 from roadbench.models.base import (
     APP_LABEL,
-    SPECIFIC,
     CommonRoad,
     FreewayColumns,
     Listing,
@@ -71,12 +70,7 @@ else:
 
         def listing_best(self) -> Listing:
             """Parents in one query, then each subtype's rows in one query (1 + 2)."""
-            freeway = self.freeway_model
-            return [
-                (t, getattr(road, SPECIFIC[t][0]))
-                for road in RoadP.objects.all()
-                for t in ("freeway" if isinstance(road, freeway) else "tollroad",)
-            ]
+            return self.subclass_listing(RoadP.objects.all())
 
     OPTION = PolymorphicOption(
         number=NUMBER,

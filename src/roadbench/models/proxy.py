@@ -19,21 +19,13 @@ from roadbench.models.base import (
     APP_LABEL,
     ONE_ROW_QUERIES,
     SPECIFIC,
-    CommonRoad,
     Listing,
     RoadOption,
 )
+from roadbench.models.single_table import SingleTableRoad
 
 
-class RoadX(CommonRoad):
-    road_type = models.CharField(
-        max_length=10, choices=[(FREEWAY, "Freeway"), (TOLLROAD, "Tollroad")]
-    )
-    speed_limit = models.SmallIntegerField(null=True)
-    exits = models.IntegerField(null=True)
-    toll_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True)
-    operator = models.CharField(max_length=100, null=True)
-
+class RoadX(SingleTableRoad):
     class Meta:
         app_label = APP_LABEL
         db_table = "roadbench_roadx"

@@ -11,21 +11,27 @@ from roadbench.models.base import (
     APP_LABEL,
     ONE_ROW_QUERIES,
     SPECIFIC,
-    CommonRoad,
     Listing,
     RoadOption,
+    TypedRoad,
 )
 
 
-class RoadA(CommonRoad):
-    road_type = models.CharField(
-        max_length=10, choices=[(FREEWAY, "Freeway"), (TOLLROAD, "Tollroad")]
-    )
+class SingleTableRoad(TypedRoad):
+    """Both types' own attributes as columns, NULL where a road's type has none (no table
+    itself: option 8 keeps its roads in a table of this shape too)."""
+
     speed_limit = models.SmallIntegerField(null=True)
     exits = models.IntegerField(null=True)
     toll_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True)
     operator = models.CharField(max_length=100, null=True)
 
+    class Meta:
+        abstract = True
+        app_label = APP_LABEL
+
+
+class RoadA(SingleTableRoad):
     class Meta:
         app_label = APP_LABEL
         db_table = "roadbench_roada"
