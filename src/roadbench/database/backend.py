@@ -2,7 +2,8 @@
 
 A backend is a module, ``roadbench.database.<vendor>`` (Django's ``connection.vendor``), with
 the functions of ``Backend``. A fourth database is one more module and one line in
-``MODULES`` (and its scheme in ``urls.URL_SCHEMES``).
+``MODULES`` (and its scheme in ``urls.URL_SCHEMES``); a server's ``throwaway_database`` is
+``lifecycle.server_database`` given what the server does differently (``lifecycle.Server``).
 """
 
 from __future__ import annotations
