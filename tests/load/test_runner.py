@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from roadbench.database import signals_as_interrupt
 from roadbench.errors import BadInput, DatabaseUnavailable
 from roadbench.load.runner import (
+    ChildProcesses,
     LoadSettings,
     parse_duration,
     parse_mix,
@@ -206,3 +209,36 @@ def test_a_signal_during_a_load_run_stops_every_process(own_processes, signum):
     assert code == 130, err
     assert "Traceback" not in err
     assert own_processes.alive() == {}
+
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
+
+
+def _signal_the_parent() -> None:
+    os.kill(os.getppid(), signal.SIGHUP)
+
+
+def test_a_signal_while_a_child_starts_still_stops_the_child(own_processes):
+    """The signal lands inside Popen, after the fork (the child sends it before its exec):
+    Popen must not be cut short, or nobody would know the child's pid."""
+    with (
+        pytest.raises(KeyboardInterrupt),
+        signals_as_interrupt(),
+        ChildProcesses() as children,
+        children.process(SLEEPER, preexec_fn=_signal_the_parent),
+    ):
+        pytest.fail("the signal should have ended the run as the child's block began")
+    assert len(children.started) == 1
+    assert own_processes.alive() == {}
+
+
+def test_a_child_whose_block_never_began_is_stopped_with_the_run(own_processes):
+    """As when an interrupt lands inside ``__enter__``, after the child started: the block's
+    generator, kept alive by the interrupt's traceback, never runs its ``finally``."""
+    with ChildProcesses() as children:
+        starting = children.process(SLEEPER)
+        proc = starting.__enter__()
+        assert proc.poll() is None
+    assert proc.returncode == -signal.SIGTERM
+    assert own_processes.alive() == {}
+    del starting

@@ -25,6 +25,7 @@ from roadbench.database.lifecycle import (
     inspect_database,
     option_tables,
     signals_as_interrupt,
+    signals_deferred,
     signals_held,
     unique_name,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "parse_database_url",
     "resolve_url",
     "signals_as_interrupt",
+    "signals_deferred",
     "signals_held",
     "sqlite_path",
     "unique_name",

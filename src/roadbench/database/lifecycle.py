@@ -91,6 +91,17 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @contextlib.contextmanager
+def _stop_signals_handled_by(handler: Callable[[int, object], None]) -> Iterator[None]:
+    """``handler`` for Ctrl-C, SIGTERM and SIGHUP in the block, the previous ones after it."""
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, earlier in previous.items():
+            signal.signal(signum, earlier)
+
+
+@contextlib.contextmanager
 def signals_as_interrupt() -> Iterator[None]:
     """Ctrl-C, SIGTERM and SIGHUP (a closed terminal) raise KeyboardInterrupt, once: a second
     signal while the first one's cleanup runs is ignored, so it cannot cut the cleanup short."""
@@ -104,12 +115,8 @@ def signals_as_interrupt() -> Iterator[None]:
             raised.append(signum)
             raise KeyboardInterrupt(signal.Signals(signum).name)
 
-    previous = {signum: signal.signal(signum, interrupt) for signum in STOP_SIGNALS}
-    try:
+    with _stop_signals_handled_by(interrupt):
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 @contextlib.contextmanager
@@ -123,6 +130,27 @@ def signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait until the block has ended, then act as they would have.
+
+    For a step that must not be cut in two, such as starting a child process and noting it.
+    ``signals_held`` cannot serve there: a child inherits the blocked signals across exec, and
+    the block covers only this thread, while the kernel may hand the signal to another thread
+    (Python then runs its handler in this one all the same).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # the handlers run in the main thread: nothing can cut this thread's step
+        return
+    caught: list[int] = []
+    try:
+        with _stop_signals_handled_by(lambda signum, _frame: caught.append(signum)):
+            yield
+    finally:
+        for held in caught:
+            signal.raise_signal(held)  # runs the handler restored above, here
 
 
 def activate(config: dict[str, Any]) -> None:

@@ -200,21 +200,42 @@ def require_extra() -> None:
             raise BadInput(INSTALL_HINT)
 
 
-@contextlib.contextmanager
-def _process(
-    command: list[str], env: dict[str, str] | None = None, **kwargs: Any
-) -> Iterator[subprocess.Popen[str]]:
-    """A child process that is always stopped: SIGTERM, then SIGKILL after 5 s.
+class ChildProcesses:
+    """The processes a run starts: each one stopped when its own block ends, and any still
+    running when the run's block ends.
 
-    If this process is killed outright, the child ends by itself (``lifeline``).
+    The second stop is for an interrupt that lands after a child started but before its own
+    block began (inside ``contextmanager``'s ``__enter__``), which that block cannot see.
+    If this process is killed outright, the children end by themselves (``lifeline``).
     """
-    proc = subprocess.Popen(
-        command, text=True, start_new_session=True, env=child_environment(env), **kwargs
-    )
-    try:
-        yield proc
-    finally:
-        stop_process(proc)
+
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen[str]] = []
+
+    def __enter__(self) -> ChildProcesses:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for proc in reversed(self.started):
+            stop_process(proc)
+
+    @contextlib.contextmanager
+    def process(
+        self, command: list[str], env: dict[str, str] | None = None, **kwargs: Any
+    ) -> Iterator[subprocess.Popen[str]]:
+        """A child process, stopped when the block ends: SIGTERM, then SIGKILL after 5 s."""
+        from roadbench.database import signals_deferred
+
+        # A signal inside Popen, after the fork, would lose the child: Popen never returns it.
+        with signals_deferred():
+            proc = subprocess.Popen(
+                command, text=True, start_new_session=True, env=child_environment(env), **kwargs
+            )
+            self.started.append(proc)
+        try:
+            yield proc
+        finally:
+            stop_process(proc)
 
 
 def stop_process(proc: subprocess.Popen[str]) -> None:
@@ -315,6 +336,7 @@ def run_load(
     with (
         bench_database(database, notify=notify) as bench,  # also turns SIGTERM, SIGHUP into Ctrl-C
         tempfile.TemporaryDirectory(prefix="roadbench_load_") as tmp,
+        ChildProcesses() as children,  # all stopped before the files and database go
     ):
         environment = current_environment(bench)
         models = [m for o in road_options for m in o.models]
@@ -344,19 +366,22 @@ def run_load(
             env = {**os.environ, "ROADBENCH_SERVER_DATABASE": json.dumps(db_config)}
             with (
                 server_log.open("w") as log,
-                _process(command, env=env, stdout=subprocess.PIPE, stderr=log) as server,
+                children.process(command, env=env, stdout=subprocess.PIPE, stderr=log) as server,
             ):
                 port = _read_port(server, server_log)
                 base = f"http://{settings.server_host}:{port}"
                 say(f"target app ({settings.server}) on {base}, {settings.rows:,} roads per option")
                 for road_option in road_options:
                     results.append(
-                        _run_option(road_option.number, settings, base, Path(tmp), server_log, say)
+                        _run_option(
+                            children, road_option.number, settings, base, Path(tmp), server_log, say
+                        )
                     )
     return LoadReport(environment=environment, settings=settings, options=results)
 
 
 def _run_option(
+    children: ChildProcesses,
     option: int,
     settings: LoadSettings,
     base: str,
@@ -418,7 +443,7 @@ def _run_option(
     say(f"option {option}: {settings.users} users for {settings.duration_s:g} s")
     with (
         locust_log.open("w") as log,
-        _process(command, stdout=subprocess.DEVNULL, stderr=log) as locust,
+        children.process(command, stdout=subprocess.DEVNULL, stderr=log) as locust,
     ):
         try:
             locust.wait(timeout=wait_s)
@@ -540,10 +565,10 @@ def run_worker(
         "--loglevel",
         "WARNING",
     ]
-    with signals_as_interrupt():
+    with signals_as_interrupt(), ChildProcesses() as children:
         _wait_for_master(master_host, master_port, master_wait_s)
         say(f"the Locust master at {address} answers; working for it")
-        with _process(command, stderr=subprocess.PIPE) as worker:
+        with children.process(command, stderr=subprocess.PIPE) as worker:
             relay = WorkerStderrRelay(worker)
             try:
                 code: int | None = worker.wait(timeout=max_time_s)
