@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection
 
+from roadbench.errors import Unsupported
 from roadbench.fastpath import count_rows
 from roadbench.models import OPTIONS, get_option
 from roadbench.ops import get_op
@@ -154,10 +155,15 @@ def test_a_reference_to_a_deleted_road_fails_it_with_nothing_deleted(ticket_tabl
         cur.execute(f"INSERT INTO {ticket_table} (id, road_id) VALUES (1, %s)", [road_id])
     rows_before, state_before = count_rows(option), foreign_key_state()
     assert sum(rows_before.values()) == 40
-    with pytest.raises(IntegrityError) as failed:
+    with pytest.raises(Unsupported) as failed:
         get_op("delete").method(METHOD).run(option, 20)
+    # What the CLI prints (exit 4, a case that cannot run): one line, naming the key and
+    # what to use instead; never "internal error ... please report it" (exit 1).
     message = str(failed.value)
+    assert isinstance(failed.value.__cause__, IntegrityError)
+    assert failed.value.exit_code == 4 and "\n" not in message
     assert ticket_table in message and "nothing deleted" in message
+    assert "use queryset" in message
     assert count_rows(option) == rows_before
     state_after = foreign_key_state()
     assert state_after == state_before and switched_on(state_after)
@@ -194,3 +200,32 @@ def test_cli_runs_it_on_option_3_and_refuses_it_on_option_1():
         "technique for multi-table inheritance; option 1's roads have no concrete parent "
         "table: use queryset"
     )
+
+
+class _StoppedMidway(Exception):
+    """Raised between the deletes, as a signal handler's exception would be."""
+
+
+def test_an_exception_between_the_deletes_rolls_back_and_restores_the_foreign_keys(bench):
+    """Ctrl-C or SIGTERM raise inside the block (roadbench turns them into an exception): the
+    rows stay, the foreign keys are back as they were and on, and the connection works on."""
+    from roadbench.database import current_backend
+    from roadbench.ops.mti import delete_by_subquery
+
+    option = get_option(3)
+    run_counted(option, "select", "objects", 20)
+    rows_before, state_before = count_rows(option), foreign_key_state()
+    backend = current_backend()
+    with (
+        pytest.raises(_StoppedMidway),
+        backend.foreign_keys_checked_once(connection, mti_tables(option)),
+    ):
+        delete_by_subquery(option, "freeway")
+        raise _StoppedMidway
+    assert count_rows(option) == rows_before
+    state_after = foreign_key_state()
+    assert state_after == state_before and switched_on(state_after)
+    # The same connection runs it again, to the end.
+    affected, _ = run_counted(option, "delete", METHOD, 20)
+    assert affected == 20 and set(count_rows(option).values()) == {0}
+    assert switched_on(foreign_key_state())

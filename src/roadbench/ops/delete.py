@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from roadbench.data import ROAD_TYPES
 from roadbench.database.backend import current_backend
+from roadbench.errors import Unsupported
 from roadbench.fastpath import count_rows
 from roadbench.models.base import RoadOption
 from roadbench.ops.base import EMPTY, LOADED, Method, Operation
@@ -54,9 +55,18 @@ def delete_mti_unsupported(option: RoadOption) -> str | None:
 def delete_mti_fk_once(option: RoadOption, rows: int) -> int:
     """delete-mti's four DELETEs, with every foreign key referencing the deleted tables
     suspended for them and checked once, set-based, before the commit (the database's
-    per-row checks of the parent links were most of delete-mti's time)."""
-    with current_backend().foreign_keys_checked_once(connection, mti_tables(option)):
-        return sum(delete_by_subquery(option, road_type) for road_type in ROAD_TYPES)
+    per-row checks of the parent links were most of delete-mti's time).
+
+    A key failing the check is a row elsewhere still pointing at a road (a relation the
+    collector would follow): the case cannot run on this data, not a bug (exit 4)."""
+    try:
+        with current_backend().foreign_keys_checked_once(connection, mti_tables(option)):
+            return sum(delete_by_subquery(option, road_type) for road_type in ROAD_TYPES)
+    except IntegrityError as exc:
+        raise Unsupported(
+            f"delete-mti-fk-once on option {option.number}: {' '.join(str(exc).split())} "
+            "(it does not follow relations to the roads: use queryset)"
+        ) from exc
 
 
 def delete_mti_fk_once_unsupported(option: RoadOption) -> str | None:
