@@ -229,3 +229,29 @@ def test_an_exception_between_the_deletes_rolls_back_and_restores_the_foreign_ke
     affected, _ = run_counted(option, "delete", METHOD, 20)
     assert affected == 20 and set(count_rows(option).values()) == {0}
     assert switched_on(foreign_key_state())
+
+
+def test_a_partitioned_table_referencing_the_roads_gets_its_keys_back(bench):
+    """PostgreSQL: a foreign key on a partitioned table has a clone on each partition, which
+    goes and comes back with it (dropping the clone itself is refused)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("partitioned tables with foreign keys: PostgreSQL's")
+    option = get_option(3)
+    run_counted(option, "select", "objects", 20)  # loaded first: loading truncates
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE fkonce_parted (id integer, road_id bigint "
+            "REFERENCES roadbench_roadc (id)) PARTITION BY RANGE (id)"
+        )
+        cur.execute(
+            "CREATE TABLE fkonce_parted_a PARTITION OF fkonce_parted FOR VALUES FROM (0) TO (9)"
+        )
+    try:
+        before = foreign_key_state()
+        assert {c[1] for c in before["constraints"]} >= {"fkonce_parted", "fkonce_parted_a"}
+        assert get_op("delete").method(METHOD).run(option, 20) == 20
+        assert set(count_rows(option).values()) == {0}
+        assert foreign_key_state() == before
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE fkonce_parted")

@@ -280,11 +280,13 @@ def driver_statements(raw: Any, event: str) -> list[str]:
     return []
 
 
-# Every foreign-key constraint referencing one of the given tables, as the catalog defines it.
+# Every foreign-key constraint referencing one of the given tables, as the catalog defines it;
+# a partitioned table's, not its clones on the partitions (they go and come back with it, and
+# cannot be dropped alone).
 _REFERENCES = """
 SELECT c.conname, c.conrelid::regclass::text, pg_get_constraintdef(c.oid)
 FROM pg_constraint AS c
-WHERE c.contype = 'f' AND c.confrelid = ANY(%s::text[]::regclass[])
+WHERE c.contype = 'f' AND c.confrelid = ANY(%s::text[]::regclass[]) AND c.conparentid = 0
 ORDER BY 2, 1
 """
 
