@@ -255,3 +255,33 @@ def test_a_partitioned_table_referencing_the_roads_gets_its_keys_back(bench):
     finally:
         with connection.cursor() as cur:
             cur.execute("DROP TABLE fkonce_parted")
+
+
+def test_a_not_valid_foreign_key_still_stops_the_delete(bench):
+    """PostgreSQL: a key added NOT VALID (rows from before it may break it) is added back NOT
+    VALID, unchecked: it must stay in place, checking the deleted rows one by one, or a road
+    it references would go silently."""
+    if connection.vendor != "postgresql":
+        pytest.skip("NOT VALID foreign keys: PostgreSQL's")
+    option = get_option(3)
+    run_counted(option, "select", "objects", 20)  # loaded first: loading truncates
+    parent = option.base_model
+    assert parent is not None
+    road_id = parent._default_manager.order_by("pk").values_list("pk", flat=True)[3]
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE fkonce_legacy (id integer PRIMARY KEY, road_id bigint)")
+        cur.execute("INSERT INTO fkonce_legacy VALUES (1, -1), (2, %s)", [road_id])
+        cur.execute(
+            "ALTER TABLE fkonce_legacy ADD CONSTRAINT fkonce_legacy_road FOREIGN KEY (road_id) "
+            "REFERENCES roadbench_roadc (id) NOT VALID"
+        )
+    try:
+        rows_before, state_before = count_rows(option), foreign_key_state()
+        with pytest.raises(Unsupported) as failed:
+            get_op("delete").method(METHOD).run(option, 20)
+        assert "fkonce_legacy" in str(failed.value) and "\n" not in str(failed.value)
+        assert count_rows(option) == rows_before
+        assert foreign_key_state() == state_before
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE fkonce_legacy")

@@ -282,11 +282,13 @@ def driver_statements(raw: Any, event: str) -> list[str]:
 
 # Every foreign-key constraint referencing one of the given tables, as the catalog defines it;
 # a partitioned table's, not its clones on the partitions (they go and come back with it, and
-# cannot be dropped alone).
+# cannot be dropped alone). A key added NOT VALID is left in place: it would come back NOT
+# VALID, unchecked, so its per-row checks are the only ones the deleted rows get.
 _REFERENCES = """
 SELECT c.conname, c.conrelid::regclass::text, pg_get_constraintdef(c.oid)
 FROM pg_constraint AS c
 WHERE c.contype = 'f' AND c.confrelid = ANY(%s::text[]::regclass[]) AND c.conparentid = 0
+  AND c.convalidated
 ORDER BY 2, 1
 """
 
