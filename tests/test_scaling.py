@@ -98,6 +98,17 @@ def test_one_option_shows_its_time_interval(tmp_path):
     assert "fastest" not in table
 
 
+def test_two_designs_are_measured_side_by_side_and_judged(tmp_path):
+    # -o 2,sibling: exactly those two (before, -o took one design and -o 2 -o 3 kept the last).
+    data, table = scaling(tmp_path, "-o", "2,sibling", "--precision", "50")
+    assert [s["option"] for s in data["series"]] == [2, 4]
+    for size_index in range(len(data["sizes"])):
+        points = [s["points"][size_index] for s in data["series"]]
+        assert all(p["status"] == "ok" and p["ratio"] is not None for p in points)
+        assert min(p["ratio"] for p in points) == 1.0
+    assert "option 2" in table and "option 4" in table and "option 3" not in table
+
+
 def test_the_interval_is_compare_s_order_statistic_interval():
     times = [0.010, 0.012, 0.011, 0.013, 0.030, 0.009]
     assert median_interval(times) == (0.009, 0.030)  # 6 values: the whole range

@@ -381,21 +381,30 @@ def compare(
 # --- seeing the queries ---------------------------------------------------------------------
 
 
-def _cases(option: int | str | None, op: str, method: str | None) -> list[tuple[Any, Any, Any]]:
-    """(option, op, method) for one option, or all three side by side."""
-    from roadbench.models import OPTIONS, SEED_OPTIONS, get_option
+def _cases(
+    option: int | str | list[int] | None, op: str, method: str | None
+) -> list[tuple[Any, Any, Any]]:
+    """(option, op, method) for each design asked for, side by side.
+
+    ``option``: a design's number, a list of numbers, or text as --option takes it ("3",
+    "2,3", "sibling,json", "all"); None: the seed study's three designs.
+    """
+    from roadbench.models import OPTIONS, parse_options
     from roadbench.ops import get_op
 
     operation = get_op(op)
     chosen = operation.method(operation.default_method if method is None else method)
-    # By default the seed study's three designs; any other by name or number.
-    options = [get_option(option)] if option is not None else [OPTIONS[n] for n in SEED_OPTIONS]
-    return [(o, operation, chosen) for o in options]
+    if isinstance(option, list):
+        option = ",".join(map(str, option))
+    if option is not None and not str(option).strip():
+        raise BadInput("--option names no design (see `roadbench options`)")
+    numbers = parse_options(None if option is None else str(option))
+    return [(OPTIONS[n], operation, chosen) for n in numbers]
 
 
 def queries(
     op: str,
-    option: int | str | None = None,
+    option: int | str | list[int] | None = None,
     method: str | None = None,
     rows: int = SCALES["few"],
     database: str | None = None,
@@ -499,7 +508,7 @@ def _add_plans(
 
 def profile(
     op: str,
-    option: int | str | None = None,
+    option: int | str | list[int] | None = None,
     method: str | None = None,
     rows: int = SCALES["few"],
     database: str | None = None,
@@ -516,7 +525,7 @@ def profile(
         for road_option, operation, chosen in cases:
             reason = chosen.unsupported_reason(road_option)
             if reason:
-                if option is not None:
+                if len(cases) == 1 and option is not None:
                     raise Unsupported(
                         f"option {road_option.number} cannot {operation.name} with "
                         f"{chosen.name}: {reason}"
@@ -611,7 +620,7 @@ def scaling_points(
 def scaling(
     op: str,
     sizes: tuple[int, ...] = (100, 1000, 10000),
-    option: int | str | None = None,
+    option: int | str | list[int] | None = None,
     method: str | None = None,
     timing: Timing = SCALING_TIMING,
     database: str | None = None,

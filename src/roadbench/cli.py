@@ -77,7 +77,8 @@ OneOrAllOpt = Annotated[
     typer.Option(
         "--option",
         "-o",
-        help="One design, by number or name (see `roadbench options`); default: 1, 2 and 3.",
+        help="Designs by number or name, comma-separated, or all (see `roadbench options`); "
+        "default: 1, 2 and 3.",
         show_default=False,
     ),
 ]
@@ -997,6 +998,26 @@ class _Command(typer.core.TyperCommand):
                 param.metavar = METAVARS.get(param.name or "") or _TYPE_METAVARS.get(
                     kind, kind.upper()
                 )
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # Click keeps the last of an option given twice; `-o 2 -o 3` would silently measure
+        # only option 3, so a repeated one-value option is refused instead.
+        _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        seen: set[str] = set()
+        for param in order:
+            one_value = isinstance(param, typer.core.TyperOption) and not (
+                param.multiple or param.is_flag or param.count
+            )
+            if one_value and param.name in seen:
+                names = "'" + "' / '".join(param.opts) + "'"
+                several = "comma-separated" in (getattr(param, "help", None) or "")
+                raise _click_error("UsageError")(
+                    f"{names} is given more than once; give it once"
+                    + (" (several, comma-separated: -o 2,3)" if several else ""),
+                    ctx,
+                )
+            seen.add(param.name or "")
+        return super().parse_args(ctx, args)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []

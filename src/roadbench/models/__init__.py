@@ -84,7 +84,7 @@ def parse_options(text: str | None) -> list[int]:
         if number not in chosen:
             chosen.append(number)
     if not chosen:
-        raise BadInput(f"--options {text!r} names no design")
+        raise BadInput(f"{text!r} names no design")
     return chosen
 
 
