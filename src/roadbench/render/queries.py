@@ -17,18 +17,20 @@ from roadbench.render.console import environment_line, number, seconds
 
 def summary_table(report: QueriesReport) -> Table:
     """The options side by side: how many statements, of how many shapes, which flagged."""
-    table = Table(title="roadbench queries", caption=environment_line(report.environment))
-    table.add_column("case", no_wrap=True)
-    table.add_column("queries", justify="right")
-    table.add_column("per row", justify="right")
-    table.add_column("shapes", justify="right")
-    table.add_column("N+1", justify="right")
-    table.add_column("duplicates", justify="right")
-    table.add_column("db time", justify="right")
+    # One op and method for every option (the title says which), so a row is its option.
+    first = report.cases[0]
+    table = Table(
+        title=f"roadbench queries · {first.op} · {first.method} · {first.rows:,} rows",
+        caption=environment_line(report.environment),
+    )
+    table.add_column("design", no_wrap=True)
+    for header in ("queries", "per row", "shapes", "N+1", "duplicates", "db time"):
+        table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
     for case in report.cases:
-        label = f"option {case.option} · {case.op} · {case.method}"
+        label = f"option {case.option}"
         if case.status != "ok":
-            table.add_row(label, Text(f"unsupported: {case.reason}", style="yellow"))
+            # The reason, which would not fit a cell, follows the table (unsupported_notes).
+            table.add_row(label, Text("unsupported", style="yellow"))
             continue
         n_plus_one = len(case.n_plus_one)
         table.add_row(
@@ -41,6 +43,15 @@ def summary_table(report: QueriesReport) -> Table:
             seconds(case.total_s),
         )
     return table
+
+
+def unsupported_notes(report: QueriesReport) -> Iterator[Text]:
+    for case in report.cases:
+        if case.status != "ok":
+            yield Text(
+                f"option {case.option} · {case.op} · {case.method}: unsupported: {case.reason}",
+                style="yellow",
+            )
 
 
 def _flags(fingerprint: Any) -> Text:
@@ -65,7 +76,8 @@ def case_table(case: CaseQueries, show_sql: bool) -> RenderableType:
         f"option {case.option} · {case.op} · {case.method} · {case.rows:,} rows: "
         f"{case.queries:,} queries for {case.rows_affected:,} rows"
     )
-    table = Table(title=title, title_justify="left")
+    # The title above the table, not in it: a table's title wraps at the table's width.
+    table = Table()
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("count", justify="right", no_wrap=True)
     if len(case.sizes) > 1:
@@ -84,7 +96,7 @@ def case_table(case: CaseQueries, show_sql: bool) -> RenderableType:
         shown = " ".join(t.removeprefix("roadbench_") for t in f.tables)
         cells += [f.kind, seconds(f.total_s), seconds(f.mean_s), shown, _flags(f)]
         table.add_row(*cells)
-    parts: list[RenderableType] = [table]
+    parts: list[RenderableType] = [Text(title, style="bold"), table]
     for i, f in enumerate(case.fingerprints, 1):
         if show_sql:
             parts.append(Text(f"#{i} example ({f.count:,}×):", style="bold"))
@@ -105,6 +117,7 @@ def _clip(text: str, width: int = 300) -> str:
 def queries_renderables(report: QueriesReport, show_sql: bool) -> Iterator[RenderableType]:
     if len(report.cases) > 1:
         yield summary_table(report)
+        yield from unsupported_notes(report)
     for case in report.cases:
         if case.status == "ok":
             yield case_table(case, show_sql)
