@@ -121,15 +121,28 @@ def signals_as_interrupt() -> Iterator[None]:
 
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
-    """Hold Ctrl-C, SIGTERM and SIGHUP while cleaning up, so no signal can leave debris."""
+    """Hold Ctrl-C, SIGTERM and SIGHUP while cleaning up, so no signal can leave debris; a
+    signal that came meanwhile acts after the block, as it would have.
+
+    Blocking them in this thread is not enough: the kernel may hand a signal to another
+    thread (Rich's progress bar runs one), and Python then runs its handler in this thread
+    all the same, mid-cleanup. So the handlers only note the signal until the block ends.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    caught: list[int] = []
     try:
-        yield
+        with _stop_signals_handled_by(lambda signum, _frame: caught.append(signum)):
+            signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+            try:
+                yield
+            finally:
+                # Unblocking runs the noting handler for a signal still pending here.
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        for held in dict.fromkeys(caught):
+            signal.raise_signal(held)  # the handler restored above, here
 
 
 @contextlib.contextmanager

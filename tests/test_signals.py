@@ -1,0 +1,70 @@
+"""The signal guards of roadbench.database.lifecycle, with real signals sent to this process:
+a cleanup under ``signals_held`` runs to its end whichever thread the kernel hands a signal
+to, and the signal then acts as it would have."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from roadbench.database import signals_held
+
+
+@pytest.fixture
+def noted() -> Iterator[list[object]]:
+    """SIGTERM's handler notes it in the list (the previous handler is back afterwards)."""
+    events: list[object] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: events.append(signum))
+    yield events
+    signal.signal(signal.SIGTERM, previous)
+
+
+def a_moment_of_python() -> None:
+    """Time and bytecode for the interpreter to run any pending handler."""
+    deadline = time.monotonic() + 0.2
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("to_another_thread", [False, True], ids=["this-thread", "other-thread"])
+def test_a_signal_during_the_held_block_acts_after_it(noted, to_another_thread):
+    # A second thread that does not block anything, as Rich's progress bar's refresh thread.
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, args=(10,), daemon=True)
+    other.start()
+    try:
+        with signals_held():
+            target = other.ident if to_another_thread else threading.main_thread().ident
+            assert target is not None
+            signal.pthread_kill(target, signal.SIGTERM)
+            a_moment_of_python()
+            noted.append("cleanup finished")
+        noted.append("after the block")
+    finally:
+        release.set()
+        other.join()
+    assert noted == ["cleanup finished", signal.SIGTERM, "after the block"]
+
+
+def test_the_handlers_and_the_mask_are_as_before_after_the_block(noted):
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    with signals_held():
+        pass
+    assert {s: signal.getsignal(s) for s in before} == before
+    assert not signal.pthread_sigmask(signal.SIG_BLOCK, []) & {signal.SIGTERM, signal.SIGINT}
+    signal.raise_signal(signal.SIGTERM)
+    a_moment_of_python()
+    assert noted == [signal.SIGTERM]
+
+
+def test_two_signals_of_one_kind_act_once_after_the_block(noted):
+    with signals_held():
+        signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)
+        a_moment_of_python()
+        assert noted == []
+    assert noted == [signal.SIGTERM]
