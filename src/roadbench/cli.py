@@ -31,8 +31,9 @@ from roadbench.results import dump_json
 
 app = typer.Typer(
     name="roadbench",
-    help="Profile the Django ORM on three ways to model road sub-classes: "
-    "1 single table, 2 table per type, 3 multi-table inheritance.",
+    help="Profile the Django ORM on the ways to model road sub-classes: "
+    "1 single table, 2 table per type, 3 multi-table inheritance, "
+    "and seven more (roadbench options).",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -186,6 +187,7 @@ def _root(
         list[str] | None,
         typer.Option(
             "--plugin",
+            metavar="MODULE",
             help="Import a module that defines a design (OPTION) or an op (OPERATION); "
             "repeatable. Installed plugins load by themselves.",
             show_default=False,
