@@ -19,22 +19,25 @@ from roadbench.stats import median_interval, relative_half_width
 
 SCRIPT = str(Path(sys.executable).parent / "roadbench")
 # Exactly 6 rounds per size (--repeat alone): the fewest with a 95% order-statistic interval.
-SMALL = ["--sizes", "4,8", "--repeat", "6", "--warmup", "0"]
+SMALL = ["--repeat", "6", "--warmup", "0"]
 NEW_FIELDS = ("interval_s", "ratio", "ratio_ci", "rank", "unstable")
 
 
-def scaling(tmp_path: Path, *args: str) -> tuple[dict[str, Any], str]:
+def scaling(
+    tmp_path: Path, *args: str, op: str = "select", sizes: str = "4,8", columns: int = 120
+) -> tuple[dict[str, Any], str]:
     """A real run on an embedded SQLite file: (the saved JSON, the table as printed)."""
     saved = tmp_path / "scaling.json"
     done = subprocess.run(
-        [SCRIPT, "scaling", "select", *SMALL, *args, "--save", str(saved)],
+        [SCRIPT, "scaling", op, "--sizes", sizes, *SMALL, *args, "--save", str(saved)],
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"},
+        env={**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"},
     )
     assert done.returncode == 0, done.stderr
     assert "…" not in done.stdout
+    assert all(len(line) <= columns for line in done.stdout.splitlines())
     return json.loads(saved.read_text()), done.stdout
 
 
@@ -149,3 +152,35 @@ def test_a_malformed_interval_is_refused(three_options, tmp_path, field, value, 
     bad.write_text(json.dumps(broken))
     with pytest.raises(BadInput, match=words.replace("[", r"\[").replace("]", r"\]")):
         load_saved(bad, ("scaling",))
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_four_designs_are_split_into_tables_that_fit(tmp_path, columns):
+    # Before, at 80 columns the table ran past the edge (the verdicts cut off, 'queries' cut to
+    # 'quer…'), and at 60 the sizes' column vanished and the times were cut ('30.1 ±4.6…').
+    # Creating 20 and 40 roads takes milliseconds: figures such as '28.1 ±3.4 ms'.
+    data, table = scaling(
+        tmp_path, "-o", "1,2,3,4", "--precision", "50", op="create", sizes="20,40", columns=columns
+    )
+    lines = table.splitlines()
+    headers = [line for line in lines if line.startswith("┃    rows ┃")]
+    assert len(headers) >= 2 and all(line.split("┃")[-2].strip() == "fastest" for line in headers)
+    # Each option in exactly one of the tables, in order.
+    shown = [word for line in headers for word in line.split("┃") if "option" in word]
+    assert [w.strip() for w in shown] == ["option 1", "option 2", "option 3", "option 4"]
+    for size_index, rows in enumerate(data["sizes"]):
+        points = [s["points"][size_index] for s in data["series"]]
+        for point in points:
+            # Every figure whole, on one line: not wrapped as '343' above 'µs'.
+            assert seconds_within(point["median_s"], point["interval_s"]) in table
+            assert ratio_cell(point["ratio"], point["ratio_ci"], point["unstable"]) in table
+        # The size's line, in every table, with the verdict.
+        ranks = {s["option"]: p["rank"] for s, p in zip(data["series"], points, strict=True)}
+        fastest = [n for n, rank in ranks.items() if rank == "fastest"]
+        tied = [n for n, rank in ranks.items() if rank == "tied"]
+        verdict = str(fastest[0]) if fastest else "tie " + ",".join(map(str, tied))
+        sized = [line for line in lines if line.startswith(f"│ {rows:>7,} │")]
+        assert len(sized) == len(headers) and all(verdict in line for line in sized)
+    assert sum(line.startswith("│ k (fit) │") for line in lines) == len(headers)
+    assert sum(line.startswith("│ queries │") for line in lines) == len(headers)
+    assert "time ∝ rows^k: k = 1 grows linearly, k > 1 faster than the rows" in words(table)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rich.console import Console, Group
+from rich.cells import cell_len
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -309,13 +310,17 @@ def cleanup_table(report: Any) -> Table:
     return table
 
 
-def scaling_table(report: Any) -> Group:
+def scaling_table(report: Any, width: int | None = None) -> Group:
     """Per size and option: the median time ± half its 95% interval and the queries; with
     several options also the ratio to the size's fastest, as compare shows it, and who is
-    fastest (or tied) at each size. The legend follows the table at the console's width (as a
-    caption it would be squeezed into a narrow table's)."""
+    fastest (or tied) at each size. Split, as compare is, into tables of as many options as
+    fit ``width`` (the console's), each with the sizes and the verdict: no figure is cut or
+    wrapped. The legend follows the tables at the console's width (as a caption it would be
+    squeezed into a narrow table's)."""
     from roadbench.api import FASTEST, TIED  # loaded already: the report comes from there
 
+    if width is None:
+        width = Console().width
     several = len(report.series) > 1
     legend = "time = median ± half its 95% interval"
     if several:
@@ -332,19 +337,15 @@ def scaling_table(report: Any) -> Group:
         "q = queries (exact count); time ∝ rows^k: k = 1 grows linearly, k > 1 faster than "
         "the rows"
     )
-    table = Table(title=f"roadbench scaling · {report.op} · {report.method}")
-    table.add_column("rows", justify="right")
-    for series in report.series:
-        table.add_column(f"option {series.option}", justify="right", no_wrap=True)
-    if several:
-        table.add_column("fastest", justify="center", min_width=9, max_width=12, overflow="fold")
-    for i, rows in enumerate(report.sizes):
-        cells: list[str | Text] = []
+    # Every cell first, one column per option (its sizes, then its k and query growth).
+    columns: list[list[str | Text]] = [[] for _ in report.series]
+    verdicts: list[str] = []
+    for i in range(len(report.sizes)):
         fastest, tied = None, []
-        for series in report.series:
+        for column, series in zip(columns, report.series, strict=True):
             point = series.points[i]
             if point.median_s is None:
-                cells.append(Text(point.status, style="yellow"))
+                column.append(Text(point.status, style="yellow"))
                 continue
             time = seconds_within(point.median_s, point.interval_s)
             lines = [time + (" ~" if point.unstable and point.ratio is None else "")]
@@ -352,18 +353,54 @@ def scaling_table(report: Any) -> Group:
                 lines.insert(0, ratio_cell(point.ratio, point.ratio_ci, point.unstable))
             lines.append(f"{number(point.queries)} q")
             best = point.rank in (FASTEST, TIED)
-            cells.append(Text("\n".join(lines), style="bold green" if best else ""))
+            column.append(Text("\n".join(lines), style="bold green" if best else ""))
             if point.rank == FASTEST:
                 fastest = series.option
             elif point.rank == TIED:
                 tied.append(series.option)
-        verdict = [verdict_text(fastest, tied)] if several else []
-        table.add_row(f"{rows:,}", *cells, *verdict, end_section=True)
-    empty = [""] if several else []
-    table.add_row(
-        "k (fit)",
-        *["—" if s.exponent is None else f"{s.exponent:.2f}" for s in report.series],
-        *empty,
-    )
-    table.add_row("queries", *[s.query_growth or "—" for s in report.series], *empty)
-    return Group(table, Text(caption, style="dim"))
+        verdicts.append(verdict_text(fastest, tied))
+    for column, series in zip(columns, report.series, strict=True):
+        column.append("—" if series.exponent is None else f"{series.exponent:.2f}")
+        column.append(series.query_growth or "—")
+    headers = [f"option {series.option}" for series in report.series]
+    labels = [f"{rows:,}" for rows in report.sizes] + ["k (fit)", "queries"]
+    frame = max(map(cell_len, labels)) + COLUMN_FRAME + 1
+    if several:
+        frame += min(VERDICT_WIDTH, max(9, *map(cell_len, verdicts))) + COLUMN_FRAME
+    widths = [
+        max(cell_len(header), *(_widest_line(cell) for cell in column)) + COLUMN_FRAME
+        for header, column in zip(headers, columns, strict=True)
+    ]
+    tables: list[RenderableType] = []
+    for group in column_groups(widths, width - frame):
+        table = Table(title=f"roadbench scaling · {report.op} · {report.method}")
+        table.add_column("rows", justify="right", no_wrap=True)
+        for index in group:
+            table.add_column(headers[index], justify="right", no_wrap=True)
+        if several:
+            table.add_column(
+                "fastest",
+                justify="center",
+                min_width=9,
+                max_width=VERDICT_WIDTH,
+                overflow="fold",
+            )
+        verdict: list[list[str]] = [[v] if several else [] for v in verdicts]
+        for i, label in enumerate(labels[: len(report.sizes)]):
+            cells = [columns[index][i] for index in group]
+            table.add_row(label, *cells, *verdict[i], end_section=True)
+        empty = [""] if several else []
+        for i, label in enumerate(labels[len(report.sizes) :], len(report.sizes)):
+            table.add_row(label, *(columns[index][i] for index in group), *empty)
+        tables.append(table)
+    return Group(*tables, Text(caption, style="dim"))
+
+
+# The widest a verdict column gets (a longer tie folds); what a column adds to its content:
+# a space each side and a rule.
+VERDICT_WIDTH = 12
+COLUMN_FRAME = 3
+
+
+def _widest_line(cell: str | Text) -> int:
+    return max(map(cell_len, str(cell).split("\n")))
