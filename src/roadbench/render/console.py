@@ -243,42 +243,42 @@ def comparison_notes(report: ComparisonReport) -> list[str]:
 
 
 def options_table(options: Iterable[Any]) -> Table:
+    """One row per design: its number and key (what --option takes), then its name, what it is
+    and its tables in one column, so the prose gets the width left over (as its own columns
+    they were squeezed to a dozen characters at 80 and cut: 'OneToOneFiel…')."""
     table = Table(title="modelling options (designs): --option takes the number or the key")
-    table.add_column("option", justify="right")
+    table.add_column("option", justify="right", no_wrap=True)
     table.add_column("key", no_wrap=True)
-    table.add_column("name")
-    table.add_column("description")
-    table.add_column("tables")
+    table.add_column("design", overflow="fold")  # a word longer than the column folds, whole
     for option in options:
         description = option.description
         if option.origin != "roadbench":
             description += f" [from {option.origin}]"
         if option.unavailable:
             description += f" (unavailable: {option.unavailable})"
-        table.add_row(
-            str(option.number),
-            option.key,
-            option.name,
-            description,
-            ", ".join(t.removeprefix("roadbench_") for t in option.tables),
-        )
+        tables = ", ".join(t.removeprefix("roadbench_") for t in option.tables)
+        cell = Text(option.name, style="bold")
+        cell.append(f"\n{description}")
+        if tables:
+            cell.append(f"\ntables: {tables}", style="dim")
+        table.add_row(str(option.number), option.key, cell, end_section=True)
     return table
 
 
 def ops_table(ops: Iterable[Any]) -> Table:
+    """One row per method; its kind below its name, so what it does gets the width left over
+    (with a kind column it was cut at 80 columns: 'QuerySet.bulk_create(batch_size=1…')."""
     table = Table(title="operations and their methods")
-    table.add_column("op")
-    table.add_column("method")
-    table.add_column("what it does")
-    table.add_column("kind")
+    table.add_column("op", no_wrap=True)
+    table.add_column("method", no_wrap=True)
+    table.add_column("what it does", overflow="fold")  # a word longer than the column folds
     for op in ops:
         for i, method in enumerate(op.methods.values()):
             name = f"{method.name} (default)" if method.name == op.default_method else method.name
             table.add_row(
                 op.name if i == 0 else "",
-                name,
+                Text.assemble(name, "\n", (f"kind: {method.technique}", "dim")),
                 method.description,
-                method.technique,
                 end_section=i == len(op.methods) - 1,
             )
     return table
