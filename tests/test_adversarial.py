@@ -575,6 +575,11 @@ BAD_VALUES = [
         "'--format' / '-f' is given more than once",
     ),
     (["queries", "select", "-o", ""], 2, "--option names no design"),
+    # Each list option's hint in its own words, not --option's.
+    (["scaling", "select", "--sizes", "2,4", "--sizes", "8"], 2, "comma-separated: --sizes N,N"),
+    (["compare", "--options", "1", "--options", "2"], 2, "comma-separated: --options 2,3"),
+    # Several designs, none of which can: exit 4 as queries and run, not an empty success.
+    (["profile", "create", "-o", "3,7", "-m", "bulk", "-n", "4"], 4, "(and 1 more options)"),
     (["queries", "select", "-o", ","], 2, "names no design"),
     (["scaling", "select", "-o", "2,99", "--sizes", "2,4"], 2, "unknown option 99"),
     (["chart", "{run}"], 2, "Missing option"),
@@ -604,6 +609,44 @@ def test_a_bad_value_is_one_line_with_its_exit_code(
     assert_one_line_error(outcome, code, words)
     assert fingerprint(saved["run"].parent) == before
     assert list(tmp_path.iterdir()) == []
+
+
+def test_help_after_or_before_a_repeated_option_is_the_help(capsys):
+    for args in (["-o", "2", "-o", "3", "--help"], ["--help", "--rows", "4", "-n", "8"]):
+        outcome = cli(capsys, "queries", "select", *args)
+        assert outcome.code == 0, outcome.stderr
+        assert outcome.stdout.startswith("Usage: roadbench queries") and outcome.stderr == ""
+    hint = cli(capsys, "queries", "select", "--sizes", "2,4", "--sizes", "8").stderr
+    assert "-o 2,3" not in hint
+
+
+def test_profile_of_several_checks_each_file_it_will_write_before_any_work(capsys, tmp_path):
+    (tmp_path / "p-option3.html").mkdir()  # where option 3's profile would go
+    outcome = cli(
+        capsys, "profile", "select", "-o", "2,3", "-n", "4", "--html", str(tmp_path / "p.html")
+    )
+    assert_one_line_error(outcome, 2, "--html", "p-option3.html", "is a directory")
+    assert outcome.stdout == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["p-option3.html"]
+
+
+def test_profile_of_several_names_each_file_by_its_design_even_if_one_cannot(capsys, tmp_path):
+    # Option 3 cannot bulk-create: option 2's file is still p-option2.html, as asked for.
+    outcome = cli(
+        capsys,
+        "profile",
+        "create",
+        "-o",
+        "2,3",
+        "-m",
+        "bulk",
+        "-n",
+        "4",
+        "--html",
+        str(tmp_path / "p.html"),
+    )
+    assert outcome.code == 0, outcome.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["p-option2.html"]
 
 
 def test_every_option_unsupported_is_exit_4_and_the_reasons_are_printed(capsys):

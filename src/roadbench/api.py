@@ -381,25 +381,30 @@ def compare(
 # --- seeing the queries ---------------------------------------------------------------------
 
 
+def designs(option: int | str | list[int] | None) -> list[int]:
+    """The numbers of the designs ``option`` names, as queries, profile and scaling take it:
+    a design's number, a list of numbers, or text as --option takes it ("3", "2,3",
+    "sibling,json", "all"); None: the seed study's three designs."""
+    configure_django()
+    from roadbench.models import parse_options
+
+    if isinstance(option, (list, tuple)):
+        option = ",".join(map(str, option))
+    if option is not None and not str(option).strip():
+        raise BadInput("--option names no design (see `roadbench options`)")
+    return parse_options(None if option is None else str(option))
+
+
 def _cases(
     option: int | str | list[int] | None, op: str, method: str | None
 ) -> list[tuple[Any, Any, Any]]:
-    """(option, op, method) for each design asked for, side by side.
-
-    ``option``: a design's number, a list of numbers, or text as --option takes it ("3",
-    "2,3", "sibling,json", "all"); None: the seed study's three designs.
-    """
-    from roadbench.models import OPTIONS, parse_options
+    """(option, op, method) for each design asked for (see ``designs``), side by side."""
+    from roadbench.models import OPTIONS
     from roadbench.ops import get_op
 
     operation = get_op(op)
     chosen = operation.method(operation.default_method if method is None else method)
-    if isinstance(option, list):
-        option = ",".join(map(str, option))
-    if option is not None and not str(option).strip():
-        raise BadInput("--option names no design (see `roadbench options`)")
-    numbers = parse_options(None if option is None else str(option))
-    return [(OPTIONS[n], operation, chosen) for n in numbers]
+    return [(OPTIONS[n], operation, chosen) for n in designs(option)]
 
 
 def queries(
@@ -522,14 +527,17 @@ def profile(
     check_rows(rows)
     profiles = []
     with _session([o for o, _, _ in cases], database, notify) as (_bench, environment, state):
-        for road_option, operation, chosen in cases:
-            reason = chosen.unsupported_reason(road_option)
+        reasons = [chosen.unsupported_reason(road_option) for road_option, _, chosen in cases]
+        if all(reasons):
+            # As queries and run: no case asked for can run is exit 4, not an empty success.
+            road_option, operation, chosen = cases[0]
+            more = f" (and {len(cases) - 1} more options)" if len(cases) > 1 else ""
+            raise Unsupported(
+                f"option {road_option.number} cannot {operation.name} with {chosen.name}: "
+                f"{reasons[0]}{more}"
+            )
+        for (road_option, operation, chosen), reason in zip(cases, reasons, strict=True):
             if reason:
-                if len(cases) == 1 and option is not None:
-                    raise Unsupported(
-                        f"option {road_option.number} cannot {operation.name} with "
-                        f"{chosen.name}: {reason}"
-                    )
                 if notify:
                     notify(f"option {road_option.number}: {chosen.name} is unsupported ({reason})")
                 continue

@@ -538,11 +538,22 @@ def profile(
     from roadbench.profiling import path_for, render_console, write_profile
 
     outputs = {"html": html, "speedscope": speedscope, "json": json_file}
+    # With several designs asked for, one file each (p-option2.html): those are the files
+    # checked before any work, and so named even if one design turns out unsupported.
+    numbers = api.designs(option)
+    several = len(numbers) > 1
     _check_outputs(*((f"--{kind}", path) for kind, path in outputs.items()))
+    _check_outputs(
+        *(
+            (f"--{kind}", path_for(path, number, several))
+            for kind, path in outputs.items()
+            if path is not None
+            for number in numbers
+        )
+    )
     _environment, profiles = api.profile(
         op, option=option, method=method, rows=rows, database=database, notify=_notify
     )
-    several = len(profiles) > 1
     for case in profiles:
         stdout.print(case.header(), highlight=False)
         sys.stdout.write(render_console(case, color=stdout.is_terminal) + "\n")
@@ -1005,6 +1016,8 @@ class _Command(typer.core.TyperCommand):
         # Click keeps the last of an option given twice; `-o 2 -o 3` would silently measure
         # only option 3, so a repeated one-value option is refused instead.
         _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        if any(param.name == "help" for param in order):
+            return super().parse_args(ctx, args)  # --help anywhere shows the help, as Click's
         seen: set[str] = set()
         for param in order:
             one_value = isinstance(param, typer.core.TyperOption) and not (
@@ -1012,10 +1025,8 @@ class _Command(typer.core.TyperCommand):
             )
             if one_value and param.name in seen:
                 names = "'" + "' / '".join(param.opts) + "'"
-                several = "comma-separated" in (getattr(param, "help", None) or "")
                 raise _click_error("UsageError")(
-                    f"{names} is given more than once; give it once"
-                    + (" (several, comma-separated: -o 2,3)" if several else ""),
+                    f"{names} is given more than once; give it once{_several_hint(param)}",
                     ctx,
                 )
             seen.add(param.name or "")
@@ -1029,6 +1040,16 @@ class _Command(typer.core.TyperCommand):
                 name = name if param.required else f"[{name}]"
                 pieces.append(name + ("..." if param.nargs != 1 else ""))
         return pieces
+
+
+def _several_hint(param: Any) -> str:
+    """How an option that takes a comma-separated list takes several: in its own words."""
+    if "comma-separated" not in (getattr(param, "help", None) or ""):
+        return ""
+    flag = min(param.opts, key=len)
+    metavar = param.metavar or ""
+    example = "2,3" if param.name in ("option", "options") else metavar if "," in metavar else "A,B"
+    return f" (several, comma-separated: {flag} {example})"
 
 
 def _click_error(name: str) -> type[Exception]:
