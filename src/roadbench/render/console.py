@@ -118,6 +118,10 @@ def verdict_text(winner: int | None, tied: list[int]) -> str:
 # Columns a comparison cell needs (``1.18 ±0.04 ~``), and the operation and winner columns.
 OPTION_COLUMN_WIDTH = 17
 FRAME_WIDTH = 36
+# The widest a verdict column gets (a longer tie folds); what a column adds to its content:
+# a space each side and a rule.
+VERDICT_WIDTH = 12
+COLUMN_FRAME = 3
 
 
 def column_groups(widths: Sequence[int], room: int) -> list[list[int]]:
@@ -133,6 +137,43 @@ def column_groups(widths: Sequence[int], room: int) -> list[list[int]]:
         groups[-1].append(index)
         used += column_width
     return groups if groups[0] else []
+
+
+def fitted_tables(
+    key: tuple[str, dict[str, Any]],
+    columns: Sequence[tuple[str, dict[str, Any]]],
+    rows: Sequence[Sequence[str | Text]],
+    width: int | None = None,
+) -> list[Table]:
+    """One table, as several when it is wider than ``width`` (the console's): each repeats the
+    ``key`` column and has as many of the others as fit, every row in each. A column is given
+    as its header and ``add_column``'s options; it needs its header, and its widest line (its
+    longest word if it wraps), so that nothing is cut."""
+    if width is None:
+        width = Console().width
+    specs = [key, *columns]
+
+    def least(index: int) -> int:
+        header, options = specs[index]
+        lines = [
+            line
+            for cell in (header, *(row[index] for row in rows))
+            for line in str(cell).split("\n")
+        ]
+        pieces = lines if options.get("no_wrap") else [w for line in lines for w in line.split()]
+        return max(options.get("min_width") or 0, *map(cell_len, pieces))
+
+    widths = [least(index) + COLUMN_FRAME for index in range(1, len(specs))]
+    tables = []
+    for group in column_groups(widths, width - least(0) - COLUMN_FRAME - 1):
+        table = Table()
+        for index in (0, *(i + 1 for i in group)):
+            header, options = specs[index]
+            table.add_column(header, **options)
+        for row in rows:
+            table.add_row(row[0], *(row[i + 1] for i in group))
+        tables.append(table)
+    return tables
 
 
 def comparison_tables(report: ComparisonReport, width: int | None = None) -> Group:
@@ -394,12 +435,6 @@ def scaling_table(report: Any, width: int | None = None) -> Group:
             table.add_row(label, *(columns[index][i] for index in group), *empty)
         tables.append(table)
     return Group(*tables, Text(caption, style="dim"))
-
-
-# The widest a verdict column gets (a longer tie folds); what a column adds to its content:
-# a space each side and a rule.
-VERDICT_WIDTH = 12
-COLUMN_FRAME = 3
 
 
 def _widest_line(cell: str | Text) -> int:

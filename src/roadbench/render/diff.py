@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from roadbench.diff import FASTER, SLOWER, CaseDiff, DiffReport
-from roadbench.render.console import column_groups, seconds
+from roadbench.render.console import COLUMN_FRAME, column_groups, seconds
 from roadbench.render.formats import markdown_table
 
 STYLES = {SLOWER: "bold red", FASTER: "bold green"}
@@ -50,8 +50,6 @@ def _queries(case: CaseDiff) -> str:
 
 # A case column narrower than its names when the table must be split: names wrap at spaces.
 SPLIT_CASE_WIDTH = 20
-# What a column adds to its content: a space each side and a rule.
-COLUMN_FRAME = 3
 
 
 def diff_table(report: DiffReport, width: int | None = None) -> RenderableType:

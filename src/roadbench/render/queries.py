@@ -8,41 +8,48 @@ from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
-from rich.table import Table
 from rich.text import Text
 
 from roadbench.queries import CaseQueries, QueriesReport
-from roadbench.render.console import environment_line, number, seconds
+from roadbench.render.console import environment_line, fitted_tables, number, seconds
 
 
-def summary_table(report: QueriesReport) -> Table:
-    """The options side by side: how many statements, of how many shapes, which flagged."""
+def summary_table(report: QueriesReport, width: int | None = None) -> Group:
+    """The options side by side: how many statements, of how many shapes, which flagged; as
+    several tables of the columns that fit ``width`` (the console's) if one is too wide."""
     # One op and method for every option (the title says which), so a row is its option.
     first = report.cases[0]
-    table = Table(
-        title=f"roadbench queries · {first.op} · {first.method} · {first.rows:,} rows",
-        caption=environment_line(report.environment),
-    )
-    table.add_column("design", no_wrap=True)
-    for header in ("queries", "per row", "shapes", "N+1", "duplicates", "db time"):
-        table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
+    figure = {"justify": "right", "no_wrap": True}
+    columns = [
+        (header, {**figure, "min_width": len(header)})
+        for header in ("queries", "per row", "shapes", "N+1", "duplicates", "db time")
+    ]
+    rows: list[list[str | Text]] = []
     for case in report.cases:
         label = f"option {case.option}"
         if case.status != "ok":
             # The reason, which would not fit a cell, follows the table (unsupported_notes).
-            table.add_row(label, Text("unsupported", style="yellow"))
+            rows.append([label, Text("unsupported", style="yellow"), *[""] * 5])
             continue
         n_plus_one = len(case.n_plus_one)
-        table.add_row(
-            label,
-            number(case.queries),
-            number(case.queries / case.rows_affected, 2) if case.rows_affected else "—",
-            str(len(case.fingerprints)),
-            Text(str(n_plus_one), style="bold red" if n_plus_one else ""),
-            Text(str(case.duplicates), style="bold red" if case.duplicates else ""),
-            seconds(case.total_s),
+        rows.append(
+            [
+                label,
+                number(case.queries),
+                number(case.queries / case.rows_affected, 2) if case.rows_affected else "—",
+                str(len(case.fingerprints)),
+                Text(str(n_plus_one), style="bold red" if n_plus_one else ""),
+                Text(str(case.duplicates), style="bold red" if case.duplicates else ""),
+                seconds(case.total_s),
+            ]
         )
-    return table
+    tables = fitted_tables(("design", {"no_wrap": True}), columns, rows, width)
+    tables[0].title = f"roadbench queries · {first.op} · {first.method} · {first.rows:,} rows"
+    if len(tables) == 1:
+        tables[0].caption = environment_line(report.environment)
+        return Group(*tables)
+    # Under split tables, at the console's width (a narrow table's caption would be squeezed).
+    return Group(*tables, Text(environment_line(report.environment), style="dim"))
 
 
 def unsupported_notes(report: QueriesReport) -> Iterator[Text]:
@@ -71,32 +78,30 @@ def short_fingerprint(text: str) -> str:
     return _COLUMNS.sub(lambda m: f"SELECT {m.group(1) or ''}… FROM ", text, count=1)
 
 
-def case_table(case: CaseQueries, show_sql: bool) -> RenderableType:
+def case_table(case: CaseQueries, show_sql: bool, width: int | None = None) -> RenderableType:
     title = (
         f"option {case.option} · {case.op} · {case.method} · {case.rows:,} rows: "
         f"{case.queries:,} queries for {case.rows_affected:,} rows"
     )
-    # The title above the table, not in it: a table's title wraps at the table's width.
-    table = Table()
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("count", justify="right", no_wrap=True)
+    figure = {"justify": "right", "no_wrap": True}
+    columns: list[tuple[str, dict[str, Any]]] = [("count", figure)]
     if len(case.sizes) > 1:
-        table.add_column("rows→count", justify="right")
-        table.add_column("growth", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("total", justify="right", no_wrap=True)
-    table.add_column("mean", justify="right", no_wrap=True)
-    table.add_column("tables")
-    table.add_column("flags", no_wrap=True)
+        columns += [("rows→count", {"justify": "right"}), ("growth", {"no_wrap": True})]
+    columns += [("kind", {"no_wrap": True}), ("total", figure), ("mean", figure)]
+    columns += [("tables", {}), ("flags", {"no_wrap": True})]
+    rows: list[list[str | Text]] = []
     for i, f in enumerate(case.fingerprints, 1):
-        cells: list[RenderableType] = [str(i), number(f.count)]
+        cells: list[str | Text] = [str(i), number(f.count)]
         if len(case.sizes) > 1:
             cells.append(" ".join(f"{r:,}→{f.counts_by_rows.get(r, 0):,}" for r in case.sizes))
             cells.append(f.growth or "")
         shown = " ".join(t.removeprefix("roadbench_") for t in f.tables)
         cells += [f.kind, seconds(f.total_s), seconds(f.mean_s), shown, _flags(f)]
-        table.add_row(*cells)
-    parts: list[RenderableType] = [Text(title, style="bold"), table]
+        rows.append(cells)
+    # Split into tables that fit when one is too wide (with --scaling at 80 columns); the
+    # title above them, not in them: a table's title wraps at the table's width.
+    tables = fitted_tables(("#", figure), columns, rows, width)
+    parts: list[RenderableType] = [Text(title, style="bold"), *tables]
     for i, f in enumerate(case.fingerprints, 1):
         if show_sql:
             parts.append(Text(f"#{i} example ({f.count:,}×):", style="bold"))
