@@ -327,8 +327,9 @@ def ops_table(ops: Iterable[Any]) -> Table:
 
 def doctor_table(info: dict[str, Any]) -> Table:
     table = Table(title="roadbench doctor", show_header=False)
-    table.add_column("what")
-    table.add_column("value")
+    table.add_column("what", no_wrap=True)
+    # A URL or path longer than the column folds onto the next line rather than being cut.
+    table.add_column("value", overflow="fold")
     for key, value in info.items():
         if key == "leftovers":
             value = "\n".join(f"{i['kind']} {i['name']}" for i in value) or "none"
@@ -336,19 +337,24 @@ def doctor_table(info: dict[str, Any]) -> Table:
     return table
 
 
-def cleanup_table(report: Any) -> Table:
-    """What ``roadbench cleanup`` found and did (``cleanup.CleanupReport``)."""
-    table = Table(
-        title=f"roadbench cleanup{' --dry-run' if report.dry_run else ''} · {report.database}",
-        caption=None if report.leftovers else "nothing left behind",
+def cleanup_table(report: Any) -> Group:
+    """What ``roadbench cleanup`` found and did (``cleanup.CleanupReport``): the title above the
+    table, at the console's width (in it, the database's URL wrapped at the table's width), and
+    each leftover's whole name, folded if it is longer than its column."""
+    title = Text(
+        f"roadbench cleanup{' --dry-run' if report.dry_run else ''} · {report.database}",
+        style="bold",
     )
-    table.add_column("kind")
-    table.add_column("name")
-    table.add_column("status")
+    if not report.leftovers:
+        return Group(title, Text("nothing left behind"))
+    table = Table()
+    table.add_column("kind", no_wrap=True)
+    table.add_column("name", overflow="fold")
+    table.add_column("status", no_wrap=True)
     for item in report.leftovers:
         style = "red" if item.failed else "green" if item.status == "removed" else "yellow"
         table.add_row(item.kind, item.name, Text(item.status, style=style))
-    return table
+    return Group(title, table)
 
 
 def scaling_table(report: Any, width: int | None = None) -> Group:

@@ -1,0 +1,84 @@
+"""`roadbench doctor` and `roadbench cleanup --dry-run` as a user reads them at 60 and 80
+columns: a database's URL and a leftover's path whole, folded onto the next line when longer
+than their column (they were cut: '/tmp/w80/a_rather_long_d…')."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from roadbench.ownership import LOCK_FILE
+
+SCRIPT = str(Path(sys.executable).parent / "roadbench")
+
+
+def roadbench(*args: str, columns: int, temp: Path) -> str:
+    """The command's stdout, with ``temp`` as its temporary directory (where leftovers are)."""
+    done = subprocess.run(
+        [SCRIPT, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1", "TMPDIR": str(temp)},
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "…" not in out
+    assert all(len(line) <= columns for line in out.splitlines()), out
+    return out
+
+
+def rows(out: str) -> dict[str, list[str]]:
+    """Each table row by its first cell: its other cells, each one's lines run together (a
+    folded path has no spaces to put back)."""
+    found: dict[str, list[str]] = {}
+    row: list[str] = []
+    for line in out.splitlines():
+        if line.startswith("│"):
+            cells = [cell.strip() for cell in line.split("│")[1:-1]]
+            if cells[0]:
+                row = found.setdefault(cells[0], ["" for _ in cells[1:]])
+            for i, cell in enumerate(cells[1:]):
+                row[i] += cell
+    return found
+
+
+@pytest.fixture
+def long_temp(tmp_path: Path) -> tuple[Path, Path]:
+    """A temporary directory with a long name, holding a killed run's directory (its lock file
+    held by nobody)."""
+    temp = tmp_path / ("a_temporary_directory_with_a_rather_long_name_" * 2).rstrip("_")
+    leftover = temp / "roadbench_leftover_of_a_killed_run"
+    leftover.mkdir(parents=True)
+    (leftover / LOCK_FILE).touch()
+    return temp, leftover
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_doctor_shows_the_url_and_leftovers_whole(long_temp, columns):
+    temp, leftover = long_temp
+    url = f"sqlite:///{temp}/bench.sqlite3"
+    shown = rows(roadbench("doctor", "-d", url, columns=columns, temp=temp))
+    assert shown["url"] == [url]
+    assert shown["leftovers"] == [f"directory{leftover}"]
+    assert shown["connect"] == ["ok"]
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_cleanup_dry_run_shows_each_leftover_whole(long_temp, columns):
+    temp, leftover = long_temp
+    out = roadbench("cleanup", "--dry-run", columns=columns, temp=temp)
+    assert rows(out) == {"directory": [str(leftover), "would be removed"]}
+    title = out[: out.index("┏")]
+    assert "".join(title.split()) == f"roadbench cleanup --dry-run · {temp}".replace(" ", "")
+    assert leftover.exists()
+
+
+def test_cleanup_with_nothing_left_says_so(tmp_path):
+    out = roadbench("cleanup", "--dry-run", columns=60, temp=tmp_path)
+    expected = f"roadbench cleanup --dry-run · {tmp_path} nothing left behind"
+    assert "".join(out.split()) == "".join(expected.split())
