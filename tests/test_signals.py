@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from roadbench.database import signals_held
+from roadbench.database import signals_as_interrupt, signals_deferred, signals_held
 
 
 @pytest.fixture
@@ -68,3 +68,19 @@ def test_two_signals_of_one_kind_act_once_after_the_block(noted):
         a_moment_of_python()
         assert noted == []
     assert noted == [signal.SIGTERM]
+
+
+@pytest.mark.parametrize("guard", [signals_as_interrupt, signals_held, signals_deferred])
+def test_an_ignored_signal_stays_ignored(guard):
+    # Under nohup SIGHUP is ignored: a closed terminal must not stop the run. Before, it was
+    # turned into KeyboardInterrupt (exit 130, "interrupted") like any other.
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with guard():
+            assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+            signal.raise_signal(signal.SIGHUP)
+            a_moment_of_python()
+        a_moment_of_python()
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, previous)

@@ -92,8 +92,16 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 @contextlib.contextmanager
 def _stop_signals_handled_by(handler: Callable[[int, object], None]) -> Iterator[None]:
-    """``handler`` for Ctrl-C, SIGTERM and SIGHUP in the block, the previous ones after it."""
-    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
+    """``handler`` for Ctrl-C, SIGTERM and SIGHUP in the block, the previous ones after it.
+
+    A signal the process was started ignoring stays ignored: under ``nohup`` a closed
+    terminal's SIGHUP must not stop the run (as Python itself leaves an ignored SIGINT be).
+    """
+    previous = {
+        signum: signal.signal(signum, handler)
+        for signum in STOP_SIGNALS
+        if signal.getsignal(signum) != signal.SIG_IGN
+    }
     try:
         yield
     finally:
