@@ -184,3 +184,12 @@ def test_four_designs_are_split_into_tables_that_fit(tmp_path, columns):
     assert sum(line.startswith("│ k (fit) │") for line in lines) == len(headers)
     assert sum(line.startswith("│ queries │") for line in lines) == len(headers)
     assert "time ∝ rows^k: k = 1 grows linearly, k > 1 faster than the rows" in words(table)
+
+
+def test_a_title_wider_than_the_table_stands_whole_above_it(tmp_path):
+    # Before, it wrapped at the one-design table's width, over three lines: 'roadbench scaling ·',
+    # 'delete ·', 'delete-mti-fk-once'.
+    _data, table = scaling(tmp_path, "-o", "3", "-m", "delete-mti-fk-once", op="delete", columns=80)
+    lines = table.splitlines()
+    assert lines[0] == "roadbench scaling · delete · delete-mti-fk-once"
+    assert lines[1].startswith("┏") and "roadbench scaling" not in table[len(lines[0]) :]

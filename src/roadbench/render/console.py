@@ -418,9 +418,14 @@ def scaling_table(report: Any, width: int | None = None) -> Group:
         max(cell_len(header), *(_widest_line(cell) for cell in column)) + COLUMN_FRAME
         for header, column in zip(headers, columns, strict=True)
     ]
-    tables: list[RenderableType] = []
-    for group in column_groups(widths, width - frame):
-        table = Table(title=f"roadbench scaling · {report.op} · {report.method}")
+    title = f"roadbench scaling · {report.op} · {report.method}"
+    groups = column_groups(widths, width - frame)
+    # A title wider than a table would wrap at the table's width ('roadbench scaling ·' above
+    # 'delete ·'): then it stands once above the tables, whole.
+    inside = all(cell_len(title) <= frame + sum(widths[i] for i in group) for group in groups)
+    tables: list[RenderableType] = [] if inside else [Text(title, style="bold")]
+    for group in groups:
+        table = Table(title=title if inside else None)
         table.add_column("rows", justify="right", no_wrap=True)
         for index in group:
             table.add_column(headers[index], justify="right", no_wrap=True)
