@@ -574,6 +574,9 @@ BAD_VALUES = [
         2,
         "'--format' / '-f' is given more than once",
     ),
+    # Parsed before any Django environment is made for the child.
+    (["matrix", "--django", "5.2", "run", "-o", "2", "-o", "3", "--op", "create"], 2, "given more"),
+    (["matrix", "--django", "5.2", "run", "-o", "2", "--op", "create", "-n", "x"], 2, "--rows"),
     (["queries", "select", "-o", ""], 2, "--option names no design"),
     # Each list option's hint in its own words, not --option's.
     (["scaling", "select", "--sizes", "2,4", "--sizes", "8"], 2, "comma-separated: --sizes N,N"),

@@ -137,6 +137,12 @@ def test_matrix_makes_a_cached_environment_and_shows_the_results(tmp_path, monke
     made = (venv / "roadbench-matrix.json").stat().st_mtime
     run_matrix("5.2", args, tmp_path / "again")  # the cached environment, not a new one
     assert (venv / "roadbench-matrix.json").stat().st_mtime == made
+    # The child's bad input is the matrix's bad input (exit 2), its line without a second
+    # "roadbench: error:".
+    with pytest.raises(BadInput) as refused:
+        run_matrix("5.2", ["run", "-o", "99", "--op", "select"], tmp_path / "bad")
+    assert str(refused.value).startswith("matrix: under Django 5.2: unknown option 99; ")
+    assert "error" not in str(refused.value)
 
 
 def test_side_by_side_shows_instructions_where_counted(tmp_path: Path):

@@ -806,7 +806,14 @@ def matrix(
 
     from roadbench.matrix import run_matrix, side_by_side
 
-    results = run_matrix(django, list(ctx.args), save_dir, notify=_notify)
+    args = list(ctx.args)
+    group = ctx.parent.command if ctx.parent else None
+    child = group.get_command(ctx.parent, args[0]) if args and group else None  # type: ignore[attr-defined]
+    if child is not None and args[0] in ("run", "compare"):
+        # Its arguments parsed here first: a usage error (-o 2 -o 3, --rows x) costs a moment,
+        # not a Django environment per version before the child says so.
+        child.make_context(args[0], args[1:], parent=ctx)
+    results = run_matrix(django, args, save_dir, notify=_notify)
     header, rows = side_by_side(results)
     table = Table(*header)
     for row in rows:
@@ -980,6 +987,7 @@ METAVARS = {
     "method": "NAME",
     "option": "OPTION",
     "plugin": "MODULE",
+    "save_dir": "DIR",
     "op": "NAME",
     "scale": "SCALE",
     "server": "SERVER",

@@ -195,7 +195,8 @@ def run_matrix(
             text=True,
         )
         if proc.returncode not in (0, 4):  # 4: some case unsupported, still a result
-            raise RoadbenchError(f"matrix: under Django {target.label}: {_last_error(proc.stderr)}")
+            error = BadInput if proc.returncode == BadInput.exit_code else RoadbenchError
+            raise error(f"matrix: under Django {target.label}: {_last_error(proc.stderr)}")
         report = json.loads(proc.stdout)
         saved = save_dir / f"django-{re.sub(r'[^0-9A-Za-z.]+', '_', target.label)}.json"
         saved.write_text(proc.stdout)
@@ -245,7 +246,8 @@ def _newest_releases(releases: list[str], series: int = 4) -> str:
 
 def _last_error(stderr: str) -> str:
     lines = [line for line in stderr.strip().splitlines() if not line.startswith("WARNING")]
-    return lines[-1] if lines else "(no output)"
+    # The child's "roadbench: error: " would follow the parent's own.
+    return lines[-1].removeprefix("roadbench: error: ") if lines else "(no output)"
 
 
 def side_by_side(results: list[MatrixResult]) -> tuple[list[str], list[list[str]]]:
