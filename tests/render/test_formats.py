@@ -103,3 +103,7 @@ def test_the_console_table_splits_to_fit_the_width(comparison, width, tables):
     assert text.count("┃ operation") == tables
     for n in (1, 2, 3):
         assert f"option {n}" in text
+    # The environment and the legend once, after the last table, however many there are.
+    words = " ".join(text.split())
+    assert words.count("Django") == 1 and words.count("q = queries (exact count)") == 1
+    assert text.rindex("┃ operation") < text.index("q = queries")

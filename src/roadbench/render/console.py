@@ -183,25 +183,41 @@ def comparison_tables(report: ComparisonReport, width: int | None = None) -> Gro
     options = report.table.options
     groups = column_groups([OPTION_COLUMN_WIDTH] * len(options), width - FRAME_WIDTH)
     parts = [[options[i] for i in group] for group in groups]
-    return Group(*(comparison_table(report, part) for part in parts))
+    if len(parts) == 1:
+        return Group(comparison_table(report, parts[0]))
+    # Split: the environment and the legend once, after the tables at the console's width
+    # (repeated as each table's caption, they were squeezed into a narrow table's width).
+    return Group(
+        *(comparison_table(report, part, legend=False) for part in parts),
+        Text(comparison_legend(report), style="dim"),
+    )
 
 
-def comparison_table(report: ComparisonReport, options: list[int] | None = None) -> Table:
-    table: ComparisonTable = report.table
+def comparison_legend(report: ComparisonReport) -> str:
+    """The environment, then how to read the comparison's cells."""
     env = report.environment
-    shown = options or table.options
     rounds = sorted({len(r.times_s) for r in report.results if r.ok})
     values = f"{rounds[0]}–{rounds[-1]} rounds" if len(rounds) > 1 else f"{report.repeat} round(s)"
     if report.warmup:
         values += f" after {report.warmup} warm-up"
-    grid = Table(
-        title=f"roadbench compare · {report.scale} scale · {report.rows:,} roads per option",
-        caption=f"{environment_line(env)}{pragma_text(env)}\n{values} per row, options "
+    return (
+        f"{environment_line(env)}{pragma_text(env)}\n{values} per row, options "
         f"interleaved; ratio to the row's fastest = median of per-round ratios ± half its 95% "
         f"interval; ~ = less precise than ±{report.precision:.0%}; a row is a tie unless the "
         f"others are slower beyond the interval and by {report.min_effect:.0%}; cpu = CPU "
         "time / wall time; q = queries (exact count); ∝n = one or more per row, ∝n/b = per "
-        "batch (counted again at a tenth of the rows)",
+        "batch (counted again at a tenth of the rows)"
+    )
+
+
+def comparison_table(
+    report: ComparisonReport, options: list[int] | None = None, legend: bool = True
+) -> Table:
+    table: ComparisonTable = report.table
+    shown = options or table.options
+    grid = Table(
+        title=f"roadbench compare · {report.scale} scale · {report.rows:,} roads per option",
+        caption=comparison_legend(report) if legend else None,
     )
     grid.add_column("operation", no_wrap=True, min_width=18)
     for n in shown:
