@@ -131,8 +131,9 @@ def test_matrix_makes_a_cached_environment_and_shows_the_results(tmp_path, monke
     assert saved["environment"]["django"].startswith("5.2.")
     assert saved["environment"]["python"].startswith(f"{sys.version_info[0]}.")
     header, rows = side_by_side(results)
-    assert rows == [["3 select naive 20", rows[0][1], "22"]]
-    assert header[1] == f"Django {saved['environment']['django']} median"
+    assert rows == [["option 3\nselect · naive\n20 rows", rows[0][1]]]
+    assert rows[0][1].endswith(" s\n22 q")
+    assert header[1] == f"Django {saved['environment']['django']}"
     (venv,) = (tmp_path / "cache" / "roadbench" / "matrix").iterdir()
     made = (venv / "roadbench-matrix.json").stat().st_mtime
     run_matrix("5.2", args, tmp_path / "again")  # the cached environment, not a new one
@@ -158,16 +159,28 @@ def test_side_by_side_shows_instructions_where_counted(tmp_path: Path):
         MatrixResult("6.1", "python3.13", tmp_path / "b", report("6.1.3", 0.1, 900_000)),
     ]
     header, rows = side_by_side(results)
-    assert header == [
-        "case",
-        "Django 5.2.19 median",
-        "queries",
-        "instructions",
-        "Django 6.1.3 median",
-        "queries",
-        "instructions",
-        "× 5.2",
-    ]
+    assert header == ["case", "Django 5.2.19", "Django 6.1.3"]
     assert rows == [
-        ["3 select naive 20", "0.2 s", "22", "1,000,000", "0.1 s", "22", "900,000", "0.50"]
+        [
+            "option 3\nselect · naive\n20 rows",
+            "0.2 s\n22 q\n1,000,000 instr",
+            "0.1 s\n22 q\n900,000 instr\n× 0.50 vs 5.2",
+        ]
     ]
+
+
+def test_a_case_missing_or_unsupported_under_a_version_says_so(tmp_path: Path):
+    from roadbench.matrix import MatrixResult
+
+    ok = {"option": 3, "op": "create", "method": "bulk-mti", "rows": 20, "status": "ok"}
+    ok |= {"median_s": 0.1, "queries": 8}
+    other = {**ok, "method": "save"}
+    results = [
+        MatrixResult("5.2", "py", tmp_path / "a", {"results": [ok]}),
+        MatrixResult("6.1", "py", tmp_path / "b", {"results": [{**ok, "status": "unsupported"}]}),
+        MatrixResult("6.0", "py", tmp_path / "c", {"results": [other]}),
+    ]
+    header, rows = side_by_side(results)
+    assert header == ["case", "Django 5.2", "Django 6.1", "Django 6.0"]
+    assert rows[0][1:] == ["0.1 s\n8 q", "unsupported", "—"]
+    assert rows[1] == ["option 3\ncreate · save\n20 rows", "—", "—", "0.1 s\n8 q"]

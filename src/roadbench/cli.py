@@ -802,9 +802,8 @@ def matrix(
 
     Example: roadbench matrix --django 5.2,6.1 run -o 3 --op select -m naive
     """
-    from rich.table import Table
-
     from roadbench.matrix import run_matrix, side_by_side
+    from roadbench.render.console import fitted_tables
 
     args = list(ctx.args)
     group = ctx.parent.command if ctx.parent else None
@@ -815,10 +814,9 @@ def matrix(
         child.make_context(args[0], args[1:], parent=ctx)
     results = run_matrix(django, args, save_dir, notify=_notify)
     header, rows = side_by_side(results)
-    table = Table(*header)
-    for row in rows:
-        table.add_row(*row)
-    stdout.print(table)
+    versions = [(name, {"justify": "right", "no_wrap": True}) for name in header[1:]]
+    for table in fitted_tables((header[0], {"no_wrap": True}), versions, rows):
+        stdout.print(table)
     for result in results:
         _notify(f"Django {result.label} (Python at {result.python}): saved {result.saved}")
     if len(results) > 1:

@@ -251,35 +251,38 @@ def _last_error(stderr: str) -> str:
 
 
 def side_by_side(results: list[MatrixResult]) -> tuple[list[str], list[list[str]]]:
-    """One row per case; per version its median time, queries (and CPU instructions where
-    ``run --instructions`` counted them), and the time ratio to the first version."""
+    """One row per case, one column per version: its median time, queries (and CPU
+    instructions where ``run --instructions`` counted them) and, after the first version, the
+    time as a multiple of the first's. A cell is a few short lines, so that a console can
+    split the versions into tables that fit (as compare splits its options)."""
     cases: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
     for result in results:
         for case in result.report.get("results", []):
             key = (case["option"], case["op"], case["method"], case["rows"])
             cases.setdefault(key, {})[result.label] = case
-    counted = any(c.get("instructions") for v in cases.values() for c in v.values())
-    header = ["case"]
-    for i, result in enumerate(results):
-        django = result.report.get("environment", {}).get("django", result.label)
-        header += [f"Django {django} median", "queries"] + (["instructions"] if counted else [])
-        if i:
-            header.append(f"× {results[0].label}")
+    header = ["case"] + [
+        f"Django {result.report.get('environment', {}).get('django', result.label)}"
+        for result in results
+    ]
     rows = []
     for (option, op, method, n), by_version in cases.items():
-        row = [f"{option} {op} {method} {n:,}"]
+        row = [f"option {option}\n{op} · {method}\n{n:,} rows"]
         first = by_version.get(results[0].label, {}).get("median_s")
         for i, result in enumerate(results):
             case = by_version.get(result.label, {})
             median = case.get("median_s")
-            if case.get("status", "ok") != "ok":
-                row += ["unsupported", "—"] + (["—"] if counted else [])
-            else:
-                row += [f"{median:.4g} s" if median is not None else "—", str(case.get("queries"))]
-                if counted:
-                    instructions = case.get("instructions")
-                    row.append(f"{instructions:,}" if instructions else "—")
-            if i:
-                row.append(f"{median / first:.2f}" if median and first else "—")
+            if not case:
+                row.append("—")
+                continue
+            if case.get("status", "ok") != "ok" or median is None:
+                row.append(str(case.get("status", "—")))
+                continue
+            queries = case.get("queries")
+            lines = [f"{median:.4g} s", f"{queries:,} q" if isinstance(queries, int) else "— q"]
+            if case.get("instructions"):
+                lines.append(f"{case['instructions']:,} instr")
+            if i and first:
+                lines.append(f"× {median / first:.2f} vs {results[0].label}")
+            row.append("\n".join(lines))
         rows.append(row)
     return header, rows
