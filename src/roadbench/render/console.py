@@ -25,8 +25,22 @@ def seconds(value: float | None) -> str:
     return f"{value * 1e6:.0f} µs"
 
 
-def mebibytes(value: int | None) -> str:
-    return "—" if value is None else f"{value / 2**20:,.1f} MiB"
+def byte_size(value: int | None, missing: str = "—") -> str:
+    """A size in the unit that fits it: ``512 B``, ``41.2 KiB``, ``67.7 MiB``, ``1.5 GiB``
+    (powers of 1024; GiB beyond). A small run's peak is not "0.0 MiB"."""
+    if value is None:
+        return missing
+    if abs(value) < 1024:
+        return f"{value:,} B"
+    for power, unit in ((1, "KiB"), (2, "MiB"), (3, "GiB")):
+        shown = round(value / 1024**power, 1)
+        if abs(shown) < 1024 or unit == "GiB":  # 1,023.96 KiB is 1.0 MiB, not 1,024.0 KiB
+            return f"{shown:,.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+# comparison_table still calls it by its old name (that function is being reworked apart).
+mebibytes = byte_size
 
 
 def number(value: float | None, digits: int = 0) -> str:
@@ -68,8 +82,8 @@ def results_table(results: Iterable[CaseResult], env: Environment | None = None)
                 [str(table.caption or ""), *(f"instructions: {s}" for s in scopes)]
             ).strip()
         if any(r.memory_peak_bytes is not None for r in results):
-            line("python peak", (mebibytes(r.memory_peak_bytes) for r in results))
-            line("rss peak", (mebibytes(r.rss_peak_bytes) for r in results))
+            line("python peak", (byte_size(r.memory_peak_bytes) for r in results))
+            line("rss peak", (byte_size(r.rss_peak_bytes) for r in results))
         line("values", (f"{len(r.times_s)} (+{r.warmup} warm-up)" for r in results))
         line("rows affected", (number(r.rows_affected) for r in results))
         line("rows/s", (number(r.rows_per_s) for r in results))

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from roadbench.compare import LISTING, RANKED, STUDY, ComparisonReport
-from roadbench.render.console import ratio_text, verdict_text
+from roadbench.render.console import byte_size, ratio_text, verdict_text
 from roadbench.results import CaseResult
 
 FORMATS = ("table", "json", "markdown", "csv", "github-benchmark", "github-benchmark-rows")
@@ -73,7 +73,7 @@ def results_markdown(results: Iterable[CaseResult]) -> str:
     header += ("rows/s", "queries", "status")
     rows = []
     for r in results:
-        peaks = (_mib(r.memory_peak_bytes), _mib(r.rss_peak_bytes)) if memory else ()
+        peaks = (_bytes(r.memory_peak_bytes), _bytes(r.rss_peak_bytes)) if memory else ()
         rows.append(
             (
                 str(r.option),
@@ -91,8 +91,8 @@ def results_markdown(results: Iterable[CaseResult]) -> str:
     return markdown_table(header, rows)
 
 
-def _mib(value: int | None) -> str:
-    return "" if value is None else f"{value / 2**20:,.1f} MiB"
+def _bytes(value: int | None) -> str:
+    return byte_size(value, missing="")
 
 
 def comparison_markdown(report: ComparisonReport) -> str:
