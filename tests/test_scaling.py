@@ -193,3 +193,103 @@ def test_a_title_wider_than_the_table_stands_whole_above_it(tmp_path):
     lines = table.splitlines()
     assert lines[0] == "roadbench scaling · delete · delete-mti-fk-once"
     assert lines[1].startswith("┏") and "roadbench scaling" not in table[len(lines[0]) :]
+
+
+def report(*args: str, columns: int = 120) -> subprocess.CompletedProcess[str]:
+    """`roadbench report ...` in a process of its own, as a user runs it."""
+    return subprocess.run(
+        [SCRIPT, "report", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"},
+    )
+
+
+def test_report_shows_a_saved_scaling_as_scaling_printed_it(three_options):
+    # Before, report refused a scaling file: "holds a 'scaling' result ...", exit 2.
+    _data, table, path = three_options
+    shown = report(str(path))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == table  # the same figures, tables and legend, at the same width
+    narrow = report(str(path), columns=60)
+    assert narrow.returncode == 0 and "…" not in narrow.stdout
+    assert all(len(line) <= 60 for line in narrow.stdout.splitlines())
+
+
+@pytest.mark.parametrize("flags", [["--json"], ["-f", "json"]])
+def test_report_of_a_scaling_file_gives_back_its_json(three_options, flags):
+    data, _table, path = three_options
+    shown = report(str(path), *flags)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout) == data
+
+
+def test_report_of_a_scaling_file_as_markdown_and_csv(three_options):
+    import csv
+    import io
+
+    data, _table, path = three_options
+    markdown = report(str(path), "-f", "markdown")
+    assert markdown.returncode == 0, markdown.stderr
+    assert "| Rows | Option 1 | Option 2 | Option 3 | Fastest |" in markdown.stdout
+    for size_index, rows in enumerate(data["sizes"]):
+        (line,) = [x for x in markdown.stdout.splitlines() if x.startswith(f"| {rows:,} |")]
+        for series in data["series"]:
+            point = series["points"][size_index]
+            cell = " · ".join(
+                [
+                    ratio_cell(point["ratio"], point["ratio_ci"], point["unstable"]),
+                    seconds_within(point["median_s"], point["interval_s"]),
+                    f"{point['queries']} q",
+                ]
+            )
+            assert f"| {cell} |" in line
+    assert "time ∝ rows^k" in markdown.stdout
+
+    table = report(str(path), "-f", "csv")
+    assert table.returncode == 0, table.stderr
+    lines = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert len(lines) == len(data["sizes"]) * len(data["series"])
+    for line in lines:
+        (series,) = [s for s in data["series"] if s["option"] == int(line["option"])]
+        (point,) = [p for p in series["points"] if p["rows"] == int(line["rows"])]
+        assert float(line["median_s"]) == pytest.approx(point["median_s"], rel=1e-5)
+        assert float(line["median_low_s"]) == pytest.approx(point["interval_s"][0], rel=1e-5)
+        assert float(line["ratio"]) == pytest.approx(point["ratio"], rel=1e-3)
+        assert line["rank"] == point["rank"] and int(line["queries"]) == point["queries"]
+
+
+@pytest.mark.parametrize("fmt", ["github-benchmark", "github-benchmark-rows"])
+def test_report_refuses_a_format_a_scaling_file_cannot_take(three_options, fmt):
+    shown = report(str(three_options[2]), "-f", fmt)
+    assert shown.returncode == 2 and shown.stdout == ""
+    assert shown.stderr.splitlines() == [
+        f"roadbench: error: a scaling result cannot be shown as {fmt}; "
+        "choose one of table, json, markdown, csv"
+    ]
+
+
+def test_report_of_a_scaling_file_saved_before_the_intervals(three_options, tmp_path):
+    from roadbench.render.console import seconds
+
+    data, _table, path = three_options
+    old = json.loads(path.read_text())
+    for key in ("precision", "min_effect"):
+        del old[key]
+    for series in old["series"]:
+        for point in series["points"]:
+            for key in NEW_FIELDS:
+                del point[key]
+    old_file = tmp_path / "old.json"
+    old_file.write_text(json.dumps(old))
+    shown = report(str(old_file))
+    assert shown.returncode == 0, shown.stderr
+    for series in data["series"]:
+        for point in series["points"]:
+            assert seconds(point["median_s"]) in shown.stdout  # its median, no interval
+    # No ratios or verdicts were saved: no column of blanks, no legend claiming them.
+    assert "fastest" not in shown.stdout and "±" not in shown.stdout
+    assert "time = median (saved without its interval)" in words(shown.stdout)
+    for fmt in ("markdown", "csv", "json"):
+        assert report(str(old_file), "-f", fmt).returncode == 0, fmt

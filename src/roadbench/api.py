@@ -49,6 +49,8 @@ from roadbench.results import (
     Environment,
     RunReport,
     current_environment,
+    environment_from_dict,
+    from_fields,
 )
 from roadbench.stats import median_interval, relative_half_width
 
@@ -594,6 +596,31 @@ class ScalingReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScalingReport:
+        """A saved scaling file (checked by ``load_saved``); fields it lacks, saved before they
+        existed, take their defaults."""
+        try:
+            return cls(
+                environment=environment_from_dict(data["environment"]),
+                op=data["op"],
+                method=data["method"],
+                sizes=list(data["sizes"]),
+                series=[
+                    ScalingSeries(
+                        option=s["option"],
+                        points=[from_fields(ScalingPoint, p) for p in s["points"]],
+                        exponent=s["exponent"],
+                        query_growth=s["query_growth"],
+                    )
+                    for s in data["series"]
+                ],
+                precision=data.get("precision", DEFAULT_PRECISION),
+                min_effect=data.get("min_effect", DEFAULT_MIN_EFFECT),
+            )
+        except (KeyError, TypeError) as exc:
+            raise BadInput(f"not a complete roadbench scaling result (missing {exc})") from None
 
 
 def scaling_points(

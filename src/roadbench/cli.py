@@ -766,19 +766,28 @@ def load_worker(
 
 @app.command()
 def report(
-    file: Annotated[Path, typer.Argument(help="A JSON file saved with --save.")],
-    fmt: FormatOpt = None,
+    file: Annotated[
+        Path, typer.Argument(help="A JSON file saved by run, compare or scaling with --save.")
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json, markdown, csv, github-benchmark (seconds and queries, "
+            "customSmallerIsBetter) or github-benchmark-rows (rows/s, customBiggerIsBetter); "
+            "a scaling file: table, json, markdown or csv. Default: table.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Render a saved run or comparison again, in any format, without re-running it."""
-    from roadbench.compare import ComparisonReport
+    """Render a saved run, comparison or scaling again, in any format, without re-running it."""
     from roadbench.render.formats import FORMATS
-    from roadbench.results import RunReport, load_saved
+    from roadbench.results import load_report
 
     fmt = output_format(fmt, as_json, FORMATS)
-    data = load_saved(file, ("run", "compare"))
-    kind = data.get("kind", "run")
-    saved = ComparisonReport.from_dict(data) if kind == "compare" else RunReport.from_dict(data)
+    kind, saved = load_report(file, ("run", "compare", "scaling"))
     if _report_out(kind, saved, fmt, as_json, None) == "table" and kind == "compare":
         _comparison_footer(saved)
 

@@ -237,6 +237,14 @@ def load_saved(path: Path, kinds: tuple[str, ...]) -> dict[str, Any]:
     return data
 
 
+def load_report(path: Path, kinds: tuple[str, ...]) -> tuple[str, Any]:
+    """A saved file of one of ``kinds``, checked by ``load_saved``, as its kind and the report
+    object it was saved from (``RunReport``, ``ComparisonReport`` or ``ScalingReport``)."""
+    data = load_saved(path, kinds)
+    kind = data.get("kind", "run")
+    return kind, _schema(kind).from_dict(data)
+
+
 def load_json(path: Path) -> dict[str, Any]:
     """A JSON object with a schema version this roadbench reads; nothing else is checked."""
     try:

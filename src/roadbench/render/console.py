@@ -387,6 +387,50 @@ def cleanup_table(report: Any) -> Group:
     return Group(title, table)
 
 
+def scaling_legend(report: Any) -> str:
+    """What a scaling table's figures are: its caption's second line, and markdown's note.
+
+    A file saved before the intervals existed has medians alone, and no ratios or ranks: its
+    legend claims none of them."""
+    if not scaling_judged(report):
+        legend = "time = median (saved without its interval)"
+    elif len(report.series) > 1:
+        # Where an option is alone at a size (the others unsupported), its time has the mark.
+        legend = (
+            "time = median ± half its 95% interval; options interleaved: ratio to the size's "
+            "fastest = median of per-round ratios ± half its 95% interval; a size is a tie "
+            "unless the others are slower beyond the interval and by "
+            f"{report.min_effect:.0%}; ~ = the ratio (alone at a size: the time) is less "
+            f"precise than ±{report.precision:.0%}"
+        )
+    else:
+        legend = (
+            "time = median ± half its 95% interval; ~ = the time is less precise than "
+            f"±{report.precision:.0%}"
+        )
+    return (
+        f"{legend}; q = queries (exact count); time ∝ rows^k: k = 1 grows linearly, k > 1 "
+        "faster than the rows"
+    )
+
+
+def scaling_judged(report: Any) -> bool:
+    """Whether the report's points carry intervals (and, with several options, ratios and
+    ranks): every measured point does, except in files saved before they existed."""
+    return any(point.interval_s for series in report.series for point in series.points)
+
+
+def scaling_cell(point: Any) -> list[str]:
+    """The lines of a measured point (one option at one size): its ratio (with several
+    options), its time and its queries."""
+    time = seconds_within(point.median_s, point.interval_s)
+    lines = [time + (" ~" if point.unstable and point.ratio is None else "")]
+    if point.ratio is not None:
+        lines.insert(0, ratio_cell(point.ratio, point.ratio_ci, point.unstable))
+    lines.append(f"{number(point.queries)} q")
+    return lines
+
+
 def scaling_table(report: Any, width: int | None = None) -> Group:
     """Per size and option: the median time ± half its 95% interval and the queries; with
     several options also the ratio to the size's fastest, as compare shows it, and who is
@@ -398,21 +442,11 @@ def scaling_table(report: Any, width: int | None = None) -> Group:
 
     if width is None:
         width = Console().width
-    several = len(report.series) > 1
-    legend = "time = median ± half its 95% interval"
-    if several:
-        legend += (
-            "; options interleaved: ratio to the size's fastest = median of per-round ratios ± "
-            "half its 95% interval; a size is a tie unless the others are slower beyond the "
-            f"interval and by {report.min_effect:.0%}"
-        )
-    # Where an option is alone at a size (the others unsupported), its time carries the mark.
-    figure = "ratio (alone at a size: the time)" if several else "time"
+    # A file saved before ranks existed has no verdicts: no "fastest" column of blanks.
+    several = len(report.series) > 1 and scaling_judged(report)
     caption = (
         f"{environment_line(report.environment)}{pragma_text(report.environment)}\n"
-        f"{legend}; ~ = the {figure} is less precise than ±{report.precision:.0%}; "
-        "q = queries (exact count); time ∝ rows^k: k = 1 grows linearly, k > 1 faster than "
-        "the rows"
+        f"{scaling_legend(report)}"
     )
     # Every cell first, one column per option (its sizes, then its k and query growth).
     columns: list[list[str | Text]] = [[] for _ in report.series]
@@ -424,11 +458,7 @@ def scaling_table(report: Any, width: int | None = None) -> Group:
             if point.median_s is None:
                 column.append(Text(point.status, style="yellow"))
                 continue
-            time = seconds_within(point.median_s, point.interval_s)
-            lines = [time + (" ~" if point.unstable and point.ratio is None else "")]
-            if point.ratio is not None:
-                lines.insert(0, ratio_cell(point.ratio, point.ratio_ci, point.unstable))
-            lines.append(f"{number(point.queries)} q")
+            lines = scaling_cell(point)
             best = point.rank in (FASTEST, TIED)
             column.append(Text("\n".join(lines), style="bold green" if best else ""))
             if point.rank == FASTEST:

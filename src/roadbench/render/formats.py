@@ -16,6 +16,9 @@ from roadbench.render.console import byte_size, ratio_text, verdict_text
 from roadbench.results import CaseResult
 
 FORMATS = ("table", "json", "markdown", "csv", "github-benchmark", "github-benchmark-rows")
+# A scaling result has no cases of its own to chart with github-action-benchmark: its points
+# are one op at several sizes, judged per size.
+SCALING_FORMATS = ("table", "json", "markdown", "csv")
 
 CSV_FIELDS = (
     "option",
@@ -212,6 +215,102 @@ def _cpu(result: CaseResult | None) -> float | None:
     return result.cpu_median_s if result is not None and result.ok else None
 
 
+def scaling_markdown(report: Any) -> str:
+    """A scaling result (``api.ScalingReport``), paste-ready: a row per size, a column per
+    option with the figures the table shows, the fit and the query growth, then the legend."""
+    from roadbench.api import FASTEST, TIED  # loaded already: the report comes from there
+    from roadbench.render.console import (
+        environment_line,
+        pragma_text,
+        scaling_cell,
+        scaling_judged,
+        scaling_legend,
+    )
+
+    several = len(report.series) > 1 and scaling_judged(report)
+    header = ("Rows", *(f"Option {s.option}" for s in report.series))
+    header += ("Fastest",) if several else ()
+    rows = []
+    for i, size in enumerate(report.sizes):
+        points = [s.points[i] for s in report.series]
+        cells = [
+            " · ".join(scaling_cell(p)) if p.median_s is not None else p.status for p in points
+        ]
+        ranks = [(s.option, p.rank) for s, p in zip(report.series, points, strict=True)]
+        winner = next((n for n, rank in ranks if rank == FASTEST), None)
+        tied = [n for n, rank in ranks if rank == TIED]
+        verdict = (verdict_text(winner, tied) or "—",) if several else ()
+        rows.append((f"{size:,}", *cells, *verdict))
+    empty = ("",) if several else ()
+    rows.append(("k (fit)", *(_fmt_fixed(s.exponent) for s in report.series), *empty))
+    rows.append(("Queries", *(s.query_growth or "—" for s in report.series), *empty))
+    env = report.environment
+    return (
+        f"**roadbench scaling · {report.op} · {report.method}**\n\n"
+        + markdown_table(header, rows)
+        + f"\n{scaling_legend(report)}. {environment_line(env)}{pragma_text(env)}. "
+        "Lower is better.\n"
+    )
+
+
+def _fmt_fixed(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+SCALING_CSV_FIELDS = (
+    "op",
+    "method",
+    "rows",
+    "option",
+    "status",
+    "median_s",
+    "median_low_s",
+    "median_high_s",
+    "ratio",
+    "ratio_low",
+    "ratio_high",
+    "rank",
+    "unstable",
+    "queries",
+    "exponent",
+    "query_growth",
+)
+
+
+def scaling_csv(report: Any) -> str:
+    """A scaling result, one line per size and option: the point's figures (times in seconds,
+    the intervals' bounds), and its option's fit and query growth on each of its lines."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SCALING_CSV_FIELDS)
+    for i, size in enumerate(report.sizes):
+        for series in report.series:
+            p = series.points[i]
+            writer.writerow(
+                (
+                    report.op,
+                    report.method,
+                    size,
+                    series.option,
+                    p.status,
+                    _fmt(p.median_s, 6),
+                    *_interval_s(p.interval_s),
+                    _fmt(p.ratio, 4),
+                    *_interval(p.ratio_ci),
+                    p.rank or "",
+                    "yes" if p.unstable else "",
+                    "" if p.queries is None else p.queries,
+                    _fmt(series.exponent, 4),
+                    series.query_growth or "",
+                )
+            )
+    return out.getvalue()
+
+
+def _interval_s(interval: list[float] | None) -> tuple[str, str]:
+    return ("", "") if interval is None else (_fmt(interval[0], 6), _fmt(interval[1], 6))
+
+
 def _case_name(r: CaseResult) -> str:
     return f"option {r.option} {r.op} {r.method} ({r.rows:,} rows)"
 
@@ -246,7 +345,8 @@ def github_benchmark(results: Iterable[CaseResult], rows_per_s: bool = False) ->
 
 
 def render(kind: str, report: Any, fmt: str) -> Any:
-    """A saved or fresh report in one format: a Rich renderable for "table", else a string."""
+    """A saved or fresh report (``kind`` run, compare or scaling) in one format: a Rich
+    renderable for "table", else a string. A scaling report takes ``SCALING_FORMATS`` only."""
     from roadbench.render.console import comparison_tables, results_table
     from roadbench.results import dump_json
 
@@ -254,8 +354,22 @@ def render(kind: str, report: Any, fmt: str) -> Any:
         from roadbench.errors import BadInput
 
         raise BadInput(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if kind == "scaling" and fmt not in SCALING_FORMATS:
+        from roadbench.errors import BadInput
+
+        raise BadInput(
+            f"a scaling result cannot be shown as {fmt}; choose one of {', '.join(SCALING_FORMATS)}"
+        )
     if fmt == "json":
         return dump_json(report.to_dict()) + "\n"
+    if kind == "scaling":
+        from roadbench.render.console import scaling_table
+
+        if fmt == "markdown":
+            return scaling_markdown(report)
+        if fmt == "csv":
+            return scaling_csv(report)
+        return scaling_table(report)
     if fmt in ("github-benchmark", "github-benchmark-rows"):
         return github_benchmark(report.results, rows_per_s=fmt.endswith("-rows"))
     if kind == "compare":
