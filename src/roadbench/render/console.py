@@ -39,10 +39,6 @@ def byte_size(value: int | None, missing: str = "—") -> str:
     raise AssertionError("unreachable")
 
 
-# comparison_table still calls it by its old name (that function is being reworked apart).
-mebibytes = byte_size
-
-
 def number(value: float | None, digits: int = 0) -> str:
     if value is None:
         return "—"
@@ -257,7 +253,7 @@ def comparison_table(
             if share is not None:
                 lines.append(f"cpu {share:.0%}")
             if (result := found.get((n, row.op, row.methods[n]))) and result.memory_peak_bytes:
-                lines.append(f"py {mebibytes(result.memory_peak_bytes)}")
+                lines.append(f"py {byte_size(result.memory_peak_bytes)}")
             lines += [f"{number(row.queries.get(n))} q{marker}", row.methods[n]]
             counted = row.instructions.get(n)
             if counted is not None:
