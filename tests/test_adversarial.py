@@ -383,8 +383,8 @@ def test_a_malformed_or_foreign_saved_file_is_refused(capsys, tmp_path, saved, n
         ["diff", str(bad), str(good)],
         ["chart", str(bad), "-o", str(tmp_path / "c.png")],
     ):
-        if name == "kind-scaling" and args[0] == "report":
-            continue  # report renders scaling files (tests/test_scaling.py)
+        if name == "kind-scaling" and args[0] in ("report", "chart"):
+            continue  # both take scaling files (tests/test_scaling.py, tests/test_charts.py)
         outcome = cli(capsys, *args)
         assert_one_line_error(outcome, 2)
         if not (args[0] == "chart" and name.startswith("kind")) and args[0] != "chart":

@@ -75,3 +75,36 @@ def test_chart_refuses_a_file_that_is_not_a_comparison(tmp_path):
     )
     assert result.returncode == 2
     assert "holds a 'run' result" in result.stderr and "needs a compare" in result.stderr
+
+
+def test_chart_draws_a_saved_scaling_alone_and_refuses_it_beside_others(tmp_path):
+    script = str(Path(sys.executable).parent / "roadbench")
+    saved = tmp_path / "scaling.json"
+    small = ["--sizes", "4,8", "--repeat", "6", "--warmup", "0"]
+    made = subprocess.run(
+        [script, "scaling", "select", "-o", "1,3", *small, "--save", str(saved)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stderr
+    png = tmp_path / "s.png"
+    drawn = subprocess.run(
+        [script, "chart", str(saved), "-o", str(png)], capture_output=True, text=True, timeout=120
+    )
+    assert drawn.returncode == 0, drawn.stderr
+    assert drawn.stderr.strip() == f"roadbench: wrote {png}"
+    assert png.read_bytes()[:8] == PNG
+    both = tmp_path / "both.png"
+    refused = subprocess.run(
+        [script, "chart", str(saved), str(saved), "-o", str(both)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        f"roadbench: error: chart draws one scaling file alone ({saved}), or comparisons "
+        "side by side"
+    )
+    assert not both.exists()

@@ -567,19 +567,34 @@ def profile(
 @app.command()
 def chart(
     files: Annotated[
-        list[Path], typer.Argument(help="Comparisons saved with `compare --save`: one panel each.")
+        list[Path],
+        typer.Argument(
+            help="Comparisons saved with `compare --save` (one panel each), or one file saved "
+            "with `scaling --save`."
+        ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="The PNG file to write.")],
 ) -> None:
-    """Draw saved comparisons: bars per operation by option, fastest = 1 (needs matplotlib)."""
-    from roadbench.charts import CHART_SUFFIXES, _pyplot, comparison_chart
-    from roadbench.compare import ComparisonReport
-    from roadbench.results import load_saved
+    """Draw saved comparisons: bars per operation by option, fastest = 1; or a saved scaling:
+    time against rows, log-log, as `scaling --chart` draws it (needs matplotlib)."""
+    from roadbench.charts import CHART_SUFFIXES, _pyplot, comparison_chart, scaling_chart
+    from roadbench.results import load_report
 
     _pyplot()  # a missing extra is the first thing to say
     _check_outputs(("-o/--output", output), suffixes=CHART_SUFFIXES)
-    reports = [ComparisonReport.from_dict(load_saved(file, ("compare",))) for file in files]
-    panels = comparison_chart(reports, output)
+    loaded = [load_report(file, ("compare", "scaling")) for file in files]
+    scalings = [
+        file for file, (kind, _report) in zip(files, loaded, strict=True) if kind == "scaling"
+    ]
+    if scalings and len(files) > 1:
+        raise BadInput(
+            f"chart draws one scaling file alone ({scalings[0]}), or comparisons side by side"
+        )
+    if scalings:
+        scaling_chart(loaded[0][1], output)
+        _notify(f"wrote {output}")
+        return
+    panels = comparison_chart([report for _kind, report in loaded], output)
     _notify(f"wrote {output} ({panels} panel{'s' if panels != 1 else ''})")
 
 
