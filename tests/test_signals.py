@@ -84,3 +84,17 @@ def test_an_ignored_signal_stays_ignored(guard):
         assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_nested_block_leaves_the_enclosing_one_held(noted):
+    def blocked() -> set[int]:
+        return set(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+    with signals_held():
+        with signals_held():
+            signal.raise_signal(signal.SIGTERM)
+        assert signal.SIGTERM in blocked()  # the inner block's end did not unblock it
+        a_moment_of_python()
+        noted.append("outer cleanup finished")
+    assert signal.SIGTERM not in blocked()
+    assert noted == ["outer cleanup finished", signal.SIGTERM]

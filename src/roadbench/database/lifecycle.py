@@ -142,12 +142,13 @@ def signals_held() -> Iterator[None]:
     caught: list[int] = []
     try:
         with _stop_signals_handled_by(lambda signum, _frame: caught.append(signum)):
-            signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
             try:
                 yield
             finally:
-                # Unblocking runs the noting handler for a signal still pending here.
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+                # The mask as it was (an enclosing block keeps its own); unblocking runs the
+                # noting handler for a signal still pending here.
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     finally:
         for held in dict.fromkeys(caught):
             signal.raise_signal(held)  # the handler restored above, here
