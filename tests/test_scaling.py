@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -293,3 +294,49 @@ def test_report_of_a_scaling_file_saved_before_the_intervals(three_options, tmp_
     assert "time = median (saved without its interval)" in words(shown.stdout)
     for fmt in ("markdown", "csv", "json"):
         assert report(str(old_file), "-f", fmt).returncode == 0, fmt
+
+
+@pytest.mark.parametrize(
+    ("broken", "problem"),
+    [
+        ("a series a point short", "series[1].points: one per size (2), in the order of sizes"),
+        ("a series of no points", "series[0].points: one per size (2), in the order of sizes"),
+        ("points in another order", "series[0].points: one per size (2), in the order of sizes"),
+        ("no sizes", "sizes: no size at all"),
+        ("a size of 0", "sizes: every size must be more than 0"),
+        ("an interval of one bound", "series[0].points[0].interval_s: expected [low, high]"),
+        ("a ratio interval of three", "series[2].points[1].ratio_ci: expected [low, high]"),
+    ],
+)
+def test_a_scaling_file_whose_points_do_not_fit_its_sizes_is_refused(
+    three_options, tmp_path, broken, problem
+):
+    # Before, report (table, markdown, csv) ended in 'internal error: IndexError', exit 1, and
+    # chart drew what it could or failed on unpacking the interval.
+    data, _table, _path = three_options
+    bad = json.loads(json.dumps(data))
+    if broken == "a series a point short":
+        del bad["series"][1]["points"][-1]
+    elif broken == "a series of no points":
+        bad["series"][0]["points"] = []
+    elif broken == "points in another order":
+        bad["series"][0]["points"].reverse()
+    elif broken == "no sizes":
+        bad["sizes"] = []
+    elif broken == "a size of 0":
+        bad["sizes"][0] = 0
+        for series in bad["series"]:
+            series["points"][0]["rows"] = 0
+    elif broken == "an interval of one bound":
+        bad["series"][0]["points"][0]["interval_s"] = [0.001]
+    else:
+        bad["series"][2]["points"][1]["ratio_ci"] = [1.0, 1.1, 1.2]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    expected = f"roadbench: error: {path} is not a valid roadbench scaling result: {problem}"
+    for fmt in ("table", "csv"):
+        shown = report(str(path), "-f", fmt)
+        assert (shown.returncode, shown.stdout) == (2, ""), shown.stderr
+        assert shown.stderr.splitlines() == [expected]
+    with pytest.raises(BadInput, match=re.escape(problem)):
+        load_saved(path, ("scaling",))

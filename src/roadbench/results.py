@@ -232,6 +232,8 @@ def load_saved(path: Path, kinds: tuple[str, ...]) -> dict[str, Any]:
         if problem is None and listed in data and not data[listed]:
             problem = f"{listed}: no case at all"
     problem = problem or _times_problem(data.get("results", []))
+    if problem is None and kind == "scaling":
+        problem = _scaling_problem(data)
     if problem:
         raise BadInput(f"{path} is not a valid roadbench {kind} result: {problem}")
     return data
@@ -281,6 +283,25 @@ def _times_problem(results: list[dict[str, Any]]) -> str | None:
             return f"results[{index}].times_s: a case with status ok has no times"
         if any(t <= 0 for t in times):
             return f"results[{index}].times_s: every time must be more than 0"
+    return None
+
+
+def _scaling_problem(data: dict[str, Any]) -> str | None:
+    """A scaling file's points line up with its sizes (one per size, in order, a series per
+    option), and its intervals are [low, high]: the table, markdown, CSV and chart rely on it."""
+    sizes = data["sizes"]
+    if not sizes:
+        return "sizes: no size at all"
+    if any(size <= 0 for size in sizes):
+        return "sizes: every size must be more than 0"
+    for s, series in enumerate(data["series"]):
+        points = series["points"]
+        if [p["rows"] for p in points] != sizes:
+            return f"series[{s}].points: one per size ({len(sizes)}), in the order of sizes"
+        for i, point in enumerate(points):
+            for name in ("interval_s", "ratio_ci"):
+                if point.get(name) is not None and len(point[name]) != 2:
+                    return f"series[{s}].points[{i}].{name}: expected [low, high]"
     return None
 
 
