@@ -184,3 +184,33 @@ def test_a_case_missing_or_unsupported_under_a_version_says_so(tmp_path: Path):
     assert header == ["case", "Django 5.2", "Django 6.1", "Django 6.0"]
     assert rows[0][1:] == ["0.1 s\n8 q", "unsupported", "—"]
     assert rows[1] == ["option 3\ncreate · save\n20 rows", "—", "—", "0.1 s\n8 q"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(django.VERSION[:2] != (5, 2), reason="once, on the Django 5.2 stack")
+def test_a_plugin_given_before_matrix_is_loaded_by_each_version(tmp_path):
+    # Before, `roadbench --plugin MODULE matrix ... run -o 101` made the environment, then the
+    # child, run without --plugin, refused: 'unknown option 101' (exit 2).
+    example = Path(__file__).resolve().parents[1] / "examples" / "roadbench-example-plugin"
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(example / "src"), os.environ.get("PYTHONPATH")])
+        ),
+        "COLUMNS": "120",
+    }
+    script = Path(sys.executable).parent / "roadbench"
+    matrix = ["matrix", "--django", "5.2", "--save-dir", str(tmp_path / "out")]
+    args = ["run", "-o", "101", "--op", "select", "--rows", "4", "--fast"]
+    done = subprocess.run(
+        [str(script), "--plugin", "roadbench_example.design", *matrix, *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    (case,) = json.loads((tmp_path / "out" / "django-5.2.json").read_text())["results"]
+    assert (case["option"], case["status"]) == (101, "ok")
+    assert "option 101" in done.stdout

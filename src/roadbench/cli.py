@@ -836,7 +836,10 @@ def matrix(
         # Its arguments parsed here first: a usage error (-o 2 -o 3, --rows x) costs a moment,
         # not a Django environment per version before the child says so.
         child.make_context(args[0], args[1:], parent=ctx)
-    results = run_matrix(django, args, save_dir, notify=_notify)
+    # roadbench --plugin MODULE matrix ...: each child loads the module too, or its design
+    # or op is unknown there (after an environment per version was made).
+    plugins = (ctx.parent.params.get("plugin") or []) if ctx.parent else []
+    results = run_matrix(django, args, save_dir, notify=_notify, plugins=plugins)
     header, rows = side_by_side(results)
     versions = [(name, {"justify": "right", "no_wrap": True}) for name in header[1:]]
     for table in fitted_tables((header[0], {"no_wrap": True}), versions, rows):

@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,8 +170,11 @@ def run_matrix(
     args: list[str],
     save_dir: Path,
     notify: Callable[[str], None] | None = None,
+    plugins: Sequence[str] = (),
 ) -> list[MatrixResult]:
-    """Run ``roadbench <args> --json`` under each Django; save and return each report."""
+    """Run ``roadbench <args> --json`` under each Django; save and return each report.
+
+    ``plugins`` (``--plugin`` modules) are loaded by each child too: its designs and ops."""
     say = notify or (lambda _msg: None)
     if not args or args[0] not in COMMANDS:
         raise BadInput("matrix runs a run or a compare: roadbench matrix --django 5.2,6.1 run ...")
@@ -190,7 +193,14 @@ def run_matrix(
     for target, python, venv in venvs:
         say(f"matrix: {' '.join(args)} under Django {target.label}")
         proc = subprocess.run(
-            [str(venv / "bin" / "python"), "-m", "roadbench", *args, "--json"],
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "roadbench",
+                *(flag for module in plugins for flag in ("--plugin", module)),
+                *args,
+                "--json",
+            ],
             capture_output=True,
             text=True,
         )
