@@ -214,3 +214,27 @@ def test_a_plugin_given_before_matrix_is_loaded_by_each_version(tmp_path):
     (case,) = json.loads((tmp_path / "out" / "django-5.2.json").read_text())["results"]
     assert (case["option"], case["status"]) == (101, "ok")
     assert "option 101" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(django.VERSION[:2] != (5, 2), reason="once, on the Django 5.2 stack")
+def test_a_case_no_version_can_run_is_exit_4_with_the_reason(tmp_path):
+    # Before, `matrix ... run -o 3 --op create -m bulk` showed 'unsupported' and exited 0,
+    # where run alone exits 4 with Django's reason.
+    script = Path(sys.executable).parent / "roadbench"
+    matrix = ["matrix", "--django", "5.2", "--save-dir", str(tmp_path / "out")]
+    done = subprocess.run(
+        [str(script), *matrix, "run", "-o", "3", "--op", "create", "-m", "bulk", "-n", "4"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "COLUMNS": "120"},
+    )
+    assert done.returncode == 4, done.stderr
+    assert "unsupported" in done.stdout  # the table, then the line
+    assert done.stderr.splitlines()[-1] == (
+        "roadbench: error: option 3 cannot create with bulk under Django 5.2: "
+        "Django: Can't bulk create a multi-table inherited model"
+    )
+    (case,) = json.loads((tmp_path / "out" / "django-5.2.json").read_text())["results"]
+    assert case["status"] == "unsupported"

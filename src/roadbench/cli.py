@@ -848,6 +848,15 @@ def matrix(
         _notify(f"Django {result.label} (Python at {result.python}): saved {result.saved}")
     if len(results) > 1:
         _notify(f"compare two: roadbench diff {results[0].saved} {results[-1].saved}")
+    # As run exits 4 when its case cannot run: here when no case could under any version.
+    cases = [case for r in results for case in r.report.get("results", [])]
+    if cases and all(case.get("status", "ok") != "ok" for case in cases):
+        first = cases[0]
+        labels = " or ".join(f"Django {r.label}" for r in results)
+        raise Unsupported(
+            f"option {first['option']} cannot {first['op']} with {first['method']} under "
+            f"{labels}: {first.get('reason') or first.get('status')}"
+        )
 
 
 @app.command()
