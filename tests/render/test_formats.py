@@ -107,3 +107,23 @@ def test_the_console_table_splits_to_fit_the_width(comparison, width, tables):
     words = " ".join(text.split())
     assert words.count("Django") == 1 and words.count("q = queries (exact count)") == 1
     assert text.rindex("┃ operation") < text.index("q = queries")
+
+
+def test_no_split_table_is_cut_at_any_width(comparison):
+    # Before, the split assumed 17 columns per option: where the cells were wider (a method's
+    # name, a ratio with its interval and ~), the last table lost its fastest column and right
+    # edge to the console's width (compare --options all at 140-220 columns, three at 90).
+    from rich.console import Console
+
+    from roadbench.render.console import comparison_tables
+
+    for width in range(60, 241, 2):
+        console = Console(width=width, record=True, file=io.StringIO())
+        console.print(comparison_tables(comparison, width=width))
+        text = console.export_text()
+        tops = [line for line in text.splitlines() if line.startswith("┏")]
+        assert tops and all(line.endswith("┓") for line in tops), width
+        headers = [line for line in text.splitlines() if line.startswith("┃ operation")]
+        assert len(headers) == len(tops) and all("fastest" in line for line in headers), width
+        assert "…" not in text, width
+        assert " ".join(text.split()).count("q = queries (exact count)") == 1, width
