@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +109,34 @@ def test_chart_draws_a_saved_scaling_alone_and_refuses_it_beside_others(tmp_path
         "side by side"
     )
     assert not both.exists()
+
+
+def test_a_scaling_with_nothing_measured_draws_no_chart(tmp_path):
+    # Before, scaling --chart and chart wrote an empty chart, with matplotlib's 'No artists
+    # with labels found' warning on stderr (chart then exited 0), and the table's legend said
+    # 'saved without its interval' of a fresh run where every point was unsupported.
+    script = str(Path(sys.executable).parent / "roadbench")
+    saved, drawn = tmp_path / "scaling.json", tmp_path / "scaling.png"
+    args = ["create", "-m", "bulk", "-o", "3", "--sizes", "4,8", "--repeat", "6", "--warmup", "0"]
+    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
+    done = subprocess.run(
+        [script, "scaling", *args, "--save", str(saved), "--chart", str(drawn)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    line = "roadbench: error: option 3 cannot create with bulk: unsupported at every size"
+    assert done.returncode == 4
+    assert done.stderr.splitlines() == [f"roadbench: saved to {saved}", line]
+    assert "unsupported" in done.stdout and "saved without" not in done.stdout
+    assert saved.is_file() and not drawn.exists()
+    again = subprocess.run(
+        [script, "chart", str(saved), "-o", str(drawn)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert (again.returncode, again.stdout, again.stderr.splitlines()) == (4, "", [line])
+    assert not drawn.exists()

@@ -591,6 +591,7 @@ def chart(
             f"chart draws one scaling file alone ({scalings[0]}), or comparisons side by side"
         )
     if scalings:
+        _none_supported(_scaling_cases(loaded[0][1]))  # nothing to draw: no empty chart
         scaling_chart(loaded[0][1], output)
         _notify(f"wrote {output}")
         return
@@ -653,23 +654,27 @@ def scaling(
             min_effect=min_effect / 100,
         )
     _emit(report.to_dict(), as_json, save, scaling_table(report))
-    if output is not None:
+    if output is not None and any(p.median_s for s in report.series for p in s.points):
         from roadbench.charts import scaling_chart
 
         scaling_chart(report, output)
         _notify(f"wrote {output}")
-    _none_supported(
-        [
-            (
-                s.option,
-                report.op,
-                report.method,
-                "ok" if any(p.status == "ok" for p in s.points) else "unsupported",
-                "unsupported at every size",
-            )
-            for s in report.series
-        ]
-    )
+    # No point measured: no empty chart, exit 4 with the reason.
+    _none_supported(_scaling_cases(report))
+
+
+def _scaling_cases(report: Any) -> list[tuple[Any, ...]]:
+    """A scaling's options as ``_none_supported`` takes them: ok if measured at some size."""
+    return [
+        (
+            s.option,
+            report.op,
+            report.method,
+            "ok" if any(p.status == "ok" for p in s.points) else "unsupported",
+            "unsupported at every size",
+        )
+        for s in report.series
+    ]
 
 
 @app.command()

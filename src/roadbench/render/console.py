@@ -424,7 +424,9 @@ def scaling_legend(report: Any) -> str:
 def scaling_judged(report: Any) -> bool:
     """Whether the report's points carry intervals (and, with several options, ratios and
     ranks): every measured point does, except in files saved before they existed."""
-    return any(point.interval_s for series in report.series for point in series.points)
+    measured = [p for series in report.series for p in series.points if p.median_s is not None]
+    # Nothing measured (every point unsupported): nothing was saved without its interval.
+    return not measured or any(point.interval_s for point in measured)
 
 
 def scaling_cell(point: Any) -> list[str]:
