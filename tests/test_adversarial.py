@@ -676,3 +676,14 @@ def test_no_error_starts_with_a_blank_line():
     for args in (["compare", "-n", "1"], ["scaling", "select", "--sizes", "0,5"]):
         outcome = command(*args)
         assert outcome.stderr.startswith("roadbench: error: "), repr(outcome.stderr)
+
+
+@pytest.mark.parametrize("child", ["run", "compare"])
+def test_matrix_child_help_is_the_childs(capsys, child, tmp_path):
+    # Before, `matrix --django 5.2 run --help` showed matrix's own help: --help was taken as
+    # matrix's option wherever it stood. Now it is the child's, and no environment is made.
+    save_dir = tmp_path / "out"
+    outcome = cli(capsys, "matrix", "--django", "5.2", "--save-dir", str(save_dir), child, "--help")
+    assert outcome.code == 0 and outcome.stderr == ""
+    assert outcome.stdout.startswith(f"Usage: roadbench matrix {child} [OPTIONS]")
+    assert "--django" not in outcome.stdout and not save_dir.exists()

@@ -812,7 +812,13 @@ def report(
         _comparison_footer(saved)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        "allow_interspersed_args": False,
+    }
+)
 def matrix(
     ctx: typer.Context,
     django: Annotated[
