@@ -340,3 +340,23 @@ def test_a_scaling_file_whose_points_do_not_fit_its_sizes_is_refused(
         assert shown.stderr.splitlines() == [expected]
     with pytest.raises(BadInput, match=re.escape(problem)):
         load_saved(path, ("scaling",))
+
+
+def test_markdown_keeps_a_row_per_line_when_a_saved_text_has_line_breaks(three_options, tmp_path):
+    # Before, a status or query growth with a line break (a hand-edited or foreign file) ended
+    # its markdown row midway: the next line had fewer cells than the header.
+    data, _table, _path = three_options
+    edited = json.loads(json.dumps(data))
+    point = edited["series"][2]["points"][1]
+    point.update(median_s=None, queries=None, status="error: a|b\nc", interval_s=None)
+    point.update(ratio=None, ratio_ci=None, rank=None, unstable=False)
+    edited["series"][0]["query_growth"] = "per-row\nper-batch"
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(edited))
+    shown = report(str(path), "-f", "markdown")
+    assert shown.returncode == 0, shown.stderr
+    rows = [line for line in shown.stdout.splitlines() if line.startswith("|")]
+    assert len(rows) == 2 + len(edited["sizes"]) + 2  # header, rule, the sizes, k and queries
+    cells = {len(re.split(r"(?<!\\)\|", row)) for row in rows}
+    assert len(cells) == 1 and all(row.endswith("|") for row in rows)
+    assert "| error: a\\|b c |" in shown.stdout and "| per-row per-batch |" in shown.stdout

@@ -61,7 +61,8 @@ def results_csv(results: Iterable[CaseResult]) -> str:
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+        # A line break would end the row: a cell is one line (a saved reason may hold several).
+        return "| " + " | ".join(" ".join(c.split("\n")).replace("|", "\\|") for c in cells) + " |"
 
     body = [line(header), "| " + " | ".join("---" for _ in header) + " |"]
     body += [line(r) for r in rows]
