@@ -238,3 +238,34 @@ def test_a_case_no_version_can_run_is_exit_4_with_the_reason(tmp_path):
     )
     (case,) = json.loads((tmp_path / "out" / "django-5.2.json").read_text())["results"]
     assert case["status"] == "unsupported"
+
+
+def test_matrix_tables_cut_nothing_from_40_columns(tmp_path: Path):
+    # Before, a case's name was kept on one line: at 40 columns 'select · all_roads_detail'
+    # left the versions too little room, cut to 'Django 5.…' and 'unsupport…'.
+    import io
+
+    from rich.console import Console
+
+    from roadbench.matrix import MatrixResult
+    from roadbench.render.console import matrix_tables
+
+    ok = {"option": 2, "op": "select", "method": "all_roads_detail", "rows": 200, "status": "ok"}
+    ok |= {"median_s": 0.009751, "queries": 10}
+    cases = [ok, {**ok, "option": 10, "median_s": None, "status": "unsupported"}]
+    results = [
+        MatrixResult(
+            label, "py", tmp_path / label, {"environment": {"django": django}, "results": cases}
+        )
+        for label, django in (("5.2", "5.2.19"), ("6.0", "6.0.10"), ("6.1", "6.1.3"))
+    ]
+    header, rows = side_by_side(results)
+    for width in range(40, 201, 4):
+        console = Console(width=width, record=True, file=io.StringIO())
+        for table in matrix_tables(header, rows, width=width):
+            console.print(table)
+        text = console.export_text()
+        assert "…" not in text and max(map(len, text.splitlines())) <= width, width
+        assert all(line.endswith("┓") for line in text.splitlines() if line.startswith("┏"))
+        for figure in ("Django 5.2.19", "Django 6.1.3", "0.009751 s", "unsupported", "× 1.00"):
+            assert figure in text, (width, figure)

@@ -838,7 +838,7 @@ def matrix(
     Example: roadbench matrix --django 5.2,6.1 run -o 3 --op select -m naive
     """
     from roadbench.matrix import run_matrix, side_by_side
-    from roadbench.render.console import fitted_tables
+    from roadbench.render.console import matrix_tables
 
     args = list(ctx.args)
     group = ctx.parent.command if ctx.parent else None
@@ -852,8 +852,7 @@ def matrix(
     plugins = (ctx.parent.params.get("plugin") or []) if ctx.parent else []
     results = run_matrix(django, args, save_dir, notify=_notify, plugins=plugins)
     header, rows = side_by_side(results)
-    versions = [(name, {"justify": "right", "no_wrap": True}) for name in header[1:]]
-    for table in fitted_tables((header[0], {"no_wrap": True}), versions, rows):
+    for table in matrix_tables(header, rows):
         stdout.print(table)
     for result in results:
         _notify(f"Django {result.label} (Python at {result.python}): saved {result.saved}")

@@ -184,6 +184,16 @@ def fitted_tables(
     return tables
 
 
+def matrix_tables(
+    header: Sequence[str], rows: Sequence[Sequence[str]], width: int | None = None
+) -> list[Table]:
+    """matrix's cases side by side (``matrix.side_by_side``), in tables that fit ``width``: a
+    version's figures whole; a case's name wraps at a space when the console is narrow (kept
+    whole, "select · all_roads_detail" cut every version's column at 40 columns)."""
+    versions = [(name, {"justify": "right", "no_wrap": True}) for name in header[1:]]
+    return fitted_tables((header[0], {}), versions, rows, width)
+
+
 def comparison_tables(report: ComparisonReport, width: int | None = None) -> Group:
     """The comparison, split into tables of as many options as fit the console's width."""
     if width is None:
