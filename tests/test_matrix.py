@@ -269,3 +269,24 @@ def test_matrix_tables_cut_nothing_from_40_columns(tmp_path: Path):
         assert all(line.endswith("┓") for line in text.splitlines() if line.startswith("┏"))
         for figure in ("Django 5.2.19", "Django 6.1.3", "0.009751 s", "unsupported", "× 1.00"):
             assert figure in text, (width, figure)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(django.VERSION[:2] != (5, 2), reason="once, on the Django 5.2 stack")
+def test_a_child_that_cannot_reach_its_database_is_exit_3(tmp_path):
+    # Before, the child's exit 3 (its database unreachable) became the matrix's exit 1, which
+    # docs/cli.md keeps for unexpected errors to report.
+    script = Path(sys.executable).parent / "roadbench"
+    matrix = ["matrix", "--django", "5.2", "--save-dir", str(tmp_path / "out")]
+    nowhere = "postgres://postgres@127.0.0.1:1/nowhere"  # port 1: nothing listens
+    done = subprocess.run(
+        [str(script), *matrix, "run", "-o", "1", "--op", "select", "-n", "4", "-d", nowhere],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    assert (done.returncode, done.stdout) == (3, ""), done.stderr
+    last = done.stderr.splitlines()[-1]
+    expected = f"roadbench: error: matrix: under Django 5.2: cannot connect to {nowhere}: "
+    assert last.startswith(expected)

@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import roadbench
-from roadbench.errors import BadInput, RoadbenchError, Unsupported
+from roadbench.errors import (
+    BadInput,
+    DatabaseUnavailable,
+    Interrupted,
+    RoadbenchError,
+    Unsupported,
+    VerificationFailed,
+)
 
 # The oldest Python each Django series supports (Django's own release notes).
 MIN_PYTHON = {(5, 2): (3, 10), (6, 0): (3, 12), (6, 1): (3, 12)}
@@ -205,7 +212,9 @@ def run_matrix(
             text=True,
         )
         if proc.returncode not in (0, 4):  # 4: some case unsupported, still a result
-            error = BadInput if proc.returncode == BadInput.exit_code else RoadbenchError
+            # The child's documented exit code is the matrix's: bad input, an unreachable
+            # database, a failed verification, an interrupt; anything else is unexpected.
+            error = CHILD_ERRORS.get(proc.returncode, RoadbenchError)
             raise error(f"matrix: under Django {target.label}: {_last_error(proc.stderr)}")
         report = json.loads(proc.stdout)
         saved = save_dir / f"django-{re.sub(r'[^0-9A-Za-z.]+', '_', target.label)}.json"
@@ -213,6 +222,11 @@ def run_matrix(
         results.append(MatrixResult(target.label, python, saved, report))
     return results
 
+
+CHILD_ERRORS: dict[int, type[RoadbenchError]] = {
+    error.exit_code: error
+    for error in (BadInput, DatabaseUnavailable, VerificationFailed, Interrupted)
+}
 
 # pip's words when the index it reached has no release that matches.
 NOT_FOUND = ("No matching distribution found", "Could not find a version that satisfies")
