@@ -47,6 +47,20 @@ def words(text: str) -> str:
     return " ".join(text.split())
 
 
+def saved_before_the_intervals(path: Path, folder: Path) -> Path:
+    """The scaling file at ``path`` as roadbench saved it before the intervals existed."""
+    old = json.loads(path.read_text())
+    for key in ("precision", "min_effect"):
+        del old[key]
+    for series in old["series"]:
+        for point in series["points"]:
+            for key in NEW_FIELDS:
+                del point[key]
+    old_file = folder / "old.json"
+    old_file.write_text(json.dumps(old))
+    return old_file
+
+
 @pytest.fixture(scope="module")
 def three_options(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str, Path]:
     folder = tmp_path_factory.mktemp("scaling")
@@ -124,15 +138,7 @@ def test_the_interval_is_compare_s_order_statistic_interval():
 def test_a_scaling_file_saved_before_the_intervals_still_loads(three_options, tmp_path):
     data, _table, path = three_options
     assert load_saved(path, ("scaling",))["series"] == data["series"]
-    old = json.loads(path.read_text())
-    for key in ("precision", "min_effect"):
-        del old[key]
-    for series in old["series"]:
-        for point in series["points"]:
-            for key in NEW_FIELDS:
-                del point[key]
-    old_file = tmp_path / "old.json"
-    old_file.write_text(json.dumps(old))
+    old_file = saved_before_the_intervals(path, tmp_path)
     assert load_saved(old_file, ("scaling",))["series"][0]["points"][0]["rows"] == 4
 
 
@@ -275,15 +281,7 @@ def test_report_of_a_scaling_file_saved_before_the_intervals(three_options, tmp_
     from roadbench.render.console import seconds
 
     data, _table, path = three_options
-    old = json.loads(path.read_text())
-    for key in ("precision", "min_effect"):
-        del old[key]
-    for series in old["series"]:
-        for point in series["points"]:
-            for key in NEW_FIELDS:
-                del point[key]
-    old_file = tmp_path / "old.json"
-    old_file.write_text(json.dumps(old))
+    old_file = saved_before_the_intervals(path, tmp_path)
     shown = report(str(old_file))
     assert shown.returncode == 0, shown.stderr
     for series in data["series"]:

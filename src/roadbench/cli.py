@@ -101,14 +101,16 @@ FastOpt = Annotated[
 RigorousOpt = Annotated[
     bool, typer.Option("--rigorous", help="Preset: 15 values after 2 warm-ups (for decisions).")
 ]
+FORMATS_HELP = (
+    "table, json, markdown, csv, github-benchmark (seconds and queries, customSmallerIsBetter) "
+    "or github-benchmark-rows (rows/s, customBiggerIsBetter)"
+)
 FormatOpt = Annotated[
     str | None,
     typer.Option(
         "--format",
         "-f",
-        help="table, json, markdown, csv, github-benchmark (seconds and queries, "
-        "customSmallerIsBetter) or github-benchmark-rows (rows/s, customBiggerIsBetter); "
-        "default: table.",
+        help=f"{FORMATS_HELP}; default: table.",
         # None, not "table": so that `--json -f table` is seen as the contradiction it is.
         show_default=False,
     ),
@@ -794,9 +796,7 @@ def report(
         typer.Option(
             "--format",
             "-f",
-            help="table, json, markdown, csv, github-benchmark (seconds and queries, "
-            "customSmallerIsBetter) or github-benchmark-rows (rows/s, customBiggerIsBetter); "
-            "a scaling file: table, json, markdown or csv. Default: table.",
+            help=f"{FORMATS_HELP}; a scaling file: table, json, markdown or csv. Default: table.",
             show_default=False,
         ),
     ] = None,
