@@ -4,29 +4,17 @@ than their column (they were cut: '/tmp/w80/a_rather_long_d…')."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from roadbench.ownership import LOCK_FILE
-
-SCRIPT = str(Path(sys.executable).parent / "roadbench")
+from tests.render.printed import printed
 
 
 def roadbench(*args: str, columns: int, temp: Path) -> str:
     """The command's stdout, with ``temp`` as its temporary directory (where leftovers are)."""
-    done = subprocess.run(
-        [SCRIPT, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1", "TMPDIR": str(temp)},
-    )
-    assert done.returncode == 0, done.stderr
-    out = done.stdout
+    out = printed(*args, columns=columns, env={"TMPDIR": str(temp)})
     assert "…" not in out
     assert all(len(line) <= columns for line in out.splitlines()), out
     return out

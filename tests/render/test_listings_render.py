@@ -5,27 +5,15 @@ design's and method's text whole (at 80 columns they were cut: 'OneToOneFiel…'
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-SCRIPT = str(Path(sys.executable).parent / "roadbench")
+from tests.render.printed import printed
 
 
 def roadbench(*args: str, columns: int = 80) -> str:
-    done = subprocess.run(
-        [SCRIPT, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"},
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return printed(*args, columns=columns)
 
 
 def rows(out: str, columns: int, column: int = 0) -> list[list[str]]:

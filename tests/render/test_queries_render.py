@@ -4,27 +4,16 @@ design, an unsupported case's whole reason, and tables split rather than cut whe
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPT = str(Path(sys.executable).parent / "roadbench")
+from tests.render.printed import printed
+
 HEADERS = ("design", "queries", "per row", "shapes", "N+1", "duplicates", "db time")
 
 
 def queries(*args: str, columns: int) -> str:
-    done = subprocess.run(
-        [SCRIPT, "queries", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"},
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return printed("queries", *args, columns=columns)
 
 
 @pytest.mark.parametrize("columns", [80, 120])
