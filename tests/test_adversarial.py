@@ -687,3 +687,47 @@ def test_matrix_child_help_is_the_childs(capsys, child, tmp_path):
     assert outcome.code == 0 and outcome.stderr == ""
     assert outcome.stdout.startswith(f"Usage: roadbench matrix {child} [OPTIONS]")
     assert "--django" not in outcome.stdout and not save_dir.exists()
+
+
+# --- issue 19, items 5, 10 and part of 11: plugins, load's designs, index methods, matrix ---
+
+DESIGN_COPY = (
+    "from dataclasses import replace\n"
+    "from roadbench.models import OPTIONS\n"
+    "OPTION = replace(OPTIONS[1], name='a copy of option 1', {fields})\n"
+)
+BAD_PLUGINS = [
+    ("raises", "raise RuntimeError('the plugin broke')\n", "RuntimeError: the plugin broke"),
+    ("syntax", "def broken(:\n", "SyntaxError"),
+    ("string_option", "OPTION = 'x'\n", "OPTION is 'x', not a roadbench design"),
+    ("string_op", "OPERATION = 3\n", "OPERATION is 3, not a roadbench op"),
+    ("key_all", DESIGN_COPY.format(fields="number=150, key='all'"), "not 'all'"),
+    ("key_list", DESIGN_COPY.format(fields="number=151, key='a,b'"), "not 'a,b'"),
+    ("key_number", DESIGN_COPY.format(fields="number=152, key='2'"), "not '2'"),
+    ("number_negative", DESIGN_COPY.format(fields="number=-5, key='neg'"), "not -5"),
+    ("number_roadbenchs", DESIGN_COPY.format(fields="number=50, key='fifty'"), "100 or more"),
+]
+
+
+@pytest.mark.parametrize(("name", "source", "words"), BAD_PLUGINS, ids=[p[0] for p in BAD_PLUGINS])
+def test_a_broken_plugin_is_exit_2_naming_it(capsys, tmp_path, monkeypatch, name, source, words):
+    module = f"rb_adversarial_plugin_{name}"  # its own name: nothing cached from another case
+    (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    outcome = cli(capsys, "--plugin", module, "options", "--json")
+    assert_one_line_error(outcome, 2, module, words)
+    assert outcome.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("", "--plugin is empty"),
+        ("./design.py", "import path (design), not a file"),
+        ("design.py", "not a file"),
+        ("my design", "not a module's import path"),
+    ],
+)
+def test_a_plugin_path_that_import_cannot_take_is_exit_2(capsys, path, words):
+    outcome = cli(capsys, "--plugin", path, "options")
+    assert_one_line_error(outcome, 2, words)

@@ -10,6 +10,7 @@ import importlib
 import pkgutil
 from collections.abc import Iterator
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 from roadbench.errors import BadInput
@@ -31,10 +32,37 @@ def discover(package: str, attribute: str, skip: set[str]) -> Iterator[Any]:
 
 def import_plugin(path: str) -> Any:
     """Import a plugin module named on the command line (``--plugin mypkg.roads``)."""
+    check_module_path(path)
     try:
         return importlib.import_module(path)
     except ImportError as exc:
-        raise BadInput(f"--plugin {path}: cannot import it ({exc})") from None
+        raise BadInput(f"--plugin {path}: cannot import it ({one_line(exc)})") from None
+    except Exception as exc:  # the plugin's own code failed (SyntaxError too): its error, by name
+        raise BadInput(
+            f"--plugin {path}: importing it failed: {type(exc).__name__}: {one_line(exc)}"
+        ) from None
+
+
+def check_module_path(path: str) -> None:
+    """``--plugin`` takes what ``import`` takes (``mypkg.roads``): not a file, not nothing."""
+    if not path.strip():
+        raise BadInput("--plugin is empty; give a module's import path, e.g. --plugin mypkg.roads")
+    if path.endswith(".py") or "/" in path or "\\" in path:
+        module = Path(path).stem
+        raise BadInput(
+            f"--plugin {path}: give the module's import path ({module}), not a file; its "
+            "directory must be importable (PYTHONPATH)"
+        )
+    if not all(part.isidentifier() for part in path.split(".")):
+        raise BadInput(
+            f"--plugin {path!r} is not a module's import path (words joined by dots, "
+            "e.g. mypkg.roads)"
+        )
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (a plugin's error may span several)."""
+    return " ".join(str(exc).split())
 
 
 def plugin_entry_points(group: str) -> list[Any]:
@@ -47,5 +75,6 @@ def load_entry_point(entry: Any) -> Any:
         return entry.load()
     except Exception as exc:  # a plugin's import error is the plugin's, reported by name
         raise BadInput(
-            f"plugin {entry.name!r} ({entry.value}) failed to load: {type(exc).__name__}: {exc}"
+            f"plugin {entry.name!r} ({entry.value}) failed to load: {type(exc).__name__}: "
+            f"{one_line(exc)}"
         ) from None

@@ -13,6 +13,7 @@ from roadbench.database import configure_django
 
 configure_django()
 
+import re  # noqa: E402
 from collections.abc import Iterable  # noqa: E402
 
 from django.db.models import Model  # noqa: E402
@@ -40,11 +41,38 @@ def register_option(option: RoadOption) -> RoadOption:
                 f"design {option.name!r} ({option.origin}) takes number {option.number} "
                 f"or name {option.key!r}, already used by {known.name!r} ({known.origin})"
             )
+    _check_number_and_key(option)
     OPTIONS[option.number] = option
     ordered = sorted(OPTIONS.items())
     OPTIONS.clear()
     OPTIONS.update(ordered)
     return option
+
+
+# Numbers below this are roadbench's own designs' (docs/extending.md).
+FIRST_PLUGIN_NUMBER = 100
+# A key is one word that --options can tell from a number, a list and ``all``.
+KEY_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def _check_number_and_key(option: RoadOption) -> None:
+    """As docs/extending.md says: a whole number (100 and up for a plugin) and a key that is a
+    word, so that ``--options 2,mine`` and ``--options all`` mean one thing each."""
+    where = f"design {option.name!r} ({option.origin})"
+    number = option.number
+    if type(number) is not int or number < 1:
+        raise BadInput(f"{where}: its number must be a whole number of 1 or more, not {number!r}")
+    if option.origin != "roadbench" and number < FIRST_PLUGIN_NUMBER:
+        raise BadInput(
+            f"{where}: its number must be {FIRST_PLUGIN_NUMBER} or more (1-99 are roadbench's), "
+            f"not {number}"
+        )
+    key = option.key
+    if not isinstance(key, str) or (key and (not KEY_PATTERN.fullmatch(key) or key == "all")):
+        raise BadInput(
+            f"{where}: its key must be a word (letters, digits, - and _, starting with a "
+            f"letter) other than 'all', not {key!r}"
+        )
 
 
 for _option in discover(__name__, "OPTION", skip={"base"}):
