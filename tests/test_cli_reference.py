@@ -1,7 +1,9 @@
-"""docs/cli.md is generated from the CLI (cog): it is current, and documents everything."""
+"""docs/cli.md is generated from the CLI (cog): it is current, and documents everything; the
+designs' and ops' tables in the README and docs/ are generated from the registries."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -10,21 +12,69 @@ import pytest
 import typer
 
 from roadbench.cli import app
-from roadbench.cli_reference import command_names, exit_codes
+from roadbench.cli_reference import command_names, design_table, exit_codes, ops_table
+from roadbench.models import OPTIONS
+from roadbench.ops import OPS
 
-REFERENCE = Path(__file__).parent.parent / "docs" / "cli.md"
+ROOT = Path(__file__).parent.parent
+REFERENCE = ROOT / "docs" / "cli.md"
+# Every file with cog blocks: `cog -r` rewrites them, `cog --check` fails when one is stale.
+GENERATED = ["docs/cli.md", "README.md", "docs/designs.md", "docs/methodology.md"]
 
 
-def test_the_reference_is_current():
+@pytest.mark.parametrize("name", GENERATED)
+def test_the_generated_docs_are_current(name):
     done = subprocess.run(
-        [sys.executable, "-m", "cogapp", "--check", "--diff", str(REFERENCE)],
+        [sys.executable, "-m", "cogapp", "--check", "--diff", str(ROOT / name)],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, (
-        "docs/cli.md is stale: run `cog -r docs/cli.md`\n" + done.stdout + done.stderr
+        f"{name} is stale: run `cog -r {name}`\n" + done.stdout + done.stderr
     )
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/designs.md"])
+def test_the_tables_are_generated_where_they_are_shown(name):
+    text = (ROOT / name).read_text()
+    assert "cog.out(design_table())" in text
+    assert "cog.out(ops_table())" in text
+    assert design_table() in text
+    assert ops_table() in text
+
+
+def test_the_tables_list_every_design_op_and_method_of_roadbench():
+    own_designs = [o for o in OPTIONS.values() if o.origin == "roadbench"]
+    own_ops = [op for op in OPS.values() if op.origin == "roadbench"]
+    designs = design_table().splitlines()[2:]
+    assert [row.split(" | ")[1] for row in designs] == [f"`{o.key}`" for o in own_designs]
+    assert len(own_designs) >= 10
+    methods = ops_table().splitlines()[2:]
+    listed = [row.split(" | ")[1].split()[0] for row in methods]
+    assert listed == [
+        f"`{name}`"
+        for op in own_ops
+        for name in sorted(op.methods, key=lambda n: n != op.default_method)
+    ]
+    assert "`fetch_peers`" in listed  # the README's hand-kept table had lost it
+    assert [row.split(" | ")[0] for row in methods if row.startswith("| **")] == [
+        f"| **{op.name}**" for op in own_ops
+    ]
+
+
+def test_a_plugins_design_and_op_stay_out_of_the_docs(monkeypatch):
+    plugin_design = dataclasses.replace(
+        OPTIONS[1], number=901, key="docs-plugin-design", origin="tests.docs_plugin"
+    )
+    plugin_op = dataclasses.replace(
+        OPS["select"], name="docs-plugin-op", origin="tests.docs_plugin"
+    )
+    before = design_table(), ops_table()
+    monkeypatch.setitem(OPTIONS, 901, plugin_design)
+    monkeypatch.setitem(OPS, "docs-plugin-op", plugin_op)
+    assert (design_table(), ops_table()) == before
+    assert "docs-plugin" not in design_table() + ops_table()
 
 
 @pytest.mark.parametrize("command", command_names())

@@ -68,3 +68,57 @@ def exit_code_table() -> str:
     """The exit codes as a Markdown table."""
     rows = [f"| {code} | {meaning} |" for code, meaning in exit_codes().items()]
     return "\n".join(["| code | meaning |", "| --- | --- |", *rows]) + "\n"
+
+
+# The designs' and ops' tables in README.md, docs/designs.md and docs/methodology.md come from
+# the registries. Only roadbench's own are listed: an installed plugin must not change the docs.
+
+
+def _cell(text: str) -> str:
+    """Text that stays inside one Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def own_designs() -> list[Any]:
+    """roadbench's own designs (``RoadOption``), by number."""
+    from roadbench.models import OPTIONS
+
+    return [option for option in OPTIONS.values() if option.origin == "roadbench"]
+
+
+def own_ops() -> list[Any]:
+    """roadbench's own ops (``Operation``), in compare's order."""
+    from roadbench.ops import OPS
+
+    return [op for op in OPS.values() if op.origin == "roadbench"]
+
+
+def design_table() -> str:
+    """Every design of roadbench's as a Markdown table: number, key, name, description."""
+    rows = [
+        f"| {o.number} | `{o.key}` | {_cell(o.name)} | {_cell(o.description)} |"
+        for o in own_designs()
+    ]
+    return (
+        "\n".join(["| # | key | design | description |", "| ---: | --- | --- | --- |", *rows])
+        + "\n"
+    )
+
+
+def ops_table() -> str:
+    """Every op of roadbench's and its methods as a Markdown table (the op named once, on its
+    default method's row first)."""
+    rows = []
+    for op in own_ops():
+        names = sorted(op.methods, key=lambda name: name != op.default_method)
+        for position, name in enumerate(names):
+            method = op.methods[name]
+            shown = f"`{name}` (default)" if name == op.default_method else f"`{name}`"
+            first = f"**{op.name}**" if position == 0 else ""
+            rows.append(f"| {first} | {shown} | {method.technique} | {_cell(method.description)} |")
+    return (
+        "\n".join(
+            ["| op | method | technique | what it does |", "| --- | --- | --- | --- |", *rows]
+        )
+        + "\n"
+    )
