@@ -731,3 +731,136 @@ def test_a_broken_plugin_is_exit_2_naming_it(capsys, tmp_path, monkeypatch, name
 def test_a_plugin_path_that_import_cannot_take_is_exit_2(capsys, path, words):
     outcome = cli(capsys, "--plugin", path, "options")
     assert_one_line_error(outcome, 2, words)
+
+
+# === issue 19, items 2, 3, 6 and part of 11 (fix-writes-loader) ===============================
+# 2: every write checked before the work and never through a link, a device or a FIFO;
+# 3: no password in any command's output or files, matrix included;
+# 6: a saved file's text is never markup or terminal control, its numbers are bounded;
+# 11: %00 in a password, matrix --save-dir at a file or unwritable path, doctor on a dangling
+#     symlink.
+
+
+def _target(tmp_path: Path, kind: str) -> Path:
+    """A place no command may write over or into, made in ``tmp_path``."""
+    import stat
+
+    mine = tmp_path / "mine.json"
+    mine.write_text('{"the": "user\'s own file"}\n')
+    if kind == "device":
+        if os.geteuid() != 0:
+            pytest.skip("making a device node needs root")
+        path = tmp_path / "device"
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 7))  # as /dev/full
+        return path
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+        return tmp_path / "fifo"
+    if kind == "symlink":
+        (tmp_path / "link.json").symlink_to(mine)
+        return tmp_path / "link.json"
+    if kind == "missing-dir":
+        return tmp_path / "no-such-dir" / "out.json"
+    if kind == "under-a-file":  # root can write anywhere, but not below a regular file
+        return mine / "out.json"
+    assert kind == "proc"
+    return Path("/proc/roadbench-out.json")
+
+
+def _state(tmp_path: Path) -> dict[str, tuple[str, str]]:
+    """Every entry under ``tmp_path``: its kind and, for a file or link, what it holds."""
+    import stat
+
+    found = {}
+    for p in sorted(tmp_path.rglob("*")):
+        mode = os.lstat(p).st_mode
+        if stat.S_ISLNK(mode):
+            found[p.name] = ("link", os.readlink(p))
+        elif stat.S_ISREG(mode):
+            found[p.name] = ("file", p.read_text())
+        else:
+            found[p.name] = (oct(stat.S_IFMT(mode)), "")
+    return found
+
+
+WRITERS = [
+    ["run", "-o", "1", "--op", "select", "-n", "4", "--fast", "--save", "{out}"],
+    ["compare", "-n", "4", "--fast", "--save", "{out}"],
+    ["scaling", "select", "-o", "1", "--sizes", "2,4", "--save", "{out}"],
+    ["scaling", "select", "-o", "1", "--sizes", "2,4", "--chart", "{out}.png"],
+    ["chart", "{compare}", "-o", "{out}.png"],
+    ["profile", "select", "-o", "1", "-n", "4", "--html", "{out}"],
+    ["profile", "select", "-o", "1", "-n", "4", "--speedscope", "{out}"],
+    ["profile", "select", "-o", "1", "-n", "4", "--json", "{out}"],
+    ["profile", "select", "-o", "1,2", "-n", "4", "--json", "{out}"],
+    ["load", "-o", "1", "-u", "1", "-t", "1s", "-n", "20", "--save", "{out}"],
+]
+
+
+@pytest.mark.parametrize(
+    "kind", ["device", "fifo", "symlink", "missing-dir", "under-a-file", "proc"]
+)
+@pytest.mark.parametrize("args", WRITERS, ids=lambda a: "-".join(a[:1] + a[-2:-1]))
+def test_no_writer_writes_over_or_into_what_is_not_a_file(capsys, tmp_path, saved, kind, args):
+    # Before, load --save replaced a device node after the whole test (as root: /dev/full),
+    # failed only at the end in a missing directory, and run --save replaced a symlink with
+    # a plain file. Now each is refused with exit 2 and one line before any work.
+    target = _target(tmp_path, kind)
+    out = str(target)
+    if kind in ("device", "fifo", "symlink") and "{out}.png" in args:
+        target = target.with_name(target.name + ".png")
+        if kind == "device":
+            os.rename(tmp_path / "device", target)
+        elif kind == "fifo":
+            os.rename(tmp_path / "fifo", target)
+        else:
+            os.rename(tmp_path / "link.json", target)
+        out = str(target)[: -len(".png")]
+    if args[0] == "profile" and "1,2" in args and kind in ("device", "fifo", "symlink"):
+        # With several designs, profile writes p-option1.json and p-option2.json.
+        os.rename(target, tmp_path / "p-option1.json")
+        out = str(tmp_path / "p.json")
+    before = _state(tmp_path)
+    filled = [a.format(out=out, compare=saved["compare"]) for a in args]
+    outcome = cli(capsys, *filled)
+    assert_one_line_error(outcome, 2)
+    assert outcome.stdout == ""  # refused before any work: nothing measured, nothing shown
+    assert _state(tmp_path) == before
+
+
+def test_a_writer_that_skipped_the_check_is_still_refused(tmp_path):
+    # The write itself checks again: a link made after the first check is not replaced.
+    from roadbench.errors import BadInput
+    from roadbench.output import check_output, write_text
+
+    mine = tmp_path / "mine.json"
+    mine.write_text("mine\n")
+    target = check_output(tmp_path / "out.json", "--save")
+    target.symlink_to(mine)
+    with pytest.raises(BadInput, match="symbolic link"):
+        write_text(target, "roadbench's\n")
+    assert target.is_symlink() and mine.read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.json", "out.json"]
+
+
+@pytest.mark.parametrize("kind", ["a-file", "under-a-file", "proc", "proc-nested"])
+def test_matrix_save_dir_that_cannot_hold_files_is_refused_before_any_environment(tmp_path, kind):
+    # Before, a --save-dir at a file or at /proc was an internal error (FileExistsError,
+    # after the environments were made).
+    mine = tmp_path / "mine"
+    mine.write_text("mine\n")
+    save_dir = {
+        "a-file": mine,
+        "under-a-file": mine / "out",
+        "proc": Path("/proc/roadbench-matrix"),
+        "proc-nested": Path("/proc/roadbench-matrix/out"),
+    }[kind]
+    cache = tmp_path / "cache"
+    outcome = command(
+        "matrix", "--django", "5.2", "--save-dir", str(save_dir), "run", "-o", "1",
+        "--op", "select", "-n", "4", "--fast",
+        env={"XDG_CACHE_HOME": str(cache)},
+    )  # fmt: skip
+    assert_one_line_error(outcome, 2, "--save-dir")
+    assert not cache.exists()  # no environment was made, not even begun
+    assert mine.read_text() == "mine\n"

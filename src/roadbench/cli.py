@@ -732,6 +732,7 @@ def load(
     from roadbench.models import SEED_OPTIONS, get_option
     from roadbench.render.load import load_table
 
+    _check_outputs(("--save", save))
     reads, writes = parse_mix(mix)
     settings = LoadSettings(
         users=users,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import roadbench
+from roadbench.database.urls import mask_url
 from roadbench.errors import (
     BadInput,
     DatabaseUnavailable,
@@ -30,6 +31,7 @@ from roadbench.errors import (
     Unsupported,
     VerificationFailed,
 )
+from roadbench.output import check_output, check_output_dir, write_text
 
 # The oldest Python each Django series supports (Django's own release notes).
 MIN_PYTHON = {(5, 2): (3, 10), (6, 0): (3, 12), (6, 1): (3, 12)}
@@ -190,6 +192,12 @@ def run_matrix(
             "matrix saves and shows the results itself: leave out --json, --save, --format"
         )
     targets = parse_targets(spec)
+    # Where the results go, checked before any environment is made (minutes, the first time).
+    check_output_dir(save_dir, "--save-dir")
+    saved_files = {target: save_dir / _saved_name(target) for target in targets}
+    if save_dir.is_dir():
+        for path in saved_files.values():
+            check_output(path, "--save-dir")
     pythons = find_pythons()
     chosen = [(t, choose_python(t, pythons)) for t in targets]  # all found before any runs
     # Every environment before any run: a version that does not exist fails in seconds, and
@@ -198,7 +206,7 @@ def run_matrix(
     save_dir.mkdir(parents=True, exist_ok=True)
     results = []
     for target, python, venv in venvs:
-        say(f"matrix: {' '.join(args)} under Django {target.label}")
+        say(f"matrix: {' '.join(masked_args(args))} under Django {target.label}")
         proc = subprocess.run(
             [
                 str(venv / "bin" / "python"),
@@ -217,10 +225,27 @@ def run_matrix(
             error = CHILD_ERRORS.get(proc.returncode, RoadbenchError)
             raise error(f"matrix: under Django {target.label}: {_last_error(proc.stderr)}")
         report = json.loads(proc.stdout)
-        saved = save_dir / f"django-{re.sub(r'[^0-9A-Za-z.]+', '_', target.label)}.json"
-        saved.write_text(proc.stdout)
+        saved = saved_files[target]
+        write_text(saved, proc.stdout)
         results.append(MatrixResult(target.label, python, saved, report))
     return results
+
+
+def _saved_name(target: Target) -> str:
+    return f"django-{re.sub(r'[^0-9A-Za-z.]+', '_', target.label)}.json"
+
+
+def masked_args(args: Sequence[str]) -> list[str]:
+    """The child's arguments as they may be shown: a database URL's secrets masked, whether
+    given as ``-d URL`` or ``--database=URL``."""
+    shown = []
+    for arg in args:
+        flag, equals, value = arg.partition("=")
+        if arg.startswith("-") and equals:
+            shown.append(f"{flag}={mask_url(value)}")
+        else:
+            shown.append(mask_url(arg))
+    return shown
 
 
 CHILD_ERRORS: dict[int, type[RoadbenchError]] = {

@@ -1,15 +1,21 @@
 """Files roadbench writes for the user: checked before any work, written atomically.
 
-A path is checked up front (its directory exists and takes a new file, it is no directory or
-device, its suffix fits) so a long comparison is never lost to a typo at the end. Every file is
-written to a temporary file in the same directory and renamed over the target only when it is
-complete: a full disk or an interrupt leaves the previous file (a CI baseline) as it was.
+Every file roadbench writes for the user (``--save``, charts, profiles, matrix's results) goes
+through this module. A path is checked up front (``check_output``: a regular file or nothing,
+in an existing directory that takes a new file, its suffix fits) so a long comparison is never
+lost to a typo at the end. Every file is written to a temporary file in the same directory and
+renamed over the target only when it is complete (``atomic_path``): a full disk or an interrupt
+leaves the previous file (a CI baseline) as it was. The rename replaces only a regular file:
+never a symbolic link (it would become a plain file, its target untouched), a device or a FIFO;
+``atomic_path`` checks the target again itself, so a writer that skipped the first check is
+still refused.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -21,21 +27,64 @@ def check_output(path: Path, flag: str, suffixes: Iterable[str] = ()) -> Path:
     """Refuse, with the flag the user typed, a path roadbench could not write at the end."""
     allowed = tuple(suffixes)
     where = f"{flag} {path}"
-    if path.is_dir():
-        raise BadInput(f"{where}: is a directory; give a file name")
-    if allowed and path.suffix.lower() not in allowed:
-        raise BadInput(f"{where}: the file name must end in {' or '.join(allowed)}")
-    if path.exists() and not path.is_file():
-        raise BadInput(f"{where}: is not a regular file")
+    problem = target_problem(path)
+    if problem is None and allowed and path.suffix.lower() not in allowed:
+        problem = f"the file name must end in {' or '.join(allowed)}"
+    if problem is None:
+        problem = _write_problem(path.parent)
+    if problem:
+        raise BadInput(f"{where}: {problem}")
+    return path
+
+
+def check_output_dir(directory: Path, flag: str) -> Path:
+    """Refuse a directory roadbench could not write its files in (made later if missing):
+    it is a directory, or the nearest part of it that exists is one that takes a new file."""
+    where = f"{flag} {directory}"
+    existing = directory
+    while not existing.exists() and not existing.is_symlink() and existing != existing.parent:
+        existing = existing.parent
+    if existing == directory and directory.exists() and not directory.is_dir():
+        raise BadInput(f"{where}: is not a directory")
+    if not existing.is_dir():
+        raise BadInput(f"{where}: {existing} is not a directory")
+    problem = _write_problem(existing)
+    if problem:
+        raise BadInput(f"{where}: {problem}")
+    return directory
+
+
+def target_problem(path: Path) -> str | None:
+    """Why roadbench must not replace ``path`` with a file of its own, or None: only a regular
+    file (not a link to one) or nothing may be there, in a directory that exists."""
+    try:
+        mode: int | None = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None
+    except OSError as exc:
+        return f"cannot be examined ({exc.strerror})"
+    if mode is not None:
+        if stat.S_ISLNK(mode):
+            return "is a symbolic link; give the file it points to, or another name"
+        if stat.S_ISDIR(mode):
+            return "is a directory; give a file name"
+        if not stat.S_ISREG(mode):
+            return "is not a regular file (a device, FIFO or socket); give another name"
     if not path.parent.is_dir():
-        raise BadInput(f"{where}: directory {path.parent} does not exist")
+        if path.parent.exists():
+            return f"{path.parent} is not a directory"
+        return f"directory {path.parent} does not exist"
+    return None
+
+
+def _write_problem(directory: Path) -> str | None:
     try:
         # A file of roadbench's own, made and removed at once: the only sure test of writing.
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"):
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".roadbench-", suffix=".tmp"):
             pass
     except OSError as exc:
-        raise BadInput(f"{where}: cannot write in {path.parent} ({exc.strerror})") from None
-    return path
+        return f"cannot write in {directory} ({exc.strerror})"
+    return None
 
 
 def check_distinct(paths: Iterable[tuple[str, Path | None]]) -> None:
@@ -52,7 +101,12 @@ def check_distinct(paths: Iterable[tuple[str, Path | None]]) -> None:
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path``; renamed over it only if the block completes."""
+    """A temporary path beside ``path``; renamed over it only if the block completes, and only
+    if ``path`` is still a regular file or nothing (checked before the block and again before
+    the rename)."""
+    problem = target_problem(path)
+    if problem:
+        raise BadInput(f"cannot write {path}: {problem}")
     try:
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
@@ -62,6 +116,9 @@ def atomic_path(path: Path) -> Iterator[Path]:
     try:
         yield temporary
         _settle_mode(temporary, path)
+        problem = target_problem(path)  # it may have changed while the work ran
+        if problem:
+            raise BadInput(f"cannot write {path}: {problem}")
         os.replace(temporary, path)
     except OSError as exc:
         raise BadInput(f"cannot write {path}: {exc.strerror}") from None
