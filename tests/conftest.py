@@ -135,7 +135,7 @@ def mysql_names_of_run(url: str, pid: int, since: str) -> set[str]:
 @pytest.fixture
 def bench(database_url: str | None) -> Iterator[object]:
     """A throwaway database with every option's tables, as Django's default connection."""
-    from roadbench.models import OPTIONS, models_of
+    from roadbench.designs import OPTIONS, models_of
 
     models = models_of(OPTIONS.values())
     with bench_database(database_url) as db, option_tables(models):

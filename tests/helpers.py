@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import connection
 
-from roadbench.models.base import RoadOption
+from roadbench.designs.base import RoadOption
 
 
 def transaction_statements() -> int:
@@ -53,7 +53,7 @@ def _plain(value: Any) -> Any:
 
 def run_counted(option: RoadOption, op_name: str, method_name: str, rows: int) -> Any:
     """Prepare like a timed value, run once inside the query counter, verify; return both."""
-    from roadbench.measure import TableState, count_case
+    from roadbench.measuring.measure import TableState, count_case
     from roadbench.ops import get_op
 
     op = get_op(op_name)

@@ -2,7 +2,7 @@
 one line on stderr, no traceback, never "internal error", no leaked secret, and leaves the
 user's files as they were.
 
-Most cases call the real entry point ``roadbench.cli.main`` in-process (fast); the ones about
+Most cases call the real entry point ``roadbench.cli.app.main`` in-process (fast); the ones about
 secrets also run the installed command in a subprocess, as a user would.
 """
 
@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from roadbench.cli import main
+from roadbench.cli.app import main
 from roadbench.database import mask_url, parse_database_url, url_secrets
 
 ROADBENCH = [sys.executable, "-m", "roadbench"]
@@ -504,7 +504,7 @@ def test_a_failed_save_leaves_the_previous_baseline_whole(tmp_path, postgres_url
 
 
 def test_an_interrupted_write_leaves_nothing_behind(tmp_path):
-    from roadbench.output import atomic_path, write_text
+    from roadbench.reports.output import atomic_path, write_text
 
     target = tmp_path / "result.json"
     write_text(target, "first\n")
@@ -693,7 +693,7 @@ def test_matrix_child_help_is_the_childs(capsys, child, tmp_path):
 
 DESIGN_COPY = (
     "from dataclasses import replace\n"
-    "from roadbench.models import OPTIONS\n"
+    "from roadbench.designs import OPTIONS\n"
     "OPTION = replace(OPTIONS[1], name='a copy of option 1', {fields})\n"
 )
 BAD_PLUGINS = [
@@ -831,7 +831,7 @@ def test_no_writer_writes_over_or_into_what_is_not_a_file(capsys, tmp_path, save
 def test_a_writer_that_skipped_the_check_is_still_refused(tmp_path):
     # The write itself checks again: a link made after the first check is not replaced.
     from roadbench.errors import BadInput
-    from roadbench.output import check_output, write_text
+    from roadbench.reports.output import check_output, write_text
 
     mine = tmp_path / "mine.json"
     mine.write_text("mine\n")

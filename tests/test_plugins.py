@@ -95,7 +95,7 @@ def test_the_example_design_and_op_run_through_compare(plugin_path, database_url
 def test_a_local_module_through_the_plugin_option(tmp_path):
     (tmp_path / "my_design.py").write_text(
         "from dataclasses import replace\n"
-        "from roadbench.models import OPTIONS\n"
+        "from roadbench.designs import OPTIONS\n"
         "OPTION = replace(OPTIONS[1], number=150, key='mine', name='my copy of option 1')\n"
     )
     result = roadbench("--plugin", "my_design", "options", "--json", path=tmp_path)
@@ -109,11 +109,11 @@ def test_a_local_module_through_the_plugin_option(tmp_path):
     [
         ("X = 1\n", "defines neither OPTION nor OPERATION"),
         (
-            "from roadbench.models import OPTIONS\nOPTION = OPTIONS[1]\n",
+            "from roadbench.designs import OPTIONS\nOPTION = OPTIONS[1]\n",
             None,  # the same object again: already registered, nothing to do
         ),
         (
-            "from dataclasses import replace\nfrom roadbench.models import OPTIONS\n"
+            "from dataclasses import replace\nfrom roadbench.designs import OPTIONS\n"
             "OPTION = replace(OPTIONS[1], key='other')\n",
             "already used by 'single table'",
         ),

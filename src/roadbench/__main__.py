@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from roadbench.cli import main
+from roadbench.cli.app import main
 
 if __name__ == "__main__":
     main()

@@ -17,8 +17,22 @@ from typing import Any
 
 import django
 
-from roadbench import sqlite_settings
-from roadbench.compare import (
+from roadbench.database import bench_database, configure_django, option_tables, sqlite_settings
+from roadbench.errors import BadInput, Unsupported
+from roadbench.measuring.measure import (
+    PRESETS,
+    CaseRunner,
+    TableState,
+    Timing,
+    count_case,
+    measure_case,
+    measure_interleaved,
+    prepare_value,
+)
+from roadbench.measuring.phases import CLOCK, GROWTH
+from roadbench.measuring.queries import CaseQueries, QueriesReport
+from roadbench.measuring.stats import median_interval, relative_half_width
+from roadbench.reports.comparison import (
     DEFAULT_MIN_EFFECT,
     DEFAULT_PRECISION,
     SCALES,
@@ -29,21 +43,7 @@ from roadbench.compare import (
     plan_cases,
     row_verdict,
 )
-from roadbench.database import bench_database, configure_django, option_tables
-from roadbench.errors import BadInput, Unsupported
-from roadbench.measure import (
-    PRESETS,
-    CaseRunner,
-    TableState,
-    Timing,
-    count_case,
-    measure_case,
-    measure_interleaved,
-    prepare_value,
-)
-from roadbench.phases import CLOCK, GROWTH
-from roadbench.queries import CaseQueries, QueriesReport
-from roadbench.results import (
+from roadbench.reports.results import (
     SCHEMA_VERSION,
     CaseResult,
     Environment,
@@ -52,7 +52,6 @@ from roadbench.results import (
     environment_from_dict,
     from_fields,
 )
-from roadbench.stats import median_interval, relative_half_width
 
 MIN_ROWS = 2
 # compare at "many" scale: three values per case, one for a case that takes 30 s or more.
@@ -127,7 +126,7 @@ def run(
     ``cache``: a ``redis://`` URL for Django's cache instead of its in-process LocMemCache.
     """
     configure_django()
-    from roadbench.models import get_option
+    from roadbench.designs import get_option
     from roadbench.ops import get_op
 
     road_option = get_option(option)
@@ -136,10 +135,10 @@ def run(
     check_rows(rows)
     check_timing(timing)
     if instructions:
-        from roadbench.instructions import valgrind
+        from roadbench.measuring.instructions import valgrind
 
         valgrind()  # missing: say so before measuring anything
-    from roadbench.cache import cache_server
+    from roadbench.database.cache import cache_server
 
     with (
         cache_server(cache, notify),
@@ -155,7 +154,7 @@ def _count_instructions(
     results: list[Any], database: str | None, sqlite: str | None, notify: Notify | None
 ) -> None:
     """Fill in each result's instruction count, from a child process under valgrind."""
-    from roadbench import instructions
+    from roadbench.measuring import instructions
 
     if notify:
         notify(f"counting instructions under valgrind ({len(results)} case(s); slow)")
@@ -167,7 +166,7 @@ def _count_instructions(
 
 
 def _runner(case: PlannedCase, timing: Timing, state: TableState, memory: bool) -> CaseRunner:
-    from roadbench.models import get_option
+    from roadbench.designs import get_option
     from roadbench.ops import get_op
 
     op = get_op(case.op)
@@ -199,7 +198,7 @@ def _measure_row(
 
 def _fallback(case: PlannedCase, result: Any, scale: str) -> str | None:
     """The next of the scale's methods for this op, when the chosen one failed at run time."""
-    from roadbench.models import get_option
+    from roadbench.designs import get_option
     from roadbench.ops import get_op
 
     if result.ok:
@@ -219,7 +218,7 @@ def _choose_method(number: int, op_name: str, candidates: tuple[str, ...]) -> tu
 
     Needs the connection: whether a method is supported can depend on the database.
     """
-    from roadbench.models import get_option
+    from roadbench.designs import get_option
     from roadbench.ops import get_op
 
     op = get_op(op_name)
@@ -234,7 +233,7 @@ def _choose_method(number: int, op_name: str, candidates: tuple[str, ...]) -> tu
 
 
 def _supports(number: int, op_name: str, method: str) -> bool:
-    from roadbench.models import get_option
+    from roadbench.designs import get_option
     from roadbench.ops import get_op
 
     return get_op(op_name).method(method).unsupported_reason(get_option(number)) is None
@@ -242,9 +241,9 @@ def _supports(number: int, op_name: str, method: str) -> bool:
 
 def _query_growth(case: PlannedCase, result: Any, state: TableState) -> str | None:
     """Count the case again at a tenth of the rows: does its query count grow with them?"""
-    from roadbench.models import get_option
+    from roadbench.designs import get_option
+    from roadbench.measuring.queries import classify_growth
     from roadbench.ops import get_op
-    from roadbench.queries import classify_growth
 
     small = max(MIN_ROWS, case.rows // 10)
     if small >= case.rows:
@@ -274,7 +273,7 @@ def _session(
                 raise BadInput(f"--sqlite sets SQLite's settings; this is {bench.vendor}")
             sqlite_settings.apply(pragmas)
         environment = current_environment(bench)
-        from roadbench.models import models_of
+        from roadbench.designs import models_of
 
         models = models_of(road_options)
         with option_tables(models) if not keep else _tables_kept(models):
@@ -307,14 +306,14 @@ def compare(
 ) -> ComparisonReport:
     """Run every op on every option at one scale and build the seed study's table."""
     configure_django()
-    from roadbench.models import get_option, parse_options
+    from roadbench.designs import get_option, parse_options
 
     if scale not in SCALES:
         raise BadInput(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     rows = check_rows(rows if rows is not None else SCALES[scale])
     check_min_effect(min_effect)
     if instructions:
-        from roadbench.instructions import valgrind
+        from roadbench.measuring.instructions import valgrind
 
         valgrind()  # missing: say so before measuring anything
     timing = check_timing(timing or (MANY_TIMING if scale == "many" else FEW_TIMING))
@@ -388,7 +387,7 @@ def designs(option: int | str | list[int] | None) -> list[int]:
     a design's number, a list of numbers, or text as --option takes it ("3", "2,3",
     "sibling,json", "all"); None: the seed study's three designs."""
     configure_django()
-    from roadbench.models import parse_options
+    from roadbench.designs import parse_options
 
     if isinstance(option, (list, tuple)):
         option = ",".join(map(str, option))
@@ -401,7 +400,7 @@ def _cases(
     option: int | str | list[int] | None, op: str, method: str | None
 ) -> list[tuple[Any, Any, Any]]:
     """(option, op, method) for each design asked for (see ``designs``), side by side."""
-    from roadbench.models import OPTIONS
+    from roadbench.designs import OPTIONS
     from roadbench.ops import get_op
 
     operation = get_op(op)
@@ -427,7 +426,7 @@ def queries(
     anything lazily fails (VerificationFailed) instead of sending the extra queries.
     """
     configure_django()
-    from roadbench.queries import apply_scaling, group, lazy_loading_blocked
+    from roadbench.measuring.queries import apply_scaling, group, lazy_loading_blocked
 
     cases = _cases(option, op, method)
     check_rows(rows)
@@ -501,8 +500,8 @@ def _add_plans(
     analyze: bool,
 ) -> None:
     """Plans are read with the op's data in place: prepared again, untimed, then reset."""
+    from roadbench.measuring.queries import explain
     from roadbench.ops.base import CHANGED
-    from roadbench.queries import explain
 
     prepare_value(option, op, method, rows, state)
     try:
@@ -523,7 +522,7 @@ def profile(
 ) -> tuple[Any, list[Any]]:
     """pyinstrument profiles of one case (or each option's): (environment, [CaseProfile])."""
     configure_django()
-    from roadbench.profiling import profile_case
+    from roadbench.measuring.profiling import profile_case
 
     cases = _cases(option, op, method)
     check_rows(rows)
@@ -666,8 +665,8 @@ def scaling(
     """One op at growing sizes for each option: time and queries, and how fast they grow;
     at each size the options take turns round by round and are judged as compare's rows."""
     configure_django()
-    from roadbench.queries import classify_growth
-    from roadbench.stats import growth_exponent
+    from roadbench.measuring.queries import classify_growth
+    from roadbench.measuring.stats import growth_exponent
 
     check_min_effect(min_effect)
 

@@ -26,7 +26,7 @@ def load_installed(group: str, attribute: str, register: Callable[[Any], Any]) -
     """Register every installed package's designs (or ops), once per process.
 
     Each registry loads its own group when it is first imported, so a plugin's design
-    module may import ``roadbench.models.base`` and its op module ``roadbench.ops.base``.
+    module may import ``roadbench.designs.base`` and its op module ``roadbench.ops.base``.
     """
     for entry in plugin_entry_points(group):
         key = f"{group}:{entry.name}"
@@ -41,7 +41,7 @@ def load_installed(group: str, attribute: str, register: Callable[[Any], Any]) -
 
 def load_module(path: str) -> list[str]:
     """Register the design and/or op a local module defines; returns what it added."""
-    from roadbench.models import register_option
+    from roadbench.designs import register_option
     from roadbench.ops import register_op
 
     module = import_plugin(path)
@@ -73,7 +73,7 @@ def _check_kind(value: Any, attribute: str, plugin: str) -> None:
     # Each registry checks its own kind only: the other's module may be half imported yet.
     kind: type
     if attribute == "OPTION":
-        from roadbench.models.base import RoadOption as kind
+        from roadbench.designs.base import RoadOption as kind
 
         what = "design"
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from roadbench.cli import main
+from roadbench.cli.app import main
 
 pytest.importorskip("waitress")
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from django.test import Client, override_settings
 
-from roadbench.data import split
-from roadbench.fastpath import insert_roads
-from roadbench.models import get_option
+from roadbench.database.fastpath import insert_roads
+from roadbench.designs import get_option
+from roadbench.designs.roads.data import split
 
 APP = {
     "ROOT_URLCONF": "roadbench.load.app",

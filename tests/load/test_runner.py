@@ -173,7 +173,7 @@ def test_without_the_extra_a_clear_message():
         "import importlib.util, sys\n"
         "real = importlib.util.find_spec\n"
         "importlib.util.find_spec = lambda name, *a: None if name == 'locust' else real(name, *a)\n"
-        "from roadbench.cli import main\n"
+        "from roadbench.cli.app import main\n"
         "main(['load', '--duration', '1s'])\n"
     )
     result = subprocess.run(

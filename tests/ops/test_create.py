@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from roadbench.data import FREEWAY, TOLLROAD
-from roadbench.fastpath import count_rows
-from roadbench.measure import TableState
-from roadbench.models import OPTIONS, get_option
+from roadbench.database.fastpath import count_rows
+from roadbench.designs import OPTIONS, get_option
+from roadbench.designs.roads.data import FREEWAY, TOLLROAD
+from roadbench.measuring.measure import TableState
 from roadbench.ops import get_op
 from roadbench.ops.create import bulk_unsupported
 from tests.helpers import road_values, run_counted, transaction_statements

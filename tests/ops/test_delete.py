@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from roadbench.database.fastpath import count_rows, insert_roads
+from roadbench.designs import get_option
 from roadbench.errors import VerificationFailed
-from roadbench.fastpath import count_rows, insert_roads
-from roadbench.models import get_option
 from roadbench.ops import get_op
 from tests.helpers import run_counted
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection
 
+from roadbench.database.fastpath import count_rows
+from roadbench.designs import OPTIONS, get_option
 from roadbench.errors import Unsupported
-from roadbench.fastpath import count_rows
-from roadbench.models import OPTIONS, get_option
 from roadbench.ops import get_op
 from roadbench.ops.mti import mti_tables, parent_of
 from tests.helpers import run_counted
@@ -109,7 +109,7 @@ def test_is_refused_on_designs_without_a_concrete_parent(bench):
 def test_compare_many_uses_it_for_option_3_on_every_database(bench):
     """MariaDB too, where delete-mti is refused (it has no deferrable foreign keys)."""
     from roadbench.api import _choose_method, _supports
-    from roadbench.compare import EXTRA, STUDY, plan_cases
+    from roadbench.reports.comparison import EXTRA, STUDY, plan_cases
 
     names = list(get_op("delete").methods)
     assert names.index(METHOD) < names.index("delete-mti")

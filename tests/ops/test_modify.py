@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from roadbench.designs import get_option
 from roadbench.errors import VerificationFailed
-from roadbench.models import get_option
 from roadbench.ops import get_op
 from roadbench.ops.checks import check_roads
 from tests.helpers import run_counted
@@ -49,7 +49,7 @@ def test_a_statement_sqlite_refuses_at_scale_is_unsupported_not_a_crash(bench):
 
     from django.db import connection
 
-    from roadbench.measure import TableState, Timing, measure_case
+    from roadbench.measuring.measure import TableState, Timing, measure_case
 
     option = get_option(3)
     connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)

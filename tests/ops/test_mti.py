@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from roadbench.data import FREEWAY, TOLLROAD
-from roadbench.fastpath import count_rows
-from roadbench.models import get_option
+from roadbench.database.fastpath import count_rows
+from roadbench.designs import get_option
+from roadbench.designs.roads.data import FREEWAY, TOLLROAD
 from roadbench.ops import get_op
 from roadbench.ops.checks import check_roads
 from tests.helpers import road_values, run_counted, transaction_statements

@@ -3,7 +3,7 @@ from __future__ import annotations
 import django
 import pytest
 
-from roadbench.models import get_option
+from roadbench.designs import get_option
 from roadbench.ops.select import FILTERS, expected_rows
 from tests.helpers import run_counted
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from roadbench.ownership import LOCK_FILE
+from roadbench.database.ownership import LOCK_FILE
 from tests.render.printed import printed
 
 

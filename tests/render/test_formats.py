@@ -7,10 +7,10 @@ import json
 import pytest
 
 from roadbench.api import compare, run
-from roadbench.compare import ComparisonReport
-from roadbench.measure import Timing
+from roadbench.measuring.measure import Timing
 from roadbench.render.formats import render
-from roadbench.results import RunReport, load_json, save_json
+from roadbench.reports.comparison import ComparisonReport
+from roadbench.reports.results import RunReport, load_json, save_json
 
 QUICK = Timing(warmup=0, repeat=2, loops=1)
 

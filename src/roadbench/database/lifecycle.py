@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from roadbench.database.backend import backend_for
+from roadbench.database.django_internals import (
+    activate_default_connection,
+    deactivate_default_connection,
+)
 from roadbench.database.settings import configure_django
 from roadbench.database.urls import DatabaseURL, parse_database_url, resolve_url
-from roadbench.django_internals import activate_default_connection, deactivate_default_connection
 from roadbench.errors import DatabaseUnavailable, Interrupted
 
 CONNECT_TIMEOUT_S = 5

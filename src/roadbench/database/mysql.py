@@ -195,7 +195,7 @@ def _load_data(connection: Any) -> bool:
 
 
 def _wrapper(connection: Any) -> Any:
-    from roadbench.django_internals import database_wrapper
+    from roadbench.database.django_internals import database_wrapper
 
     return database_wrapper(connection)
 
@@ -212,7 +212,7 @@ def write_rows(
     if not rows:
         return
     if _load_data(cursor.db):
-        from roadbench.fastpath import copy_line
+        from roadbench.database.fastpath import copy_line
 
         fd, path = tempfile.mkstemp(prefix="roadbench_", suffix=".tsv")
         try:

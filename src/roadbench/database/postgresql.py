@@ -1,8 +1,8 @@
 """PostgreSQL: a throwaway database, or a schema where the role may not create databases.
 
-Ownership: a session-level advisory lock on the name (``roadbench.ownership``), held by the
+Ownership: a session-level advisory lock on the name (``roadbench.database.ownership``), held by the
 run's admin connection from before CREATE until after the drop. The driver is the one Django
-uses: psycopg 3 when installed, else psycopg2 (``roadbench.django_internals``).
+uses: psycopg 3 when installed, else psycopg2 (``roadbench.database.django_internals``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,17 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from roadbench.database.backend import Leftover
+from roadbench.database.django_internals import (
+    DRIVER_INSTALL,
+    copy_from_text,
+    execute_through_wrappers,
+    pg_connect,
+    pg_driver_name,
+    pg_error,
+    pg_server_version,
+    pg_sqlstate,
+    pg_transaction_open,
+)
 from roadbench.database.lifecycle import (
     CONNECT_TIMEOUT_S,
     NAME_PREFIX,
@@ -24,20 +35,9 @@ from roadbench.database.lifecycle import (
     first_line,
     server_database,
 )
+from roadbench.database.ownership import lock_held, take_lock
 from roadbench.database.urls import DatabaseURL
-from roadbench.django_internals import (
-    DRIVER_INSTALL,
-    copy_from_text,
-    execute_through_wrappers,
-    pg_connect,
-    pg_driver_name,
-    pg_error,
-    pg_server_version,
-    pg_sqlstate,
-    pg_transaction_open,
-)
 from roadbench.errors import DatabaseUnavailable
-from roadbench.ownership import lock_held, take_lock
 
 INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE
 FAST_PATH = "COPY"
@@ -234,7 +234,7 @@ def fast_path(connection: Any) -> str:
 def write_rows(
     cursor: Any, table: str, columns: str, width: int, rows: list[tuple[Any, ...]]
 ) -> None:
-    from roadbench.fastpath import copy_line
+    from roadbench.database.fastpath import copy_line
 
     sql = f"COPY {table} ({columns}) FROM STDIN"
     text = "".join(copy_line(row) for row in rows)

@@ -2,7 +2,7 @@
 
 roadbench creates a named file exclusively and removes only a file it created; an existing
 file is used only if it holds no table, and only the tables roadbench made are dropped.
-Ownership of an embedded run's temporary directory: an ``flock`` (``roadbench.ownership``).
+Ownership of an embedded run's temporary directory: an ``flock`` (``roadbench.database.ownership``).
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from roadbench.database.lifecycle import (
     describe_connection,
     signals_held,
 )
+from roadbench.database.ownership import claim_directory, hold_directory
 from roadbench.database.urls import DatabaseURL
 from roadbench.errors import BadInput, DatabaseUnavailable, Unsupported
-from roadbench.ownership import claim_directory, hold_directory
 
 FAST_PATH = "executemany"
 

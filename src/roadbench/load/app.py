@@ -22,8 +22,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from roadbench.data import ROAD_TYPES
-from roadbench.models import OPTIONS, get_option
+from roadbench.designs import OPTIONS, get_option
+from roadbench.designs.roads.data import ROAD_TYPES
 from roadbench.ops.checks import SPECIFIC
 
 PAGE_SIZE = 50

@@ -28,7 +28,7 @@ from typing import Any
 
 from roadbench.errors import BadInput, DatabaseUnavailable, MasterUnreachable, RoadbenchError
 from roadbench.load.lifeline import child_environment
-from roadbench.results import SCHEMA_VERSION
+from roadbench.reports.results import SCHEMA_VERSION
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 # Locust always runs in a process of its own, never imported here (it monkey-patches at import),
@@ -324,11 +324,11 @@ def run_load(
     require_extra()
     from django.db import connection
 
-    from roadbench.data import split
     from roadbench.database import bench_database, option_tables
-    from roadbench.fastpath import analyze, insert_roads
-    from roadbench.models import get_option
-    from roadbench.results import current_environment
+    from roadbench.database.fastpath import analyze, insert_roads
+    from roadbench.designs import get_option
+    from roadbench.designs.roads.data import split
+    from roadbench.reports.results import current_environment
 
     say = notify or (lambda _m: None)
     road_options = [get_option(n) for n in options]

@@ -6,8 +6,8 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from roadbench.designs.base import RoadOption
 from roadbench.errors import Unsupported
-from roadbench.models.base import RoadOption
 
 # The state of an option's tables that an op needs before it runs, and leaves after it.
 EMPTY = "empty"  # no roads

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.db.models import Count, Sum
 
-from roadbench.data import ROAD_TYPES, road_fields, split
+from roadbench.database.fastpath import count_rows
+from roadbench.designs.base import SPECIFIC, RoadOption
+from roadbench.designs.roads.data import ROAD_TYPES, road_fields, split
 from roadbench.errors import VerificationFailed
-from roadbench.fastpath import count_rows
-from roadbench.models.base import SPECIFIC, RoadOption
 
 __all__ = ["SPECIFIC", "check", "check_affected", "check_roads"]
 

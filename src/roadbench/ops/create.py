@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from roadbench.data import ROAD_TYPES, split
 from roadbench.database.backend import no_bulk_ids_reason
-from roadbench.django_internals import insert_rows
-from roadbench.fastpath import insert_roads
-from roadbench.models.base import RoadOption
+from roadbench.database.django_internals import insert_rows
+from roadbench.database.fastpath import insert_roads
+from roadbench.designs.base import RoadOption
+from roadbench.designs.roads.data import ROAD_TYPES, split
 from roadbench.ops.base import BATCH_SIZE, EMPTY, LOADED, Method, Operation
 from roadbench.ops.checks import check_affected, check_roads
 

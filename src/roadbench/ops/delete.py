@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.db import IntegrityError, connection, transaction
 
-from roadbench.data import ROAD_TYPES
 from roadbench.database.backend import current_backend
+from roadbench.database.fastpath import count_rows
+from roadbench.designs.base import RoadOption
+from roadbench.designs.roads.data import ROAD_TYPES
 from roadbench.errors import Unsupported
-from roadbench.fastpath import count_rows
-from roadbench.models.base import RoadOption
 from roadbench.ops.base import EMPTY, LOADED, Method, Operation
 from roadbench.ops.checks import check, check_affected
 from roadbench.ops.mti import (

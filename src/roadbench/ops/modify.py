@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from roadbench.data import ROAD_TYPES, split
-from roadbench.models.base import RoadOption
+from roadbench.designs.base import RoadOption
+from roadbench.designs.roads.data import ROAD_TYPES, split
 from roadbench.ops.base import BATCH_SIZE, CHANGED, LOADED, Method, Operation, database_limits
 from roadbench.ops.checks import SPECIFIC, check_affected, check_roads
 from roadbench.ops.mti import mti_unsupported, parent_of, update_by_subquery

@@ -19,8 +19,8 @@ from typing import Any
 from django.db import connection, models
 from django.db.models import F, Model, QuerySet
 
-from roadbench.data import ROAD_TYPES
-from roadbench.models.base import RoadOption
+from roadbench.designs.base import RoadOption
+from roadbench.designs.roads.data import ROAD_TYPES
 
 
 def parent_of(model: type[Model]) -> tuple[type[Model], str] | None:

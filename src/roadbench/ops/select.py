@@ -18,8 +18,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Index, Model, QuerySet
 
-from roadbench.data import FREEWAY, ROAD_TYPES, TOLLROAD, road_fields, split
-from roadbench.models.base import RoadOption
+from roadbench.designs.base import RoadOption
+from roadbench.designs.roads.data import FREEWAY, ROAD_TYPES, TOLLROAD, road_fields, split
 from roadbench.ops.base import LOADED, Method, Operation
 from roadbench.ops.checks import SPECIFIC, check_affected
 
@@ -164,7 +164,7 @@ def add_length_index(option: RoadOption, rows: int) -> None:
     with connection.schema_editor() as editor:
         for model, index in _length_indexes(option):
             editor.add_index(model, index)
-    from roadbench.fastpath import analyze
+    from roadbench.database.fastpath import analyze
 
     analyze(option)
 
@@ -183,7 +183,7 @@ def add_specific_index(option: RoadOption, rows: int) -> None:
     """An index on the freeway's exits, wherever the design keeps them (column or JSON key)."""
     with connection.schema_editor() as editor:
         editor.add_index(*option.index(FREEWAY, "exits", "rb_exits"))
-    from roadbench.fastpath import analyze
+    from roadbench.database.fastpath import analyze
 
     analyze(option)
 

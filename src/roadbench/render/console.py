@@ -10,9 +10,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from roadbench.compare import RANKED, ComparisonReport, ComparisonRow, ComparisonTable
-from roadbench.counting import KINDS
-from roadbench.results import CaseResult, Environment
+from roadbench.measuring.counting import KINDS
+from roadbench.reports.comparison import RANKED, ComparisonReport, ComparisonRow, ComparisonTable
+from roadbench.reports.results import CaseResult, Environment
 
 
 def seconds(value: float | None) -> str:

@@ -10,9 +10,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from roadbench.diff import FASTER, SLOWER, CaseDiff, DiffReport
 from roadbench.render.console import COLUMN_FRAME, column_groups, seconds
 from roadbench.render.formats import markdown_table
+from roadbench.reports.diff import FASTER, SLOWER, CaseDiff, DiffReport
 
 STYLES = {SLOWER: "bold red", FASTER: "bold green"}
 

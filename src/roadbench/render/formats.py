@@ -11,9 +11,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from roadbench.compare import LISTING, RANKED, STUDY, ComparisonReport
 from roadbench.render.console import byte_size, ratio_text, verdict_text
-from roadbench.results import CaseResult
+from roadbench.reports.comparison import LISTING, RANKED, STUDY, ComparisonReport
+from roadbench.reports.results import CaseResult
 
 FORMATS = ("table", "json", "markdown", "csv", "github-benchmark", "github-benchmark-rows")
 # A scaling result has no cases of its own to chart with github-action-benchmark: its points
@@ -349,7 +349,7 @@ def render(kind: str, report: Any, fmt: str) -> Any:
     """A saved or fresh report (``kind`` run, compare or scaling) in one format: a Rich
     renderable for "table", else a string. A scaling report takes ``SCALING_FORMATS`` only."""
     from roadbench.render.console import comparison_tables, results_table
-    from roadbench.results import dump_json
+    from roadbench.reports.results import dump_json
 
     if fmt not in FORMATS:
         from roadbench.errors import BadInput

@@ -10,7 +10,7 @@ from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
 
-from roadbench.queries import CaseQueries, QueriesReport
+from roadbench.measuring.queries import CaseQueries, QueriesReport
 from roadbench.render.console import environment_line, fitted_tables, number, seconds
 
 

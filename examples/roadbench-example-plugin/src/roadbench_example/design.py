@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Q
 
-from roadbench.data import FREEWAY, TOLLROAD
-from roadbench.models.base import APP_LABEL, CommonRoad, RoadOption
+from roadbench.designs.base import APP_LABEL, CommonRoad, RoadOption
+from roadbench.designs.roads.data import FREEWAY, TOLLROAD
 
 
 class CheckedRoad(CommonRoad):

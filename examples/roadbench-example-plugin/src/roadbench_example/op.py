@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from roadbench.data import ROAD_TYPES
-from roadbench.models.base import RoadOption
+from roadbench.designs.base import RoadOption
+from roadbench.designs.roads.data import ROAD_TYPES
 from roadbench.ops.base import LOADED, Method, Operation
 from roadbench.ops.checks import check_affected
 

@@ -1,0 +1,49 @@
+"""Option 2: one table per road type, sharing an abstract base model."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from roadbench.designs.base import APP_LABEL, BULK_CREATE_TRANSACTION, CommonRoad, RoadOption
+
+
+class FreewayB(CommonRoad):
+    speed_limit = models.SmallIntegerField()
+    exits = models.IntegerField()
+
+    class Meta:
+        app_label = APP_LABEL
+        db_table = "roadbench_freewayb"
+
+
+class TollroadB(CommonRoad):
+    toll_amount = models.DecimalField(max_digits=8, decimal_places=2)
+    operator = models.CharField(max_length=100)
+
+    class Meta:
+        app_label = APP_LABEL
+        db_table = "roadbench_tollroadb"
+
+
+OPTION = RoadOption(
+    number=2,
+    key="per-type",
+    name="table per type",
+    description="A freeway table and a tollroad table sharing an abstract base model.",
+    models=(FreewayB, TollroadB),
+    freeway_model=FreewayB,
+    tollroad_model=TollroadB,
+    expected_queries={
+        "create/save": (1.0, 0),
+        "create/atomic": (1.0, 2),
+        "create/bulk": (0.0, 2 + 2 * BULK_CREATE_TRANSACTION),
+        "select/objects": (0.0, 4),
+        "select/all_roads_naive": (0.0, 2),
+        "select/all_roads_detail": (0.0, 2),
+        "modify/save": (1.0, 2),
+        "modify/update": (0.0, 4),
+        "modify/bulk_update": (0.0, 8),
+        "delete/each": (1.0, 2),
+        "delete/queryset": (0.0, 6),
+    },
+)

@@ -1,0 +1,2 @@
+"""Measuring a case: rounds, timing, counting, memory, instructions, profiles, statistics, the
+SQL it sends, and the per-version matrix."""

@@ -1,0 +1,130 @@
+"""Exact query counts, at any scale, in a pass of their own (never inside a timed value).
+
+Django's ``CaptureQueriesContext`` stops at 9,000 queries (the ``queries_log`` cap), so the
+count comes from ``connection.execute_wrapper``, which sees every statement at any scale.
+Two kinds of statement go straight from the driver to the server, bypassing the wrappers,
+and are counted where Django issues them: the COMMIT and ROLLBACK of ``transaction.atomic``
+(and on PostgreSQL the BEGIN the driver sent before the transaction's first statement), and
+the FETCH and CLOSE of a server-side cursor (``QuerySet.iterator()`` on PostgreSQL), and on
+MySQL/MariaDB the ``SET autocommit=0`` and ``=1`` mysqlclient sends around each transaction.
+
+Kinds: a server-side cursor's DECLARE (its SELECT) and each FETCH are ``select`` (each FETCH is
+a round trip that reads rows); its CLOSE is ``other``. COPY and LOAD DATA are ``insert``;
+``SET autocommit`` is ``transaction`` (on MySQL it begins and ends them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from roadbench.database.backend import current_backend
+from roadbench.database.django_internals import (
+    autocommit_switches_seen,
+    server_cursor_statements,
+    transaction_ends_seen,
+)
+
+KINDS = ("select", "insert", "update", "delete", "transaction", "savepoint", "other")
+
+_FIRST_WORD = re.compile(r"\s*\(?\s*([A-Za-z]+)")
+_AUTOCOMMIT = re.compile(r"\s*SET\s+autocommit\s*=", re.I)
+
+
+def statement_kind(sql: str) -> str:
+    match = _FIRST_WORD.match(sql)
+    word = match.group(1).upper() if match else ""
+    if word in ("SELECT", "WITH", "DECLARE", "FETCH"):
+        return "select"
+    if word in ("INSERT", "COPY", "LOAD"):
+        return "insert"
+    if word in ("UPDATE", "DELETE"):
+        return word.lower()
+    if word in ("BEGIN", "COMMIT", "END", "START"):
+        return "transaction"
+    if word == "SET" and _AUTOCOMMIT.match(sql):
+        return "transaction"
+    if word in ("SAVEPOINT", "RELEASE"):
+        return "savepoint"
+    if word == "ROLLBACK":
+        return "savepoint" if re.match(r"\s*ROLLBACK\s+TO\b", sql, re.I) else "transaction"
+    return "other"
+
+
+@dataclass
+class CapturedQuery:
+    sql: str
+    params: Any
+    many: int
+    duration_s: float
+
+
+@dataclass
+class QueryCount:
+    """What one pass sent: statements by kind (an executemany counts once per parameter set)."""
+
+    by_kind: Counter[str] = field(default_factory=Counter)
+    captured: list[CapturedQuery] = field(default_factory=list)
+    # Time spent inside the driver's execute calls: the time waiting on the database.
+    database_s: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+    def as_dict(self) -> dict[str, int]:
+        return {kind: self.by_kind.get(kind, 0) for kind in KINDS}
+
+
+@contextlib.contextmanager
+def count_queries(capture: bool = False) -> Iterator[QueryCount]:
+    """Count (and with ``capture`` keep) every statement sent on the default connection."""
+    from django.db import connection
+
+    result = QueryCount()
+
+    def wrapper(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        n = len(params) if many and isinstance(params, (list, tuple)) else 1
+        result.by_kind[statement_kind(sql)] += n
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            elapsed = time.perf_counter() - start
+            result.database_s += elapsed
+            if capture:
+                result.captured.append(CapturedQuery(sql, params, n, elapsed))
+
+    def transaction_end(sql: str) -> None:
+        # What the driver sends by itself: only inside an open transaction on SQLite and
+        # PostgreSQL (there with the BEGIN it sent first), always on MySQL.
+        if connection.connection is not None:
+            for statement in current_backend().driver_statements(connection.connection, sql):
+                sent_by_driver(statement)
+
+    def autocommit_switch(on: bool) -> None:
+        if connection.connection is not None:
+            event = f"autocommit={int(on)}"
+            for statement in current_backend().driver_statements(connection.connection, event):
+                sent_by_driver(statement)
+
+    def sent_by_driver(sql: str, seconds: float = 0.0) -> None:
+        result.by_kind[statement_kind(sql)] += 1
+        result.database_s += seconds
+        if capture:
+            result.captured.append(CapturedQuery(sql, None, 1, seconds))
+
+    with (
+        autocommit_switches_seen(connection, autocommit_switch),
+        transaction_ends_seen(connection, transaction_end),
+        server_cursor_statements(connection, sent_by_driver),
+        connection.execute_wrapper(wrapper),
+    ):
+        yield result

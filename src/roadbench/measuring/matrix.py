@@ -1,0 +1,337 @@
+"""``roadbench matrix``: the same ``run`` or ``compare`` under several Django versions.
+
+Each Django gets a virtual environment of its own, made with a Python that supports it (found
+through pyenv or on PATH) and cached between runs under the user's cache directory. Each
+version's results are saved as JSON (``roadbench diff`` reads them) and shown side by side.
+A Django can also be a path to a local checkout (control vs experiment, as djangobench does).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import roadbench
+from roadbench.database.urls import mask_url
+from roadbench.errors import (
+    BadInput,
+    DatabaseUnavailable,
+    Interrupted,
+    RoadbenchError,
+    Unsupported,
+    VerificationFailed,
+)
+from roadbench.reports.output import check_output, check_output_dir, write_text
+
+# The oldest Python each Django series supports (Django's own release notes).
+MIN_PYTHON = {(5, 2): (3, 10), (6, 0): (3, 12), (6, 1): (3, 12)}
+COMMANDS = ("run", "compare")
+# The setup steps whose "not found" is about the Django asked for.
+FIND_DJANGO, INSTALL_DJANGO = "find Django", "install Django"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One Django to run under: a series (``6.1``), an exact version, or a checkout's path."""
+
+    label: str
+    requirement: str  # what pip installs
+    min_python: tuple[int, int]
+    checkout: bool = False  # a local checkout, installed editable: its changes show at once
+
+
+@dataclass
+class MatrixResult:
+    label: str
+    python: str
+    saved: Path
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_targets(spec: str) -> list[Target]:
+    targets = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        path = Path(item).expanduser()
+        if os.sep in item or path.is_dir():
+            if not (path / "django" / "__init__.py").is_file():
+                raise BadInput(f"--django {item}: not a Django checkout (no django/__init__.py)")
+            targets.append(
+                Target(f"checkout {path.name}", str(path.resolve()), _this_python(), True)
+            )
+            continue
+        match = re.fullmatch(r"(\d+)\.(\d+)(\.\d+)?", item)
+        if not match:
+            raise BadInput(
+                f"--django {item!r}: give a series (5.2, 6.1), a version (5.2.19) or the path "
+                "of a Django checkout"
+            )
+        series = (int(match.group(1)), int(match.group(2)))
+        requirement = (
+            f"django=={item}" if match.group(3) else f"django>={item},<{series[0]}.{series[1] + 1}"
+        )
+        targets.append(Target(item, requirement, MIN_PYTHON.get(series, (3, 12))))
+    if not targets:
+        raise BadInput("--django needs at least one version, e.g. --django 5.2,6.1")
+    return targets
+
+
+def _this_python() -> tuple[int, int]:
+    return (sys.version_info[0], sys.version_info[1])
+
+
+def find_pythons() -> dict[tuple[int, int], str]:
+    """Python interpreters on this machine by version: this one, pyenv's, PATH's python3.X."""
+    found: dict[tuple[int, int], str] = {}
+    candidates = [sys.executable]
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
+        candidates += sorted(str(p) for p in Path(root, "versions").glob("3.*/bin/python3"))
+    candidates += [p for minor in range(10, 20) if (p := shutil.which(f"python3.{minor}"))]
+    for candidate in candidates:
+        result = subprocess.run(
+            [candidate, "-c", "import sys; print(*sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode == 0:
+            major, minor = (int(x) for x in result.stdout.split())
+            found.setdefault((major, minor), candidate)
+    return found
+
+
+def choose_python(target: Target, pythons: dict[tuple[int, int], str]) -> str:
+    """This Python if it supports the target, else the newest one found that does."""
+    here = _this_python()
+    if here >= target.min_python and here in pythons:
+        return pythons[here]
+    usable = sorted(v for v in pythons if v >= target.min_python)
+    if not usable:
+        have = ", ".join(f"{a}.{b}" for a, b in sorted(pythons)) or "none"
+        need = f"{target.min_python[0]}.{target.min_python[1]}"
+        raise Unsupported(
+            f"Django {target.label} needs Python {need} or later; found only {have} "
+            f"(through pyenv and on PATH): install one, e.g. pyenv install {need}"
+        )
+    return pythons[usable[-1]]
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "roadbench" / "matrix"
+
+
+def _roadbench_source() -> str:
+    """What to install roadbench from: this checkout if running from one, else the index."""
+    root = Path(roadbench.__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file():
+        return f"-e {root}"
+    # Installed with `pip install .` from a checkout: pip recorded where from (PEP 610).
+    from importlib import metadata
+
+    with contextlib.suppress(metadata.PackageNotFoundError, ValueError, TypeError):
+        origin = json.loads(metadata.distribution("roadbench").read_text("direct_url.json") or "")
+        if str(origin.get("url", "")).startswith("file://"):
+            return str(origin["url"])
+    return f"roadbench=={roadbench.__version__}"
+
+
+def environment(target: Target, python: str, say: Callable[[str], None]) -> Path:
+    """The cached venv for (target, python, roadbench): made and installed on first use."""
+    source = _roadbench_source()
+    key = hashlib.sha256(f"{target.requirement}|{python}|{source}".encode()).hexdigest()[:12]
+    venv = cache_dir() / f"django-{re.sub(r'[^0-9A-Za-z.]+', '_', target.label)}-{key}"
+    marker = venv / "roadbench-matrix.json"
+    if marker.is_file():
+        return venv
+    say(f"matrix: making the environment for Django {target.label} with {python} in {venv}")
+    shutil.rmtree(venv, ignore_errors=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+    django = ["-e", target.requirement] if target.checkout else [target.requirement]
+    steps = [([python, "-m", "venv", str(venv)], "make a virtual environment")]
+    if not target.checkout:
+        # A version that does not exist is found in a second, before roadbench is installed.
+        steps.append(([*pip, "--dry-run", "--no-deps", *django], FIND_DJANGO))
+    steps += [([*pip, *source.split()], f"install {source}"), ([*pip, *django], INSTALL_DJANGO)]
+    for step, what in steps:
+        result = subprocess.run(step, capture_output=True, text=True)
+        if result.returncode != 0:
+            shutil.rmtree(venv, ignore_errors=True)
+            raise _setup_failure(target, what, result.stderr)
+    marker.write_text(json.dumps({"requirement": target.requirement, "python": python}))
+    return venv
+
+
+def run_matrix(
+    spec: str,
+    args: list[str],
+    save_dir: Path,
+    notify: Callable[[str], None] | None = None,
+    plugins: Sequence[str] = (),
+) -> list[MatrixResult]:
+    """Run ``roadbench <args> --json`` under each Django; save and return each report.
+
+    ``plugins`` (``--plugin`` modules) are loaded by each child too: its designs and ops."""
+    say = notify or (lambda _msg: None)
+    if not args or args[0] not in COMMANDS:
+        raise BadInput("matrix runs a run or a compare: roadbench matrix --django 5.2,6.1 run ...")
+    if any(a in ("--json", "--save", "-f", "--format") for a in args):
+        raise BadInput(
+            "matrix saves and shows the results itself: leave out --json, --save, --format"
+        )
+    targets = parse_targets(spec)
+    # Where the results go, checked before any environment is made (minutes, the first time).
+    check_output_dir(save_dir, "--save-dir")
+    saved_files = {target: save_dir / _saved_name(target) for target in targets}
+    if save_dir.is_dir():
+        for path in saved_files.values():
+            check_output(path, "--save-dir")
+    pythons = find_pythons()
+    chosen = [(t, choose_python(t, pythons)) for t in targets]  # all found before any runs
+    # Every environment before any run: a version that does not exist fails in seconds, and
+    # leaves no save directory behind.
+    venvs = [(target, python, environment(target, python, say)) for target, python in chosen]
+    save_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for target, python, venv in venvs:
+        say(f"matrix: {' '.join(masked_args(args))} under Django {target.label}")
+        proc = subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "roadbench",
+                *(flag for module in plugins for flag in ("--plugin", module)),
+                *args,
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode not in (0, 4):  # 4: some case unsupported, still a result
+            # The child's documented exit code is the matrix's: bad input, an unreachable
+            # database, a failed verification, an interrupt; anything else is unexpected.
+            error = CHILD_ERRORS.get(proc.returncode, RoadbenchError)
+            raise error(f"matrix: under Django {target.label}: {_last_error(proc.stderr)}")
+        report = json.loads(proc.stdout)
+        saved = saved_files[target]
+        write_text(saved, proc.stdout)
+        results.append(MatrixResult(target.label, python, saved, report))
+    return results
+
+
+def _saved_name(target: Target) -> str:
+    return f"django-{re.sub(r'[^0-9A-Za-z.]+', '_', target.label)}.json"
+
+
+def masked_args(args: Sequence[str]) -> list[str]:
+    """The child's arguments as they may be shown: a database URL's secrets masked, whether
+    given as ``-d URL`` or ``--database=URL``."""
+    shown = []
+    for arg in args:
+        flag, equals, value = arg.partition("=")
+        if arg.startswith("-") and equals:
+            shown.append(f"{flag}={mask_url(value)}")
+        else:
+            shown.append(mask_url(arg))
+    return shown
+
+
+CHILD_ERRORS: dict[int, type[RoadbenchError]] = {
+    error.exit_code: error
+    for error in (BadInput, DatabaseUnavailable, VerificationFailed, Interrupted)
+}
+
+# pip's words when the index it reached has no release that matches.
+NOT_FOUND = ("No matching distribution found", "Could not find a version that satisfies")
+
+
+def _setup_failure(target: Target, what: str, stderr: str) -> RoadbenchError:
+    """A failed setup step as one line: bad input (exit 2) when pip listed the releases it
+    found and none matched (``--django 9.9``); otherwise, as when no index could be reached
+    ("from versions: none"), the error it is (exit 1)."""
+    found = re.search(r"\(from versions: ([^)]*)\)", stderr)
+    releases = [v.strip() for v in found.group(1).split(",")] if found else []
+    # Only the Django steps: installing roadbench can miss a package too, but not Django's.
+    if what in (FIND_DJANGO, INSTALL_DJANGO) and any(words in stderr for words in NOT_FOUND):
+        if releases and releases != ["none"]:
+            return BadInput(
+                f"--django {target.label}: no Django release matches {target.requirement}; "
+                f"{_newest_releases(releases)}"
+            )
+        return RoadbenchError(
+            f"matrix: cannot set up Django {target.label} ({what}): pip found no Django release "
+            f"at all (is the network or the package index reachable?): {_last_error(stderr)}"
+        )
+    return RoadbenchError(
+        f"matrix: cannot set up Django {target.label} ({what}): {_last_error(stderr)}"
+    )
+
+
+def _newest_releases(releases: list[str], series: int = 4) -> str:
+    """``the newest of each recent series: 6.1.3, 6.0.10, 5.2.19, 5.1.15 (from 1.1.3)``."""
+    finals = [v for v in releases if re.fullmatch(r"\d+(\.\d+)+", v)]
+    if not finals:
+        return f"pip lists {', '.join(releases[-series:])}"
+    ordered = sorted(finals, key=lambda v: tuple(int(part) for part in v.split(".")))
+    newest: dict[str, str] = {}
+    for version in ordered:
+        newest[".".join(version.split(".")[:2])] = version
+    recent = list(newest.values())[::-1][:series]
+    oldest = f" (from {ordered[0]})" if ordered[0] not in recent else ""
+    return f"the newest of each recent series: {', '.join(recent)}{oldest}"
+
+
+def _last_error(stderr: str) -> str:
+    lines = [line for line in stderr.strip().splitlines() if not line.startswith("WARNING")]
+    # The child's "roadbench: error: " would follow the parent's own.
+    return lines[-1].removeprefix("roadbench: error: ") if lines else "(no output)"
+
+
+def side_by_side(results: list[MatrixResult]) -> tuple[list[str], list[list[str]]]:
+    """One row per case, one column per version: its median time, queries (and CPU
+    instructions where ``run --instructions`` counted them) and, after the first version, the
+    time as a multiple of the first's. A cell is a few short lines, so that a console can
+    split the versions into tables that fit (as compare splits its options)."""
+    cases: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
+    for result in results:
+        for case in result.report.get("results", []):
+            key = (case["option"], case["op"], case["method"], case["rows"])
+            cases.setdefault(key, {})[result.label] = case
+    header = ["case"] + [
+        f"Django {result.report.get('environment', {}).get('django', result.label)}"
+        for result in results
+    ]
+    rows = []
+    for (option, op, method, n), by_version in cases.items():
+        row = [f"option {option}\n{op} · {method}\n{n:,} rows"]
+        first = by_version.get(results[0].label, {}).get("median_s")
+        for i, result in enumerate(results):
+            case = by_version.get(result.label, {})
+            median = case.get("median_s")
+            if not case:
+                row.append("—")
+                continue
+            if case.get("status", "ok") != "ok" or median is None:
+                row.append(str(case.get("status", "—")))
+                continue
+            queries = case.get("queries")
+            lines = [f"{median:.4g} s", f"{queries:,} q" if isinstance(queries, int) else "— q"]
+            if case.get("instructions"):
+                lines.append(f"{case['instructions']:,} instr")
+            if i and first:
+                lines.append(f"× {median / first:.2f} vs {results[0].label}")
+            row.append("\n".join(lines))
+        rows.append(row)
+    return header, rows

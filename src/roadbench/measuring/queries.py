@@ -1,0 +1,242 @@
+"""What SQL a case sends: statements grouped by fingerprint, duplicates, N+1, growth, plans.
+
+Pure analysis of captured statements; capturing happens in the counting pass
+(``measure.count_case``), never inside a timed value.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from roadbench.database.backend import current_backend
+from roadbench.errors import VerificationFailed
+from roadbench.measuring.counting import CapturedQuery, statement_kind
+from roadbench.reports.results import SCHEMA_VERSION
+
+CONSTANT, PER_BATCH, PER_ROW = "constant", "per-batch", "per-row"
+
+_SAVEPOINT = re.compile(r'("?)s\d+_x\d+\1')
+# A server-side cursor's name (iterator() on PostgreSQL): one per cursor, the same shape.
+_CURSOR = re.compile(r"_django_curs_\d+_(?:a?sync)_\d+")
+_STRING = re.compile(r"'(?:[^']|'')*'")
+_NUMBER = re.compile(r'(?<![\w".])-?\d+(?:\.\d+)?(?![\w"])')
+_PLACEHOLDER = re.compile(r"%s|\?|\$\d+")
+_IN_LIST = re.compile(r"\bIN\s*\(\s*\?(?:\s*,\s*\?)*\s*\)", re.I)
+_ROW = r"\(\s*\?(?:\s*,\s*\?)*\s*\)"
+_VALUES = re.compile(rf"\bVALUES\s*{_ROW}(?:\s*,\s*{_ROW})*", re.I)
+_TABLE = re.compile(r'\b(?:FROM|JOIN|INTO|UPDATE|COPY)\s+"?([A-Za-z_][\w.]*)"?', re.I)
+
+
+def fingerprint(sql: str) -> str:
+    """The shape of a statement: literals, IN-lists, VALUES rows and savepoint names masked."""
+    text = " ".join(sql.split())
+    text = _SAVEPOINT.sub(r"\1s?\1", text)
+    text = _CURSOR.sub("_django_curs_?", text)
+    text = _STRING.sub("?", text)
+    text = _NUMBER.sub("?", text)
+    text = _PLACEHOLDER.sub("?", text)
+    text = _IN_LIST.sub("IN (...)", text)
+    return _VALUES.sub("VALUES (...)", text)
+
+
+def tables(sql: str) -> list[str]:
+    return sorted({name for name in _TABLE.findall(sql) if not _CURSOR.fullmatch(name)})
+
+
+def classify_growth(points: Sequence[tuple[int, int]]) -> str:
+    """How a count grows with rows, from (rows, count) at two or more sizes.
+
+    per-row: about one more statement for every two more rows, or more (N+1 lives here);
+    per-batch: it grows, but far slower than the rows (bulk batches, chunked reads);
+    constant: the same count at every size.
+    """
+    ordered = sorted(points)
+    (x0, c0), (x1, c1) = ordered[0], ordered[-1]
+    if c1 <= c0 or x1 == x0:
+        return CONSTANT
+    return PER_ROW if (c1 - c0) / (x1 - x0) >= 0.5 else PER_BATCH
+
+
+@dataclass
+class Fingerprint:
+    fingerprint: str
+    kind: str
+    count: int
+    total_s: float
+    mean_s: float
+    tables: list[str]
+    example_sql: str
+    example_params: str
+    duplicates: int  # executions that repeated an earlier one's SQL and parameters exactly
+    n_plus_one: bool = False
+    growth: str | None = None
+    counts_by_rows: dict[int, int] = field(default_factory=dict)
+    plan: list[str] = field(default_factory=list)
+    # The example's parameters as sent, for EXPLAIN; not part of the JSON.
+    raw_params: Any = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        del data["raw_params"]
+        return data
+
+
+def _params_text(params: Any) -> str:
+    try:
+        return json.dumps(params, default=str)
+    except (TypeError, ValueError):
+        return repr(params)
+
+
+def group(captured: Sequence[CapturedQuery], rows: int) -> list[Fingerprint]:
+    """Group captured statements by fingerprint, most frequent first."""
+    groups: dict[str, Fingerprint] = {}
+    seen: set[tuple[str, str]] = set()
+    for query in captured:
+        key = fingerprint(query.sql)
+        params = _params_text(query.params)
+        entry = groups.get(key)
+        if entry is None:
+            entry = groups[key] = Fingerprint(
+                fingerprint=key,
+                kind=statement_kind(query.sql),
+                count=0,
+                total_s=0.0,
+                mean_s=0.0,
+                tables=tables(query.sql),
+                example_sql=query.sql,
+                example_params=params,
+                duplicates=0,
+                raw_params=query.params,
+            )
+        entry.count += query.many
+        entry.total_s += query.duration_s
+        # Transaction statements repeat by nature; only data statements can be duplicates.
+        # A FETCH repeated on one cursor reads the next chunk: not a duplicate either.
+        if entry.kind in ("select", "insert", "update", "delete") and not _is_fetch(query.sql):
+            if (query.sql, params) in seen:
+                entry.duplicates += query.many
+            seen.add((query.sql, params))
+    for entry in groups.values():
+        entry.mean_s = entry.total_s / entry.count if entry.count else 0.0
+        entry.counts_by_rows = {rows: entry.count}
+        # Without a scaling run, "about once per row" is the evidence available.
+        entry.n_plus_one = (
+            entry.kind == "select"
+            and not _is_fetch(entry.example_sql)
+            and entry.count >= max(3, rows // 2)
+        )
+    return sorted(groups.values(), key=lambda f: (-f.count, f.fingerprint))
+
+
+def _is_fetch(sql: str) -> bool:
+    return sql.lstrip().upper().startswith("FETCH")
+
+
+def apply_scaling(by_size: dict[int, list[Fingerprint]], main_rows: int) -> list[Fingerprint]:
+    """Merge the fingerprints of runs at several sizes; classify each one's growth.
+
+    The N+1 flag then rests on evidence: a SELECT whose count grows about once per row.
+    """
+    main = {f.fingerprint: f for f in by_size[main_rows]}
+    for rows, fingerprints in by_size.items():
+        for f in fingerprints:
+            target = main.get(f.fingerprint)
+            if target is None:  # only seen at another size: none of it at the main size
+                target = main[f.fingerprint] = dataclasses.replace(
+                    f, count=0, total_s=0.0, mean_s=0.0, duplicates=0, counts_by_rows={}
+                )
+            target.counts_by_rows[rows] = f.count
+    for f in main.values():
+        points = [(rows, f.counts_by_rows.get(rows, 0)) for rows in sorted(by_size)]
+        f.growth = classify_growth(points)
+        f.n_plus_one = f.kind == "select" and f.growth == PER_ROW
+    return sorted(main.values(), key=lambda f: (-f.count, f.fingerprint))
+
+
+def explain(fingerprints: Sequence[Fingerprint], analyze: bool = False) -> None:
+    """Add the plan of each distinct SELECT: EXPLAIN QUERY PLAN (SQLite), EXPLAIN (PostgreSQL),
+    EXPLAIN FORMAT=JSON (MariaDB) or FORMAT=TREE (MySQL); with ``analyze`` the query runs:
+    EXPLAIN ANALYZE (PostgreSQL, MySQL), ANALYZE FORMAT=JSON (MariaDB)."""
+    from django.db import connection
+
+    for f in fingerprints:
+        if f.kind != "select":
+            continue
+        params = f.raw_params
+        with connection.cursor() as cursor:
+            f.plan = current_backend().explain(cursor, f.example_sql, params, analyze)
+
+
+@dataclass
+class CaseQueries:
+    """The statements of one case, grouped (and, with scaling, classified)."""
+
+    option: int
+    op: str
+    method: str
+    rows: int
+    status: str = "ok"
+    reason: str | None = None
+    rows_affected: int = 0
+    queries: int = 0
+    total_s: float = 0.0
+    sizes: list[int] = field(default_factory=list)
+    fingerprints: list[Fingerprint] = field(default_factory=list)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.fingerprints)
+
+    @property
+    def n_plus_one(self) -> list[Fingerprint]:
+        return [f for f in self.fingerprints if f.n_plus_one]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in dataclasses.asdict(self).items() if k != "fingerprints"}
+        data["duplicates"] = self.duplicates
+        data["n_plus_one"] = len(self.n_plus_one)
+        data["fingerprints"] = [f.to_dict() for f in self.fingerprints]
+        return data
+
+
+@dataclass
+class QueriesReport:
+    environment: Any
+    cases: list[CaseQueries]
+    kind: str = "queries"
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "kind": self.kind,
+            "environment": dataclasses.asdict(self.environment),
+            "cases": [c.to_dict() for c in self.cases],
+        }
+
+
+@contextlib.contextmanager
+def lazy_loading_blocked(on: bool, option: Any, op: Any, method: Any) -> Iterator[None]:
+    """With ``on``, run under FETCH_RAISE: a lazy load becomes one clear error (exit 5)."""
+    if not on:
+        yield
+        return
+    from django.core.exceptions import FieldFetchBlocked  # type: ignore[attr-defined]
+
+    from roadbench.database.django_internals import default_fetch_mode
+
+    try:
+        with default_fetch_mode("FETCH_RAISE"):
+            yield
+    except FieldFetchBlocked as exc:
+        raise VerificationFailed(
+            f"option {option.number} {op.name} {method.name} loads lazily (ran under "
+            f"FETCH_RAISE): {exc}"
+        ) from None
