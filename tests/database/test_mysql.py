@@ -32,7 +32,7 @@ from roadbench.measuring.counting import count_queries
 from roadbench.measuring.measure import TableState, finish_value, prepare_value
 from roadbench.ops import OPS
 from tests.conftest import mysql_cursor, mysql_names_of_run, utc_stamp
-from tests.test_ground_truth import EVERY_METHOD, supported_option
+from tests.database.test_ground_truth import EVERY_METHOD, supported_option
 
 pytestmark = pytest.mark.mysql
 ROADBENCH = [sys.executable, "-m", "roadbench"]

@@ -18,7 +18,7 @@ from roadbench.measuring.matrix import (
     run_matrix,
     side_by_side,
 )
-from tests.test_cli import roadbench
+from tests.cli.test_cli import roadbench
 
 
 def test_versions_series_and_checkouts(tmp_path: Path):

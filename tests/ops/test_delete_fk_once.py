@@ -184,7 +184,7 @@ def test_the_tables_it_deletes_from_are_the_parent_and_the_children():
 
 @pytest.mark.slow
 def test_cli_runs_it_on_option_3_and_refuses_it_on_option_1():
-    from tests.test_cli import roadbench
+    from tests.cli.test_cli import roadbench
 
     args = ["--op", "delete", "--method", METHOD, "--rows", "40", "--repeat", "1"]
     result = roadbench("run", "--option", "3", *args)
