@@ -3,9 +3,15 @@ with exit code 2 and one line on stderr that names the flag the user typed."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from roadbench.cli.app import main
+from roadbench.designs import OPTIONS
 
 pytest.importorskip("waitress")
 
@@ -77,3 +83,97 @@ def test_refused_with_one_line_naming_the_flag(argv, flag, capsys):
     assert err.count("\n") == 1 and err.startswith("roadbench: error: "), err
     assert flag in err
     assert "internal error" not in err and "Traceback" not in err
+
+
+# --- issue 19, item 5: load serves every design, or exits 4 with the reason before it starts --
+
+# Users start at once (a spawn rate of 1 could start the only user as the second ends).
+QUICK = ["-u", "2", "-r", "10", "-t", "2s", "-n", "20", "--json"]
+
+
+def served(stdout: str) -> dict[int, tuple[int, int]]:
+    """Each option's (requests, failures), from load --json."""
+    return {o["option"]: (o["requests"], o["failures"]) for o in json.loads(stdout)["options"]}
+
+
+def load(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``roadbench load ARGS`` in this process: exit code, stdout, stderr."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["load", *args])
+    out = capsys.readouterr()
+    return exited.value.code, out.out, out.err  # type: ignore[return-value]
+
+
+def test_the_contenttypes_designs_are_served(database_url, own_processes, capsys):
+    # -o 6 and -o 9 were internal errors ("no such table: django_content_type"; on PostgreSQL
+    # exit 3 "cannot create roadbench's tables"); numbers and keys mixed were refused.
+    url = ["-d", database_url] if database_url else []
+    code, out, err = load(capsys, "-o", "6,generic-fk", *QUICK, *url)
+    assert code == 0, err
+    results = served(out)
+    assert list(results) == [6, 9]
+    assert all(requests > 0 and failures == 0 for requests, failures in results.values()), results
+    assert own_processes.alive() == {}
+
+
+def test_all_serves_every_design_that_can_run_here(own_processes, capsys):
+    # -o all was refused ("unknown option all") though the help offers it.
+    code, out, err = load(capsys, "-o", "all", *QUICK)
+    assert code == 0, err
+    runnable = [n for n, o in OPTIONS.items() if not o.unavailable]
+    results = served(out)
+    assert list(results) == runnable and {6, 9} <= set(results)
+    assert all(requests > 0 and failures == 0 for requests, failures in results.values()), results
+    for number, option in OPTIONS.items():
+        if option.unavailable:  # listed as left out, with its reason, not silently dropped
+            assert f"option {number} is left out: {option.unavailable}" in err
+    assert own_processes.alive() == {}
+
+
+@pytest.mark.skipif(not OPTIONS[10].unavailable, reason="option 10 runs under this Django")
+@pytest.mark.parametrize("option", ["10", "1,db-cascade"])
+def test_a_design_that_cannot_run_here_is_exit_4_before_anything_starts(
+    option, own_processes, capsys
+):
+    # Was an internal error (AttributeError), after the database had been made.
+    code, out, err = load(capsys, "-o", option, *QUICK)
+    assert code == 4, err
+    assert out == ""
+    # One line: no "target app ... on" notice, so no server (nor Locust) was started.
+    assert err.count("\n") == 1, err
+    assert err.startswith("roadbench: error: option 10 cannot be load-tested: needs Django")
+    assert own_processes.alive() == {}
+
+
+def test_a_plugins_design_is_served(tmp_path, own_processes):
+    # The server process loaded no --plugin module: its URLs lacked the design (HTTP 404,
+    # an internal error).
+    (tmp_path / "rb_load_plugin.py").write_text(
+        "from dataclasses import replace\n"
+        "from roadbench.models import OPTIONS\n"
+        "OPTION = replace(OPTIONS[3], number=170, key='mine', name='a copy of option 3')\n"
+    )
+    path = [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "roadbench",
+            "--plugin",
+            "rb_load_plugin",
+            "load",
+            "-o",
+            "mine",
+            *QUICK,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    requests, failures = served(done.stdout)[170]
+    assert requests > 0 and failures == 0
+    assert own_processes.alive() == {}

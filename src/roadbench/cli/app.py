@@ -728,7 +728,8 @@ def load(
     save: SaveOpt = None,
 ) -> None:
     """Load-test the options with Locust: the same concurrent load on each (roadbench[load])."""
-    from roadbench.designs import SEED_OPTIONS, get_option
+    from roadbench import api
+    from roadbench.designs import OPTIONS
     from roadbench.load.runner import LoadSettings, parse_duration, parse_mix, run_load
     from roadbench.render.load import load_table
 
@@ -752,7 +753,13 @@ def load(
         worker_wait_s=worker_wait,
     )
     settings.check()
-    numbers = [get_option(option).number] if option is not None else list(SEED_OPTIONS)
+    numbers = api.designs(option)
+    if option is not None and option.strip() == "all":
+        # Every design that can run here; one named on its own that cannot is exit 4.
+        for number in numbers:
+            if OPTIONS[number].unavailable:
+                _notify(f"option {number} is left out: {OPTIONS[number].unavailable}")
+        numbers = [n for n in numbers if not OPTIONS[n].unavailable]
     report = run_load(numbers, settings, database=database, notify=_notify)
     _emit(report.to_dict(), as_json, save, load_table(report))
     for result in report.options:

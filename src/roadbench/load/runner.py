@@ -26,8 +26,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from roadbench.errors import BadInput, DatabaseUnavailable, MasterUnreachable, RoadbenchError
+from roadbench.errors import (
+    BadInput,
+    DatabaseUnavailable,
+    MasterUnreachable,
+    RoadbenchError,
+    Unsupported,
+)
 from roadbench.load.lifeline import child_environment
+from roadbench.plugins import loaded_modules
 from roadbench.reports.results import SCHEMA_VERSION
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -326,12 +333,17 @@ def run_load(
 
     from roadbench.database import bench_database, option_tables
     from roadbench.database.fastpath import analyze, insert_roads
-    from roadbench.designs import get_option
+    from roadbench.designs import get_option, models_of
     from roadbench.designs.roads.data import split
     from roadbench.reports.results import current_environment
 
     say = notify or (lambda _m: None)
     road_options = [get_option(n) for n in options]
+    for road_option in road_options:  # before any database, server or Locust
+        if road_option.unavailable:
+            raise Unsupported(
+                f"option {road_option.number} cannot be load-tested: {road_option.unavailable}"
+            )
     results = []
     with (
         bench_database(database, notify=notify) as bench,  # also turns SIGTERM, SIGHUP into Ctrl-C
@@ -339,8 +351,8 @@ def run_load(
         ChildProcesses() as children,  # all stopped before the files and database go
     ):
         environment = current_environment(bench)
-        models = [m for o in road_options for m in o.models]
-        with option_tables(models):
+        # With the tables the designs need but do not own (contenttypes for 6 and 9).
+        with option_tables(models_of(road_options)):
             for road_option in road_options:
                 insert_roads(road_option, *split(settings.rows))
                 analyze(road_option)
@@ -354,6 +366,8 @@ def run_load(
                 sys.executable,
                 "-m",
                 "roadbench.load.server",
+                # The designs of --plugin modules: the server's app serves them too.
+                *(arg for module in loaded_modules() for arg in ("--plugin", module)),
                 "--host",
                 settings.server_host,
                 "--port",

@@ -49,10 +49,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--server", choices=["waitress", "gunicorn"], default="waitress")
+    parser.add_argument("--plugin", action="append", default=[], help="as roadbench --plugin")
     args = parser.parse_args(argv)
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s: %(message)s")
     configure(json.loads(os.environ[DATABASE_ENV]))
+    if args.plugin:  # after configure: a plugin's models need Django's settings
+        from roadbench.plugins import load_module
+
+        for module in args.plugin:
+            load_module(module)
     from django.core.wsgi import get_wsgi_application
 
     application = get_wsgi_application()
