@@ -65,14 +65,35 @@ def _missing(message: str) -> None:
     pytest.skip(message)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs MariaDB is marked ``mysql`` by the fixtures it uses, so ``-m mysql``
+    (CI's run once mysqlclient is installed) finds it even where nobody wrote the mark."""
+    for item in items:
+        if {"mysql_url", "mysqlclient"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.mysql)
+
+
 @pytest.fixture(scope="session")
-def mysql_url() -> str:
+def mysqlclient() -> None:
+    """The MariaDB tests need the driver, which the test extra leaves out (it builds from
+    source). ``.ci/run`` runs the README's test command without it, then installs it and runs
+    these tests (``-m mysql``): ``ROADBENCH_TEST_MYSQL_LATER=1`` makes its absence a skip
+    there even under CI=true."""
+    try:
+        import MySQLdb  # noqa: F401
+    except ImportError:
+        message = "mysqlclient is not installed (pip install -e '.[mysql]')"
+        if os.environ.get("ROADBENCH_TEST_MYSQL_LATER") == "1":
+            pytest.skip(message + "; CI runs these tests after installing it")
+        _missing(message)
+
+
+@pytest.fixture(scope="session")
+def mysql_url(mysqlclient: None) -> str:
     url = os.environ.get("ROADBENCH_TEST_MYSQL_URL") or LOCAL_MYSQL
     try:
         with mysql_cursor(url):
             pass
-    except ImportError:
-        _missing("mysqlclient is not installed (pip install -e '.[mysql]')")
     except Exception as exc:
         _missing(f"no MariaDB/MySQL server for the tests ({exc})")
     return url

@@ -1,12 +1,24 @@
-"""Small helpers shared by the tests: reading what is really in the tables."""
+"""Small helpers shared by the tests: reading what is really in the tables, and the signal
+dispositions of a child a test signals."""
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 from django.db import connection
 
 from roadbench.designs.base import RoadOption
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def default_stop_signals() -> None:
+    """``preexec_fn`` for a child a test will signal: Ctrl-C, SIGTERM and SIGHUP at their
+    defaults, as in a terminal. A suite started by a shell that ignores SIGINT (a background
+    job, ``nohup``) passes that ignore on, and roadbench rightly keeps an inherited one."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def transaction_statements() -> int:

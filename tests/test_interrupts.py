@@ -17,6 +17,7 @@ import pytest
 
 from roadbench.database import mask_url
 from tests.conftest import admin_cursor, existing, names_of_run, utc_stamp
+from tests.helpers import default_stop_signals
 
 pytestmark = pytest.mark.postgres
 
@@ -32,6 +33,7 @@ def start(args: list[str], url: str, env: dict[str, str] | None = None) -> subpr
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
+        preexec_fn=default_stop_signals,
     )
 
 

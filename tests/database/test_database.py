@@ -20,6 +20,7 @@ from roadbench.database import (
 )
 from roadbench.errors import BadInput, DatabaseUnavailable
 from tests.conftest import admin_cursor, existing, names_of_run, utc_stamp
+from tests.helpers import default_stop_signals
 
 ROADBENCH = [sys.executable, "-m", "roadbench"]
 
@@ -238,6 +239,7 @@ def test_a_signal_to_a_running_compare_leaves_no_database(postgres_url, signum):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_stop_signals,
     )
     deadline = time.monotonic() + 60
     # Wait until its throwaway database exists, so the signal lands mid-run.

@@ -33,6 +33,7 @@ from roadbench.measuring.measure import TableState, finish_value, prepare_value
 from roadbench.ops import OPS
 from tests.conftest import mysql_cursor, mysql_names_of_run, utc_stamp
 from tests.database.test_ground_truth import EVERY_METHOD, supported_option
+from tests.helpers import default_stop_signals
 
 pytestmark = pytest.mark.mysql
 ROADBENCH = [sys.executable, "-m", "roadbench"]
@@ -93,6 +94,7 @@ def test_an_interrupted_run_leaves_nothing(mysql_url, signum):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_stop_signals,
     )
     try:
         deadline = time.monotonic() + 120
@@ -208,7 +210,7 @@ def test_a_wrong_password_is_one_masked_line(mysql_url):
     assert ":***@" in result.stderr
 
 
-def test_no_server_is_one_line_within_the_timeout():
+def test_no_server_is_one_line_within_the_timeout(mysqlclient):
     result = roadbench("doctor", "--database", "mysql://root:pw@127.0.0.1:1/", timeout=30)
     assert result.returncode == 3
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

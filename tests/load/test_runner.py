@@ -22,6 +22,7 @@ from roadbench.load.runner import (
     percentile,
     run_load,
 )
+from tests.helpers import default_stop_signals
 from tests.load.conftest import signal_once_started
 
 pytest.importorskip("waitress")
@@ -204,6 +205,7 @@ def test_a_signal_during_a_load_run_stops_every_process(own_processes, signum):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_stop_signals,
     )
     code, err = signal_once_started(proc, signum, SERVER, LOCUST)
     assert code == 130, err
