@@ -915,3 +915,16 @@ def test_without_mysqlclient_a_mariadb_test_skips_unless_ci_requires_it(env, out
     )  # fmt: skip
     assert f"{outcome} in" in done.stdout, done.stdout
     assert "mysqlclient is not installed" in done.stdout
+
+
+def test_a_budget_given_caps_the_rounds_even_below_repeat():
+    # `--budget 0.5 --repeat 1000000000` ran until killed: the budget only ended the rounds
+    # added beyond --repeat. Now a budget the user gives is seconds at most for every round.
+    repeat = 1_000_000_000
+    outcome = command(
+        "run", "-o", "1", "--op", "select", "-n", "2", "--budget", "0.5", "--repeat",
+        str(repeat), "--json",
+    )  # fmt: skip
+    assert outcome.code == 0, outcome.stderr
+    (result,) = json.loads(outcome.stdout)["results"]
+    assert 1 <= len(result["times_s"]) == result["repeat"] < repeat // 1000

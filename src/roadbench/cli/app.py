@@ -128,8 +128,9 @@ BudgetOpt = Annotated[
     float | None,
     typer.Option(
         "--budget",
-        help="Seconds at most for the rounds of one row (the options measured together); "
-        "default 6, 60 with --rigorous.",
+        help="Seconds at most for the rounds of one row (the options measured together): no "
+        "round starts once they are spent, even short of --repeat. Default 6, 60 with "
+        "--rigorous, which only end the rounds added for --precision.",
         show_default=False,
     ),
 ]
@@ -275,6 +276,7 @@ def _timing(
         repeat=base.repeat if repeat is None else repeat,
         precision=base.precision if precision is None else precision / 100,
         budget_s=base.budget_s if budget is None else budget,
+        budget_caps_all=budget is not None,
         max_repeat=_most_rounds(base, repeat, precision, PRESETS["default"]),
     )
 

@@ -30,7 +30,10 @@ class Timing:
 
     ``repeat`` rounds at least; while ``max_repeat`` is larger, rounds are added until every
     interval is narrower than ``precision`` (relative half-width) or ``budget_s`` seconds
-    (of one group of interleaved cases, preparation included) are spent.
+    (of one group of interleaved cases, preparation included) are spent. ``budget_caps_all``
+    (a ``--budget`` the user gave: "seconds at most") makes the budget end the least rounds
+    too; a preset's budget bounds only the added rounds, since fewer than its least cannot
+    give the interval it promises.
     ``loops=None`` calibrates: a run shorter than ``stats.MIN_VALUE_S`` is repeated inside one
     value (each run with fresh, untimed state) and the value is reported per loop.
     ``long_value_s``: a case whose first value takes at least this long gets no more values
@@ -43,6 +46,7 @@ class Timing:
     max_repeat: int | None = None
     precision: float = 0.05
     budget_s: float | None = None
+    budget_caps_all: bool = False
     long_value_s: float | None = None
 
     @property
@@ -286,7 +290,7 @@ def measure_interleaved(
     A slow drift of the machine then hits every case alike instead of the one that happened
     to run last, and value i of every case belongs to round i (ratios are taken within a
     round). Rounds are added, up to ``timing.most_rounds``, while the widest interval is wider
-    than ``timing.precision`` and the budget lasts.
+    than ``timing.precision`` and the budget lasts (a user's budget ends even the least rounds).
     """
     started = time.perf_counter()
     for runner in runners:
@@ -302,9 +306,12 @@ def measure_interleaved(
         rounds += 1
         if on_round:
             on_round(rounds)
+        spent = timing.budget_s is not None and time.perf_counter() - started >= timing.budget_s
+        if spent and timing.budget_caps_all:
+            break
         if rounds < timing.repeat:
             continue
-        if timing.budget_s is not None and time.perf_counter() - started >= timing.budget_s:
+        if spent:
             break
         live = [r for r in runners if r.wants_values]
         if not live:
