@@ -19,9 +19,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from roadbench.database import bench_database, configure_django, option_tables
+from roadbench.database import bench_database, option_tables
+from roadbench.plugins import load_registries
 
-configure_django()
+load_registries()
 
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 LOCAL_MYSQL = "mysql://root@127.0.0.1:3306/mysql"

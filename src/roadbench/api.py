@@ -11,13 +11,12 @@ import contextlib
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import django
 
-from roadbench.database import bench_database, configure_django, option_tables, sqlite_settings
 from roadbench.errors import BadInput, Unsupported
 from roadbench.measuring.measure import (
     PRESETS,
@@ -31,27 +30,26 @@ from roadbench.measuring.measure import (
 )
 from roadbench.measuring.phases import CLOCK, GROWTH
 from roadbench.measuring.queries import CaseQueries, QueriesReport
-from roadbench.measuring.stats import median_interval, relative_half_width
+from roadbench.plugins import load_registries
 from roadbench.reports.comparison import (
     DEFAULT_MIN_EFFECT,
-    DEFAULT_PRECISION,
     SCALES,
     STUDY,
     ComparisonReport,
     PlannedCase,
     check_min_effect,
     plan_cases,
-    row_verdict,
 )
 from roadbench.reports.results import (
-    SCHEMA_VERSION,
-    CaseResult,
-    Environment,
     RunReport,
-    current_environment,
-    environment_from_dict,
-    from_fields,
 )
+from roadbench.reports.scaling import (
+    ScalingPoint,
+    ScalingReport,
+    ScalingSeries,
+    scaling_points,
+)
+from roadbench.session import open_session
 
 MIN_ROWS = 2
 # compare at "many" scale: three values per case, one for a case that takes 30 s or more.
@@ -125,7 +123,7 @@ def run(
     ``memory``: add a memory pass (peak Python allocation and resident high-water mark).
     ``cache``: a ``redis://`` URL for Django's cache instead of its in-process LocMemCache.
     """
-    configure_django()
+    load_registries()
     from roadbench.designs import get_option
     from roadbench.ops import get_op
 
@@ -142,7 +140,7 @@ def run(
 
     with (
         cache_server(cache, notify),
-        _session([road_option], database, notify, keep, sqlite) as (_bench, environment, state),
+        open_session([road_option], database, notify, keep, sqlite) as (_bench, environment, state),
     ):
         result = measure_case(road_option, operation, chosen, rows, timing, state, memory=memory)
     if instructions and result.ok:
@@ -254,42 +252,6 @@ def _query_growth(case: PlannedCase, result: Any, state: TableState) -> str | No
     return classify_growth([(small, counted.total), (case.rows, result.queries)])
 
 
-@contextlib.contextmanager
-def _session(
-    road_options: list[Any],
-    database: str | None,
-    notify: Notify | None,
-    keep: bool = False,
-    sqlite: str | None = None,
-) -> Iterator[tuple[Any, Any, TableState]]:
-    """A throwaway database with the options' tables: (bench, environment, table state).
-
-    ``sqlite``: SQLite settings to use instead of Django's (see ``sqlite_settings``).
-    """
-    pragmas = sqlite_settings.parse(sqlite) if sqlite else {}
-    with bench_database(database, keep=keep, notify=notify) as bench:
-        if pragmas:
-            if bench.vendor != "sqlite":
-                raise BadInput(f"--sqlite sets SQLite's settings; this is {bench.vendor}")
-            sqlite_settings.apply(pragmas)
-        environment = current_environment(bench)
-        from roadbench.designs import models_of
-
-        models = models_of(road_options)
-        with option_tables(models) if not keep else _tables_kept(models):
-            yield bench, environment, TableState()
-
-
-def _tables_kept(models: Any) -> Any:
-    """With --keep the tables stay for inspection, with the data the last pass left."""
-    import contextlib
-
-    from roadbench.database import create_tables
-
-    create_tables(models)
-    return contextlib.nullcontext()
-
-
 def compare(
     scale: str = "few",
     rows: int | None = None,
@@ -305,7 +267,7 @@ def compare(
     memory: bool = False,
 ) -> ComparisonReport:
     """Run every op on every option at one scale and build the seed study's table."""
-    configure_django()
+    load_registries()
     from roadbench.designs import get_option, parse_options
 
     if scale not in SCALES:
@@ -326,7 +288,7 @@ def compare(
     CLOCK.start(track_rss=True)
     with (
         contextlib.ExitStack() as stop,
-        _session(road_options, database, notify, keep, sqlite) as (_bench, environment, state),
+        open_session(road_options, database, notify, keep, sqlite) as (_bench, environment, state),
     ):
         stop.callback(CLOCK.stop)
         planned = plan_cases(scale, rows, numbers, _choose_method, _supports)
@@ -386,7 +348,7 @@ def designs(option: int | str | list[int] | None) -> list[int]:
     """The numbers of the designs ``option`` names, as queries, profile and scaling take it:
     a design's number, a list of numbers, or text as --option takes it ("3", "2,3",
     "sibling,json", "all"); None: the seed study's three designs."""
-    configure_django()
+    load_registries()
     from roadbench.designs import parse_options
 
     if isinstance(option, (list, tuple)):
@@ -425,7 +387,7 @@ def queries(
     With ``fetch_raise`` each case runs under Django 6.1's FETCH_RAISE: a method that loads
     anything lazily fails (VerificationFailed) instead of sending the extra queries.
     """
-    configure_django()
+    load_registries()
     from roadbench.measuring.queries import apply_scaling, group, lazy_loading_blocked
 
     cases = _cases(option, op, method)
@@ -438,7 +400,7 @@ def queries(
         raise Unsupported(
             f"--fetch-raise needs Django 6.1 (fetch modes); this is Django {django.get_version()}"
         )
-    with _session([o for o, _, _ in cases], database, notify) as (bench, environment, state):
+    with open_session([o for o, _, _ in cases], database, notify) as (bench, environment, state):
         if analyze and bench.vendor == "sqlite":
             raise BadInput(
                 "--analyze needs PostgreSQL, MySQL or MariaDB (SQLite has no EXPLAIN ANALYZE)"
@@ -521,13 +483,13 @@ def profile(
     notify: Notify | None = None,
 ) -> tuple[Any, list[Any]]:
     """pyinstrument profiles of one case (or each option's): (environment, [CaseProfile])."""
-    configure_django()
+    load_registries()
     from roadbench.measuring.profiling import profile_case
 
     cases = _cases(option, op, method)
     check_rows(rows)
     profiles = []
-    with _session([o for o, _, _ in cases], database, notify) as (_bench, environment, state):
+    with open_session([o for o, _, _ in cases], database, notify) as (_bench, environment, state):
         reasons = [chosen.unsupported_reason(road_option) for road_option, _, chosen in cases]
         if all(reasons):
             # As queries and run: no case asked for can run is exit 4, not an empty success.
@@ -549,108 +511,6 @@ def profile(
 # --- growth with rows -----------------------------------------------------------------------
 
 
-# How a point compares with the other options at its size (as a comparison row's verdict).
-FASTEST, TIED, SLOWER = "fastest", "tied", "slower"
-
-
-@dataclass
-class ScalingPoint:
-    rows: int
-    median_s: float | None
-    queries: int | None
-    status: str
-    # The fields below are absent from files saved before they existed (read as None/False).
-    # The 95% order-statistic interval of the median time, [low, high].
-    interval_s: list[float] | None = None
-    # With several options: the time as a multiple of the size's fastest option, the median of
-    # per-round ratios (the options take turns round by round), and its 95% interval.
-    ratio: float | None = None
-    ratio_ci: list[float] | None = None
-    # fastest (the only one), tied (cannot be told from the fastest) or slower; None alone.
-    rank: str | None = None
-    # The interval the rounds aimed at (the ratio's, or alone the time's) is wider than
-    # ``precision``: the point is less precise than asked.
-    unstable: bool = False
-
-
-@dataclass
-class ScalingSeries:
-    option: int
-    points: list[ScalingPoint]
-    exponent: float | None
-    query_growth: str | None
-
-
-@dataclass
-class ScalingReport:
-    environment: Environment
-    op: str
-    method: str
-    sizes: list[int]
-    series: list[ScalingSeries]
-    precision: float = DEFAULT_PRECISION
-    min_effect: float = DEFAULT_MIN_EFFECT
-    kind: str = "scaling"
-    schema_version: int = SCHEMA_VERSION
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ScalingReport:
-        """A saved scaling file (checked by ``load_saved``); fields it lacks, saved before they
-        existed, take their defaults."""
-        try:
-            return cls(
-                environment=environment_from_dict(data["environment"]),
-                op=data["op"],
-                method=data["method"],
-                sizes=list(data["sizes"]),
-                series=[
-                    ScalingSeries(
-                        option=s["option"],
-                        points=[from_fields(ScalingPoint, p) for p in s["points"]],
-                        exponent=s["exponent"],
-                        query_growth=s["query_growth"],
-                    )
-                    for s in data["series"]
-                ],
-                precision=data.get("precision", DEFAULT_PRECISION),
-                min_effect=data.get("min_effect", DEFAULT_MIN_EFFECT),
-            )
-        except (KeyError, TypeError) as exc:
-            raise BadInput(f"not a complete roadbench scaling result (missing {exc})") from None
-
-
-def scaling_points(
-    results: list[CaseResult], precision: float, min_effect: float = DEFAULT_MIN_EFFECT
-) -> list[ScalingPoint]:
-    """The points of one size, one per option, judged together as compare judges a row."""
-    verdict = row_verdict({r.option: r for r in results}, min_effect, precision)
-    several = sum(1 for r in results if r.ok and r.median_s) > 1
-    points = []
-    for result in results:
-        point = ScalingPoint(result.rows, result.median_s, result.queries, result.status)
-        if result.ok and result.times_s and result.median_s:
-            point.interval_s = list(median_interval(result.times_s))
-            if several:
-                point.ratio = verdict.ratios[result.option]
-                point.ratio_ci = verdict.intervals[result.option]
-                point.rank = (
-                    FASTEST
-                    if result.option == verdict.winner
-                    else TIED
-                    if result.option in verdict.tied
-                    else SLOWER
-                )
-                point.unstable = result.option in verdict.unstable
-            else:
-                width = relative_half_width(point.interval_s, result.median_s)
-                point.unstable = width > precision
-        points.append(point)
-    return points
-
-
 def scaling(
     op: str,
     sizes: tuple[int, ...] = (100, 1000, 10000),
@@ -664,7 +524,7 @@ def scaling(
 ) -> ScalingReport:
     """One op at growing sizes for each option: time and queries, and how fast they grow;
     at each size the options take turns round by round and are judged as compare's rows."""
-    configure_django()
+    load_registries()
     from roadbench.measuring.queries import classify_growth
     from roadbench.measuring.stats import growth_exponent
 
@@ -677,7 +537,7 @@ def scaling(
         check_rows(size, "--sizes")
     check_timing(timing)
     series = []
-    with _session([o for o, _, _ in cases], database, notify) as (_bench, environment, state):
+    with open_session([o for o, _, _ in cases], database, notify) as (_bench, environment, state):
         points: dict[int, list[ScalingPoint]] = {o.number: [] for o, _, _ in cases}
         for done, size in enumerate(sorted(sizes)):
             if progress:

@@ -1,22 +1,106 @@
-"""Finding designs and ops: the modules of a package, entry points and ``--plugin`` modules.
+"""The registry type designs and ops are kept in, and finding them: the modules of a package,
+entry points and ``--plugin`` modules.
 
-A new design or op is one new module: the registries scan their package for modules that
-define ``OPTION`` (designs) or ``OPERATION`` (ops), so nothing else lists them.
+A new design or op is one new module: ``roadbench.plugins.load_registries`` scans the packages
+for modules that define ``OPTION`` (designs) or ``OPERATION`` (ops) at start-up, so nothing
+else lists them, and importing a module registers nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from roadbench.errors import BadInput
 
 OPTIONS_GROUP = "roadbench.options"
 OPS_GROUP = "roadbench.ops"
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Registry(Mapping[K, V], Generic[K, V]):
+    """Designs or ops by key, kept in their declared order; read like a dict.
+
+    ``check`` refuses what may not join (the wrong kind, a bad key) with ``BadInput``; an item
+    whose key or aliases another already holds is refused the same way, naming both origins.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        key: Callable[[V], K],
+        order: Callable[[V], Any],
+        aliases: Callable[[V], tuple[str, ...]] = lambda _item: (),
+        check: Callable[[V], None] = lambda _item: None,
+    ) -> None:
+        self.what = what
+        self._key = key
+        self._order = order
+        self._aliases = aliases
+        self._check = check
+        self._items: dict[K, V] = {}
+
+    def __getitem__(self, key: K) -> V:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def register(self, item: V) -> V:
+        if any(known is item for known in self._items.values()):
+            return item  # a plugin that re-exports a registered design: nothing to do
+        try:
+            key = self._key(item)
+            names = {str(key), *filter(None, self._aliases(item))}
+        except AttributeError:
+            self._check(item)  # not a design (an op): refused with the reason
+            raise
+        # A taken number or key first: a copy of a design says which one it collides with.
+        for known in self._items.values():
+            taken = names & {str(self._key(known)), *filter(None, self._aliases(known))}
+            if taken:
+                raise BadInput(
+                    f"{self.what} {_named(item)} ({_origin(item)}) takes "
+                    f"{', '.join(sorted(taken))}, already used by {_named(known)} "
+                    f"({_origin(known)})"
+                )
+        self._check(item)
+        self._items[key] = item
+        self._items = dict(sorted(self._items.items(), key=lambda kv: self._order(kv[1])))
+        return item
+
+    def unregister(self, item: V) -> None:
+        key = self._key(item)
+        if self._items.get(key) is item:
+            del self._items[key]
+
+    @contextlib.contextmanager
+    def registered(self, item: V) -> Iterator[V]:
+        """``item`` registered for the block, then gone: how a test adds a design or an op of
+        its own without changing what every other test sees."""
+        self.register(item)
+        try:
+            yield item
+        finally:
+            self.unregister(item)
+
+
+def _named(item: Any) -> str:
+    return repr(getattr(item, "name", item))
+
+
+def _origin(item: Any) -> str:
+    return str(getattr(item, "origin", "roadbench"))
 
 
 def discover(package: str, attribute: str, skip: set[str]) -> Iterator[Any]:

@@ -63,7 +63,7 @@ def test_the_tables_list_every_design_op_and_method_of_roadbench():
     ]
 
 
-def test_a_plugins_design_and_op_stay_out_of_the_docs(monkeypatch):
+def test_a_plugins_design_and_op_stay_out_of_the_docs():
     plugin_design = dataclasses.replace(
         OPTIONS[1], number=901, key="docs-plugin-design", origin="tests.docs_plugin"
     )
@@ -71,10 +71,9 @@ def test_a_plugins_design_and_op_stay_out_of_the_docs(monkeypatch):
         OPS["select"], name="docs-plugin-op", origin="tests.docs_plugin"
     )
     before = design_table(), ops_table()
-    monkeypatch.setitem(OPTIONS, 901, plugin_design)
-    monkeypatch.setitem(OPS, "docs-plugin-op", plugin_op)
-    assert (design_table(), ops_table()) == before
-    assert "docs-plugin" not in design_table() + ops_table()
+    with OPTIONS.registered(plugin_design), OPS.registered(plugin_op):
+        assert (design_table(), ops_table()) == before
+        assert "docs-plugin" not in design_table() + ops_table()
 
 
 @pytest.mark.parametrize("command", command_names())

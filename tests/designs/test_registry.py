@@ -26,19 +26,93 @@ def test_the_registry_finds_every_design_module_and_op_module():
     from importlib import import_module
     from pathlib import Path
 
-    import roadbench.designs.roads
-    import roadbench.ops
+    from roadbench.plugins import BUILTIN_DESIGNS
 
+    package, skip = BUILTIN_DESIGNS
     design_modules = {
         p.stem
-        for p in Path(roadbench.designs.roads.__file__).parent.glob("*.py")
-        if p.stem != "data" and not p.stem.startswith("_")
+        for p in Path(import_module(package).__file__).parent.glob("*.py")
+        if p.stem not in skip and not p.stem.startswith("_")
     }
     # By each module's OPTION: a design that cannot run here has no models to find it by.
     registered = list(OPTIONS.values())
     for stem in design_modules:
-        assert import_module(f"roadbench.designs.roads.{stem}").OPTION in registered, stem
+        assert import_module(f"{package}.{stem}").OPTION in registered, stem
     assert list(OPS)[:4] == ["create", "select", "modify", "delete"]
+
+
+def test_importing_the_registries_registers_nothing():
+    """Designs and ops are registered by load_registries at start-up, not by an import."""
+    import subprocess
+    import sys
+
+    code = (
+        "import roadbench.designs, roadbench.ops, roadbench.api; "
+        "from django.conf import settings; "
+        "print(len(roadbench.designs.OPTIONS), len(roadbench.ops.OPS), settings.configured); "
+        "from roadbench.plugins import load_registries; load_registries(); "
+        "print(len(roadbench.designs.OPTIONS) > 0, len(roadbench.ops.OPS) > 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["0 0 False", "True True"]
+
+
+def test_a_design_and_an_op_in_one_new_file_each(tmp_path, monkeypatch):
+    """Adding a design or an op is one new file: a temporary package holding one module of
+    each, loaded as --plugin loads it, measured through the library; nothing else changes."""
+    package = tmp_path / "rbtest_onefile"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "design.py").write_text(
+        "from dataclasses import replace\n"
+        "from roadbench.designs import get_option\n"
+        "OPTION = replace(get_option(2), number=901, key='rbtest-onefile', name='one file')\n"
+    )
+    (package / "op.py").write_text(
+        "from dataclasses import replace\n"
+        "from roadbench.ops import get_op\n"
+        "OPERATION = replace(get_op('select'), name='rbtest_onefile_select', order=900)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from roadbench import api
+    from roadbench.plugins import load_module
+
+    before = (list(OPTIONS), list(OPS))
+    try:
+        assert load_module("rbtest_onefile.design") == ["design 901"]
+        assert load_module("rbtest_onefile.op") == ["op rbtest_onefile_select"]
+        fast = api.PRESETS["fast"]
+        (result,) = api.run(
+            option="rbtest-onefile", op="rbtest_onefile_select", rows=20, timing=fast
+        ).results
+        (builtin,) = api.run(option=2, op="select", rows=20, timing=fast).results
+        assert (result.option, result.op, result.status) == (901, "rbtest_onefile_select", "ok")
+        # The same filter on the same rows: the new design and op found the same roads.
+        assert (result.rows_affected, result.queries) == (builtin.rows_affected, builtin.queries)
+    finally:
+        OPTIONS.unregister(OPTIONS[901])
+        OPS.unregister(OPS["rbtest_onefile_select"])
+    assert (list(OPTIONS), list(OPS)) == before
+
+
+def test_a_registration_for_one_test_is_gone_after_it():
+    from dataclasses import replace
+
+    mine = replace(get_option(1), number=902, key="rbtest-registered")
+    with OPTIONS.registered(mine):
+        assert get_option("rbtest-registered") is mine
+    with pytest.raises(BadInput, match="unknown option rbtest-registered"):
+        get_option("rbtest-registered")
+
+
+def test_a_second_design_with_a_taken_key_is_refused_naming_both():
+    from dataclasses import replace
+
+    clash = replace(get_option(1), number=903, origin="plugin rbtest")
+    with pytest.raises(BadInput, match=r"takes single, already used by .*\(roadbench\)"):
+        OPTIONS.register(clash)
+    assert 903 not in OPTIONS
 
 
 @pytest.mark.parametrize("option", list(OPTIONS.values()), ids=lambda o: o.label)

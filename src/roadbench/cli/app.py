@@ -943,6 +943,9 @@ def diff(
 def options(as_json: JsonOpt = False) -> None:
     """List the modelling options."""
     from roadbench.designs import OPTIONS
+    from roadbench.plugins import load_registries
+
+    load_registries()
     from roadbench.render.console import options_table
 
     data = {
@@ -966,6 +969,9 @@ def options(as_json: JsonOpt = False) -> None:
 def ops(as_json: JsonOpt = False) -> None:
     """List the operations and their methods."""
     from roadbench.ops import OPS
+    from roadbench.plugins import load_registries
+
+    load_registries()
     from roadbench.render.console import ops_table
 
     data = {

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import Field, Model
 
 from roadbench.database.backend import current_backend
-from roadbench.designs.base import RoadOption
 from roadbench.designs.roads.data import FREEWAY, TOLLROAD
+
+if TYPE_CHECKING:  # the designs write through this module: it only names their type
+    from roadbench.designs.base import RoadOption
 
 
 def _adapter(field: Field) -> Callable[[Any], Any]:

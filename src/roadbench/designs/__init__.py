@@ -1,29 +1,36 @@
-"""The designs (modelling options), one module each, and the registry that finds them.
+"""The designs (modelling options): their registry, the declaration every design makes
+(``base``) and the seed study's road designs (``roads``, one module each).
 
-Importing this package defines Django models, so it configures Django in-process first;
-Django's app registry then finds it as the ``roadbench`` app's models module. Every module in
-this package except ``base`` is a design: it defines its models and one ``OPTION``. Designs of
-installed packages come from the ``roadbench.options`` entry point group (see
-docs/extending.md), local ones from ``--plugin module.path``.
+Importing this package registers nothing and needs no Django settings:
+``roadbench.plugins.load_registries`` fills ``OPTIONS`` at start-up, from roadbench's own
+designs, installed packages' ``roadbench.options`` entry points and ``--plugin`` modules.
 """
 
 from __future__ import annotations
 
-from roadbench.database import configure_django
+import re
+from collections.abc import Iterable
 
-configure_django()
+from django.db.models import Model
 
-import re  # noqa: E402
-from collections.abc import Iterable  # noqa: E402
+from roadbench.designs.base import RoadOption
+from roadbench.errors import BadInput
+from roadbench.registry import Registry
 
-from django.db.models import Model  # noqa: E402
 
-from roadbench.designs.base import RoadOption  # noqa: E402
-from roadbench.errors import BadInput  # noqa: E402
-from roadbench.plugins import load_installed  # noqa: E402
-from roadbench.registry import OPTIONS_GROUP, discover  # noqa: E402
+def _check_design(option: RoadOption) -> None:
+    if not isinstance(option, RoadOption):
+        raise BadInput(f"{option!r} is not a roadbench design (RoadOption)")
+    _check_number_and_key(option)
 
-OPTIONS: dict[int, RoadOption] = {}
+
+OPTIONS: Registry[int, RoadOption] = Registry(
+    "design",
+    key=lambda o: o.number,
+    order=lambda o: o.number,
+    aliases=lambda o: (o.key,),
+    check=lambda o: _check_design(o),
+)
 
 # The seed study's three designs: what ``compare`` runs unless told otherwise.
 SEED_OPTIONS = (1, 2, 3)
@@ -31,22 +38,7 @@ SEED_OPTIONS = (1, 2, 3)
 
 def register_option(option: RoadOption) -> RoadOption:
     """Add a design to the registry; its number and key must be new."""
-    if not isinstance(option, RoadOption):
-        raise BadInput(f"{option!r} is not a roadbench design (RoadOption)")
-    for known in OPTIONS.values():
-        if known is option:
-            return option
-        if option.number == known.number or (option.key and option.key == known.key):
-            raise BadInput(
-                f"design {option.name!r} ({option.origin}) takes number {option.number} "
-                f"or name {option.key!r}, already used by {known.name!r} ({known.origin})"
-            )
-    _check_number_and_key(option)
-    OPTIONS[option.number] = option
-    ordered = sorted(OPTIONS.items())
-    OPTIONS.clear()
-    OPTIONS.update(ordered)
-    return option
+    return OPTIONS.register(option)
 
 
 # Numbers below this are roadbench's own designs' (docs/extending.md).
@@ -75,9 +67,6 @@ def _check_number_and_key(option: RoadOption) -> None:
         )
 
 
-for _option in discover("roadbench.designs.roads", "OPTION", skip={"data"}):
-    register_option(_option)
-load_installed(OPTIONS_GROUP, "OPTION", register_option)
 
 
 def models_of(options: Iterable[RoadOption]) -> list[type[Model]]:

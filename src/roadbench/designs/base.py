@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import django
-from django.db import models
 from django.db.models import Expression, F, Index, Model, QuerySet
 
-from roadbench.designs.roads.data import FREEWAY, ROAD_TYPES, TOLLROAD, road_fields
+from roadbench.designs.roads.data import FREEWAY, ROAD_TYPES, road_fields
 
 APP_LABEL = "roadbench"
 
@@ -30,54 +29,6 @@ BULK_CREATE_TRANSACTION = 2 if django.VERSION < (6, 1) else 0
 
 # The type-specific attribute each check sums and each modify changes (by ``step``).
 SPECIFIC = {FREEWAY: ("speed_limit", 10), "tollroad": ("toll_amount", 1)}
-
-
-class CommonRoad(models.Model):
-    """The attributes every road has, in every design (an abstract model: no table)."""
-
-    name = models.CharField(max_length=100)
-    length_km = models.FloatField()
-    lanes = models.SmallIntegerField()
-    opened = models.DateField()
-
-    class Meta:
-        abstract = True
-        app_label = APP_LABEL
-
-
-class TypedRoad(CommonRoad):
-    """A road whose type is a column of its row, for designs that keep every type in one table
-    (no table itself)."""
-
-    road_type = models.CharField(
-        max_length=10, choices=[(FREEWAY, "Freeway"), (TOLLROAD, "Tollroad")]
-    )
-
-    class Meta:
-        abstract = True
-        app_label = APP_LABEL
-
-
-class FreewayColumns(models.Model):
-    """A freeway's own attributes, for designs that give them a table (no table itself)."""
-
-    speed_limit = models.SmallIntegerField()
-    exits = models.IntegerField()
-
-    class Meta:
-        abstract = True
-        app_label = APP_LABEL
-
-
-class TollroadColumns(models.Model):
-    """A tollroad's own attributes, for designs that give them a table (no table itself)."""
-
-    toll_amount = models.DecimalField(max_digits=8, decimal_places=2)
-    operator = models.CharField(max_length=100)
-
-    class Meta:
-        abstract = True
-        app_label = APP_LABEL
 
 
 # Queries of the designs that keep a road in one row of one table (1, 5, 8): see

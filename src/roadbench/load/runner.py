@@ -335,7 +335,10 @@ def run_load(
     from roadbench.database.fastpath import analyze, insert_roads
     from roadbench.designs import get_option, models_of
     from roadbench.designs.roads.data import split
+    from roadbench.plugins import load_registries
     from roadbench.reports.results import current_environment
+
+    load_registries()
 
     say = notify or (lambda _m: None)
     road_options = [get_option(n) for n in options]

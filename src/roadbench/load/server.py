@@ -38,6 +38,9 @@ def configure(database: dict[str, object]) -> None:
         ALLOWED_HOSTS=["*"],
         MIDDLEWARE=["roadbench.load.app.QueryCountMiddleware"],
     )
+    from roadbench.plugins import load_registries
+
+    load_registries()
 
 
 def main(argv: list[str] | None = None) -> int:

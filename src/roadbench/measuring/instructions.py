@@ -169,11 +169,11 @@ def _dumped(out_dir: Path, action: Callable[[], Any]) -> tuple[Path, Any]:
 
 
 def _child(request: dict[str, Any]) -> dict[str, Any]:
-    from roadbench.api import _session
-    from roadbench.database import configure_django
     from roadbench.measuring.measure import finish_value, prepare_value
+    from roadbench.plugins import load_registries
+    from roadbench.session import open_session
 
-    configure_django()
+    load_registries()
     from roadbench.designs import get_option
     from roadbench.ops import get_op
 
@@ -184,7 +184,7 @@ def _child(request: dict[str, Any]) -> dict[str, Any]:
     ]
     answers: list[dict[str, Any]] = []
     options = list({option.number: option for option, _, _, _ in cases}.values())
-    with _session(options, request["database"], None, sqlite=request["sqlite"]) as (
+    with open_session(options, request["database"], None, sqlite=request["sqlite"]) as (
         bench,
         _environment,
         state,

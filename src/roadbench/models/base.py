@@ -3,4 +3,3 @@
 from __future__ import annotations
 
 from roadbench.designs.base import *  # noqa: F403
-from roadbench.designs.base import APP_LABEL, CommonRoad, Listing, RoadOption  # noqa: F401

@@ -1,36 +1,30 @@
-"""The operations, one module each, found by the registry; each declares its methods.
+"""The operations, one module each, each declaring its methods; and their registry.
 
 Every module in this package that defines ``OPERATION`` is an op; installed packages add ops
 through the ``roadbench.ops`` entry point group, local modules through ``--plugin``.
+Importing this package registers nothing: ``roadbench.plugins.load_registries`` fills ``OPS``.
 """
 
 from __future__ import annotations
 
 from roadbench.errors import BadInput
 from roadbench.ops.base import Method, Operation
-from roadbench.plugins import load_installed
-from roadbench.registry import OPS_GROUP, discover
+from roadbench.registry import Registry
 
-OPS: dict[str, Operation] = {}
+
+def _check_op(op: Operation) -> None:
+    if not isinstance(op, Operation):
+        raise BadInput(f"{op!r} is not a roadbench op (Operation)")
+
+
+# Compare's rows follow each op's declared place, not the order ops were found in.
+OPS: Registry[str, Operation] = Registry(
+    "op", key=lambda o: o.name, order=lambda o: (o.order, o.name), check=_check_op
+)
 
 
 def register_op(op: Operation) -> Operation:
-    if not isinstance(op, Operation):
-        raise BadInput(f"{op!r} is not a roadbench op (Operation)")
-    known = OPS.get(op.name)
-    if known is not None and known is not op:
-        raise BadInput(f"op {op.name!r} ({op.origin}) is already defined by {known.origin}")
-    OPS[op.name] = op
-    # Compare's rows follow each op's declared place, not the order ops were found in.
-    ordered = sorted(OPS.values(), key=lambda o: (o.order, o.name))
-    OPS.clear()
-    OPS.update((o.name, o) for o in ordered)
-    return op
-
-
-for _op in discover(__name__, "OPERATION", skip={"base", "checks"}):
-    register_op(_op)
-load_installed(OPS_GROUP, "OPERATION", register_op)
+    return OPS.register(op)
 
 
 def get_op(name: str) -> Operation:

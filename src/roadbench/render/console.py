@@ -457,7 +457,7 @@ def scaling_table(report: Any, width: int | None = None) -> Group:
     fit ``width`` (the console's), each with the sizes and the verdict: no figure is cut or
     wrapped. The legend follows the tables at the console's width (as a caption it would be
     squeezed into a narrow table's)."""
-    from roadbench.api import FASTEST, TIED  # loaded already: the report comes from there
+    from roadbench.reports.scaling import FASTEST, TIED
 
     if width is None:
         width = Console().width

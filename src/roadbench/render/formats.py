@@ -219,7 +219,6 @@ def _cpu(result: CaseResult | None) -> float | None:
 def scaling_markdown(report: Any) -> str:
     """A scaling result (``api.ScalingReport``), paste-ready: a row per size, a column per
     option with the figures the table shows, the fit and the query growth, then the legend."""
-    from roadbench.api import FASTEST, TIED  # loaded already: the report comes from there
     from roadbench.render.console import (
         environment_line,
         pragma_text,
@@ -227,6 +226,7 @@ def scaling_markdown(report: Any) -> str:
         scaling_judged,
         scaling_legend,
     )
+    from roadbench.reports.scaling import FASTEST, TIED
 
     several = len(report.series) > 1 and scaling_judged(report)
     header = ("Rows", *(f"Option {s.option}" for s in report.series))

@@ -204,10 +204,9 @@ KINDS = {
 
 
 def _schema(kind: str) -> type[Any]:
-    """The dataclass a saved file of ``kind`` must fit (imported only when asked for: the
-    api module takes a quarter of a second to load, which diff and report do not need)."""
+    """The dataclass a saved file of ``kind`` must fit."""
     if kind == "scaling":
-        from roadbench.api import ScalingReport
+        from roadbench.reports.scaling import ScalingReport
 
         return ScalingReport
     from roadbench.reports.comparison import ComparisonReport

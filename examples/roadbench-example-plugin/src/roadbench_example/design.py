@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Q
 
-from roadbench.designs.base import APP_LABEL, CommonRoad, RoadOption
+from roadbench.designs.base import APP_LABEL, RoadOption
+from roadbench.designs.roads.columns import CommonRoad
 from roadbench.designs.roads.data import FREEWAY, TOLLROAD
 
 

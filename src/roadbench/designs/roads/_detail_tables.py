@@ -14,7 +14,8 @@ from django.db import connection, models, transaction
 from django.db.models import F, Model, QuerySet
 
 from roadbench.database.backend import no_bulk_ids_reason
-from roadbench.designs.base import FreewayColumns, RoadOption, TollroadColumns
+from roadbench.designs.base import RoadOption
+from roadbench.designs.roads.columns import FreewayColumns, TollroadColumns
 from roadbench.designs.roads.data import road_fields
 
 __all__ = ["COMMON", "DetailTablesOption", "FreewayColumns", "TollroadColumns", "split"]

@@ -20,14 +20,8 @@ import django
 from django.db import models
 from django.db.models import Model
 
-from roadbench.designs.base import (
-    APP_LABEL,
-    CommonRoad,
-    FreewayColumns,
-    RoadOption,
-    TollroadColumns,
-    unavailable_design,
-)
+from roadbench.designs.base import APP_LABEL, RoadOption, unavailable_design
+from roadbench.designs.roads.columns import CommonRoad, FreewayColumns, TollroadColumns
 from roadbench.designs.roads.multi_table import MULTI_TABLE_QUERIES, MultiTableOption
 
 NUMBER, KEY, NAME = 10, "db-cascade", "MTI + DB_CASCADE"

@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Model, QuerySet
 
-from roadbench.designs.base import APP_LABEL, SPECIFIC, CommonRoad, Listing
+from roadbench.designs.base import APP_LABEL, SPECIFIC, Listing
 from roadbench.designs.roads._contenttypes import content_type_id
 from roadbench.designs.roads._detail_tables import (
     COMMON,
@@ -25,6 +25,7 @@ from roadbench.designs.roads._detail_tables import (
     TollroadColumns,
     split,
 )
+from roadbench.designs.roads.columns import CommonRoad
 from roadbench.designs.roads.data import FREEWAY, ROAD_TYPES, TOLLROAD
 
 

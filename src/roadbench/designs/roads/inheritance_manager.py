@@ -9,15 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roadbench.designs.base import (
-    APP_LABEL,
-    CommonRoad,
-    FreewayColumns,
-    Listing,
-    RoadOption,
-    TollroadColumns,
-    unavailable_option,
-)
+from roadbench.designs.base import APP_LABEL, Listing, RoadOption, unavailable_option
+from roadbench.designs.roads.columns import CommonRoad, FreewayColumns, TollroadColumns
 from roadbench.designs.roads.multi_table import MULTI_TABLE_QUERIES, MultiTableOption
 
 NUMBER, KEY, NAME = 7, "inheritance-manager", "InheritanceManager"

@@ -15,14 +15,8 @@ from django.db.models import Expression, F, FloatField, Index, Model
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
-from roadbench.designs.base import (
-    APP_LABEL,
-    ONE_ROW_QUERIES,
-    SPECIFIC,
-    Listing,
-    RoadOption,
-    TypedRoad,
-)
+from roadbench.designs.base import APP_LABEL, ONE_ROW_QUERIES, SPECIFIC, Listing, RoadOption
+from roadbench.designs.roads.columns import TypedRoad
 from roadbench.designs.roads.data import FREEWAY, TOLLROAD, road_fields
 
 COMMON = ("id", "pk", "name", "length_km", "lanes", "opened")

@@ -10,7 +10,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Model, QuerySet
 
-from roadbench.designs.base import APP_LABEL, SPECIFIC, CommonRoad, Listing, RoadOption
+from roadbench.designs.base import APP_LABEL, SPECIFIC, Listing, RoadOption
+from roadbench.designs.roads.columns import CommonRoad
 from roadbench.designs.roads.data import FREEWAY, ROAD_TYPES, TOLLROAD
 
 

@@ -12,15 +12,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from roadbench.designs.base import (
-    APP_LABEL,
-    CommonRoad,
-    FreewayColumns,
-    Listing,
-    RoadOption,
-    TollroadColumns,
-    unavailable_option,
-)
+from roadbench.designs.base import APP_LABEL, Listing, RoadOption, unavailable_option
+from roadbench.designs.roads.columns import CommonRoad, FreewayColumns, TollroadColumns
 from roadbench.designs.roads.multi_table import MULTI_TABLE_QUERIES, MultiTableOption
 
 NUMBER, KEY, NAME = 6, "polymorphic", "django-polymorphic"

@@ -14,7 +14,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.db.models import Model, QuerySet
 
-from roadbench.designs.base import APP_LABEL, SPECIFIC, CommonRoad, Listing
+from roadbench.designs.base import APP_LABEL, SPECIFIC, Listing
 from roadbench.designs.roads._detail_tables import (
     COMMON,
     DetailTablesOption,
@@ -22,6 +22,7 @@ from roadbench.designs.roads._detail_tables import (
     TollroadColumns,
     split,
 )
+from roadbench.designs.roads.columns import CommonRoad
 from roadbench.designs.roads.data import FREEWAY, ROAD_TYPES
 
 

@@ -6,14 +6,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from roadbench.designs.base import (
-    APP_LABEL,
-    ONE_ROW_QUERIES,
-    SPECIFIC,
-    Listing,
-    RoadOption,
-    TypedRoad,
-)
+from roadbench.designs.base import APP_LABEL, ONE_ROW_QUERIES, SPECIFIC, Listing, RoadOption
+from roadbench.designs.roads.columns import TypedRoad
 from roadbench.designs.roads.data import FREEWAY, TOLLROAD
 
 

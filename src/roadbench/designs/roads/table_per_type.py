@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from roadbench.designs.base import APP_LABEL, BULK_CREATE_TRANSACTION, CommonRoad, RoadOption
+from roadbench.designs.base import APP_LABEL, BULK_CREATE_TRANSACTION, RoadOption
+from roadbench.designs.roads.columns import CommonRoad
 
 
 class FreewayB(CommonRoad):

@@ -1,0 +1,58 @@
+"""The import graph of roadbench: no circle, and no lower layer importing a higher one.
+
+Function-level imports count (grimp reads every import statement), so a circle cannot hide
+inside a function; ``if TYPE_CHECKING:`` imports do not, as they never run.
+"""
+
+from __future__ import annotations
+
+import grimp
+import pytest
+
+GRAPH = grimp.build_graph("roadbench", exclude_type_checking_imports=True)
+
+# The shims that keep 0.2 plugins importing re-export the designs: they sit beside the layers.
+COMPATIBILITY = {"roadbench.models", "roadbench.models.base"}
+
+
+def _edges() -> list[tuple[str, str]]:
+    return sorted(
+        (importer, imported)
+        for importer in GRAPH.modules - COMPATIBILITY
+        for imported in GRAPH.find_modules_directly_imported_by(importer) - COMPATIBILITY
+    )
+
+
+def test_no_import_circle():
+    circles = []
+    for importer, imported in _edges():
+        back = GRAPH.find_shortest_chain(importer=imported, imported=importer)
+        if back:
+            circles.append(" -> ".join((importer, *back)))
+    assert circles == []
+
+
+@pytest.mark.parametrize(
+    ("higher", "lower"),
+    [
+        ("roadbench.cli", "roadbench.api"),
+        ("roadbench.api", "roadbench.session"),
+        ("roadbench.api", "roadbench.measuring"),
+        ("roadbench.cli", "roadbench.render"),
+        ("roadbench.render", "roadbench.reports"),
+        ("roadbench.measuring", "roadbench.ops"),
+        ("roadbench.ops", "roadbench.designs"),
+    ],
+)
+def test_a_lower_layer_never_imports_a_higher_one(higher, lower):
+    chains = GRAPH.find_shortest_chains(importer=lower, imported=higher, as_packages=True)
+    assert chains == set(), f"{lower} reaches {higher}: {sorted(chains)}"
+
+
+def test_only_the_command_line_imports_it():
+    importers = {
+        m
+        for m in GRAPH.find_downstream_modules("roadbench.cli", as_package=True)
+        if not m.startswith("roadbench.cli")
+    }
+    assert importers <= {"roadbench.__main__"}
