@@ -16,7 +16,7 @@ import pytest
 from roadbench.errors import BadInput
 from roadbench.measuring.stats import median_interval, relative_half_width
 from roadbench.render.console import ratio_cell, seconds_within
-from roadbench.reports.results import load_saved
+from roadbench.reports.saved import load_saved
 
 SCRIPT = str(Path(sys.executable).parent / "roadbench")
 # Exactly 6 rounds per size (--repeat alone): the fewest with a 95% order-statistic interval.

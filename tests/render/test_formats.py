@@ -10,7 +10,8 @@ from roadbench.api import compare, run
 from roadbench.measuring.measure import Timing
 from roadbench.render.formats import render
 from roadbench.reports.comparison import ComparisonReport
-from roadbench.reports.results import RunReport, load_json, save_json
+from roadbench.reports.results import RunReport, save_json
+from roadbench.reports.saved import load_json
 
 QUICK = Timing(warmup=0, repeat=2, loops=1)
 

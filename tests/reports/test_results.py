@@ -8,7 +8,8 @@ from roadbench.api import compare, run
 from roadbench.errors import BadInput
 from roadbench.measuring.measure import Timing
 from roadbench.reports.comparison import ComparisonReport
-from roadbench.reports.results import load_json, save_json
+from roadbench.reports.results import save_json
+from roadbench.reports.saved import load_json
 
 FAST = Timing(warmup=0, repeat=2)
 

@@ -582,7 +582,7 @@ def chart(
     """Draw saved comparisons: bars per operation by option, fastest = 1; or a saved scaling:
     time against rows, log-log, as `scaling --chart` draws it (needs matplotlib)."""
     from roadbench.render.charts import CHART_SUFFIXES, _pyplot, comparison_chart, scaling_chart
-    from roadbench.reports.results import load_report
+    from roadbench.reports.saved import load_report
 
     _pyplot()  # a missing extra is the first thing to say
     _check_outputs(("-o/--output", output), suffixes=CHART_SUFFIXES)
@@ -814,7 +814,7 @@ def report(
 ) -> None:
     """Render a saved run, comparison or scaling again, in any format, without re-running it."""
     from roadbench.render.formats import FORMATS
-    from roadbench.reports.results import load_report
+    from roadbench.reports.saved import load_report
 
     fmt = output_format(fmt, as_json, FORMATS)
     kind, saved = load_report(file, ("run", "compare", "scaling"))
@@ -911,7 +911,7 @@ def diff(
     from roadbench.render.diff import diff_csv, diff_markdown, diff_table
     from roadbench.reports.diff import COMPARED, check, parse_fail_on
     from roadbench.reports.diff import diff as diff_runs
-    from roadbench.reports.results import load_saved
+    from roadbench.reports.saved import load_saved
 
     rules = [parse_fail_on(rule) for rule in fail_on or []]
     finite(min_change, "--min-change")

@@ -4,7 +4,8 @@ Django's public API has no way to insert child rows with given ids, to run a COP
 execute wrappers, to see the COMMIT and ROLLBACK it sends straight to the driver, to swap the
 default connection of a configured process, or to see the FETCH and CLOSE of a server-side
 cursor. roadbench needs each of these; they live here, and
-``tests/database/test_django_internals.py`` has a canary for each that fails with a clear message on a Django or driver that changed it.
+``tests/database/test_django_internals.py`` has a canary for each that fails with a clear
+message on a Django or driver that changed it.
 
 The PostgreSQL driver: Django uses psycopg 3 when it is installed and psycopg2 otherwise
 (``django.db.backends.postgresql.psycopg_any``); roadbench follows Django's choice everywhere.
