@@ -60,10 +60,6 @@ class Backend(Protocol):
         """cleanup: what killed runs left (removed with ``remove``); never a live run's."""
         ...
 
-    def fast_path(self, connection: Any) -> str:
-        """How ``write_rows`` writes on this connection (it may depend on the server)."""
-        ...
-
     def write_rows(
         self, cursor: Any, table: str, columns: str, width: int, rows: list[tuple[Any, ...]]
     ) -> None:

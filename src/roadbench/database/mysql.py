@@ -179,10 +179,6 @@ def describe(connection: Any) -> tuple[str, str]:
     return f"{name} {'.'.join(str(p) for p in connection.mysql_version)}", driver_name()
 
 
-def fast_path(connection: Any) -> str:
-    return FAST_PATH if _load_data(connection) else FALLBACK_PATH
-
-
 def _load_data(connection: Any) -> bool:
     """Whether this connection's server takes LOAD DATA LOCAL INFILE (asked once)."""
     wrapper = _wrapper(connection)

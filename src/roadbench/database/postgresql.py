@@ -227,10 +227,6 @@ def leftovers(parsed: DatabaseURL, remove: bool) -> list[Leftover]:
 # --- the fast path --------------------------------------------------------------------------
 
 
-def fast_path(connection: Any) -> str:
-    return FAST_PATH
-
-
 def write_rows(
     cursor: Any, table: str, columns: str, width: int, rows: list[tuple[Any, ...]]
 ) -> None:

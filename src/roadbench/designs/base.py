@@ -11,7 +11,7 @@ concrete parents, as in multi-table inheritance); designs of another shape overr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +69,6 @@ class RoadOption:
     base_model: type[Model] | None = None
     # Extra constructor values per type (a discriminator column).
     type_values: dict[str, dict[str, Any]] = field(default_factory=dict)
-    weakness_hint: str = ""
     # How many table rows one road takes (2 when a road is split over a parent and a child).
     rows_per_road: int = 1
     # Models whose tables the design needs but does not own (ContentType): created, never cleared.
@@ -120,9 +119,6 @@ class RoadOption:
 
     def new_road(self, road_type: str, i: int) -> Model:
         return self.model_for(road_type)(**self.row_values(road_type, i))
-
-    def road_builder(self, road_type: str) -> Callable[[int], Model]:
-        return lambda i: self.new_road(road_type, i)
 
     def save_new(self, road_type: str, i: int) -> Model:
         """Store road ``i`` with save(), as application code creates one road."""

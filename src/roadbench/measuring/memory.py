@@ -27,8 +27,6 @@ _CLEAR_REFS = Path("/proc/self/clear_refs")
 class MemoryPeak:
     python_bytes: int = 0
     rss_bytes: int | None = None
-    # True when the resident high-water mark was reset before the run (Linux).
-    rss_of_run: bool = False
 
 
 def reset_rss_peak() -> bool:
@@ -57,7 +55,7 @@ def trace_memory() -> Iterator[MemoryPeak]:
     """Measure the peaks of what runs inside; the figures are set when the block ends."""
     peak = MemoryPeak()
     gc.collect()
-    peak.rss_of_run = reset_rss_peak()
+    reset_rss_peak()  # the high-water mark of this run, where Linux lets it be reset
     tracemalloc.start()
     try:
         yield peak

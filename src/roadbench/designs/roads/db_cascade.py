@@ -105,5 +105,4 @@ else:
         tollroad_model=TollroadD,
         base_model=RoadD,
         expected_queries=DB_CASCADE_QUERIES,
-        weakness_hint="no delete signals for the children; needs Django 6.1",
     )

@@ -167,7 +167,6 @@ OPTION = GenericFkOption(
     base_model=RoadG,
     details=DETAILS,
     support_models=(ContentType,),
-    weakness_hint="no foreign key constraint; no select_related; two rows per road",
     expected_queries={
         "create/save": (4.0, 0),
         "create/atomic": (4.0, 2),

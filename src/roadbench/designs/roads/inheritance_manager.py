@@ -58,5 +58,4 @@ else:
         tollroad_model=TollroadI,
         base_model=RoadI,
         expected_queries=MULTI_TABLE_QUERIES,
-        weakness_hint="writes as option 3; the naive listing is N+1 without select_subclasses",
     )

@@ -102,6 +102,5 @@ OPTION = JsonOption(
     tollroad_model=RoadJ,
     base_model=RoadJ,
     type_values={FREEWAY: {"road_type": FREEWAY}, TOLLROAD: {"road_type": TOLLROAD}},
-    weakness_hint="no column types or constraints inside the document; no F() update of a key",
     expected_queries={k: v for k, v in ONE_ROW_QUERIES.items() if k != "modify/update"},
 )

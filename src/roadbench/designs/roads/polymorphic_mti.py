@@ -80,5 +80,4 @@ else:
             "select/all_roads_detail": (0.0, 3),
         },
         support_models=(ContentType,),
-        weakness_hint="a listing costs one query per subtype; writes as option 3",
     )

@@ -117,6 +117,5 @@ OPTION = ProxyOption(
     tollroad_model=TollroadX,
     base_model=RoadX,
     type_values={FREEWAY: {"road_type": FREEWAY}, TOLLROAD: {"road_type": TOLLROAD}},
-    weakness_hint="as option 1: NULL columns, no per-type NOT NULL constraints",
     expected_queries=ONE_ROW_QUERIES,
 )

@@ -153,7 +153,6 @@ OPTION = SiblingOption(
     tollroad_model=RoadS,
     base_model=RoadS,
     details=DETAILS,
-    weakness_hint="every write touches two tables; every read of a type joins",
     expected_queries={
         "create/save": (4.0, 0),
         "create/atomic": (4.0, 2),
