@@ -989,3 +989,41 @@ def test_every_index_method_that_runs_has_its_index(request, url_fixture):
     assert ran >= len(designs)  # indexed runs everywhere: the check above ran
     if url_fixture == "mysql_url":
         assert unsupported == 1  # option 5's JSON key, the only expression index
+
+
+# --- issue 19, item 11 (fix-load-plugins): empty values, cache URLs, the exit-code table ------
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["compare", "--options", ""], "--options is empty"),
+        (["compare", "--options", " "], "--options is empty"),
+        (["run", "--op", "select", "--sqlite", ""], "--sqlite is empty"),
+        (["compare", "--sqlite", ""], "--sqlite is empty"),
+        (["run", "--op", "select", "-m", "cached", "--cache", "redis://"], "names no host"),
+        (
+            ["run", "--op", "select", "-m", "cached", "--cache", "redis://127.0.0.1:6379/abc"],
+            "the database after the host is a number",
+        ),
+        (["run", "--op", "select", "-m", "cached", "--cache", "redis://h:x/0"], "port"),
+    ],
+)
+def test_an_empty_or_misread_value_is_refused_not_the_default(capsys, args, words):
+    # Each meant the default (the seed study's designs, Django's SQLite settings, database 0 of
+    # a Redis on localhost) without a word.
+    outcome = cli(capsys, *args, "-n", "2")
+    assert_one_line_error(outcome, 2, words)
+    assert outcome.stdout == ""
+
+
+def test_the_exit_code_table_has_one_row_for_3():
+    from roadbench.cli.reference import exit_codes
+    from roadbench.errors import DatabaseUnavailable, MasterUnreachable
+
+    assert DatabaseUnavailable.exit_code == MasterUnreachable.exit_code == 3
+    assert exit_codes()[3].startswith("a database or service that cannot be reached")
+    assert (
+        "| 3 | a database or service that cannot be reached"
+        in (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    )

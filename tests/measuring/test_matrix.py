@@ -290,3 +290,41 @@ def test_a_child_that_cannot_reach_its_database_is_exit_3(tmp_path):
     last = done.stderr.splitlines()[-1]
     expected = f"roadbench: error: matrix: under Django 5.2: cannot connect to {nowhere}: "
     assert last.startswith(expected)
+
+
+# --- issue 19, item 11 (fix-load-plugins): Djangos matrix refuses before building anything ---
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("4.2", "--django 4.2: Django 4.2 is older than roadbench supports (5.2 and later)"),
+        ("5.1.4", "Django 5.1 is older than roadbench supports"),
+        ("5.2,6.1,5.2", "--django names 5.2 twice"),
+        ("checkout-4.2", "Django 4.2 is older than roadbench supports"),
+    ],
+)
+def test_a_django_roadbench_cannot_run_or_twice_is_exit_2_before_any_environment(
+    tmp_path, spec, words
+):
+    # 4.2 was installed and run (Django 4.2 is below roadbench's own requirement), 5.2,5.2 ran
+    # twice and the second overwrote the first's results.
+    if spec.startswith("checkout"):
+        checkout = tmp_path / "django-4.2"
+        (checkout / "django").mkdir(parents=True)
+        (checkout / "django" / "__init__.py").write_text('VERSION = (4, 2, 17, "final", 0)\n')
+        spec = str(checkout)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    args = ["matrix", "--django", spec, "--save-dir", str(out), "run", "-o", "1", "--op", "select"]
+    script = Path(sys.executable).parent / "roadbench"
+    done = subprocess.run(
+        [str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("roadbench: error: ")
+    assert words in done.stderr
+    assert not cache.exists() and not out.exists()  # no environment made, nothing saved

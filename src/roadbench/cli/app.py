@@ -141,6 +141,7 @@ SqliteOpt = Annotated[
         help="SQLite settings instead of Django's default (SQLite's own: journal_mode=DELETE, "
         "synchronous=FULL, a disk fsync per commit), e.g. journal_mode=WAL,synchronous=NORMAL.",
         show_default=False,
+        callback=not_empty("--sqlite"),
     ),
 ]
 InstructionsOpt = Annotated[
@@ -178,6 +179,13 @@ def _version(value: bool) -> None:
     if value:
         stdout.print(f"roadbench {__version__}")
         raise typer.Exit()
+
+
+def _cache_url(url: str | None) -> str | None:
+    """--cache is checked as it is read: a URL roadbench would misread is refused at once."""
+    from roadbench.database.cache import check_cache_url
+
+    return None if url is None else check_cache_url(url)
 
 
 @app.callback()
@@ -314,6 +322,7 @@ def run(
             help="redis://host:port/db: Django's RedisCache for the cached method instead of "
             "its in-process LocMemCache (keys under a unique prefix, removed at the end).",
             show_default=False,
+            callback=_cache_url,
         ),
     ] = None,
     fmt: FormatOpt = None,
@@ -372,6 +381,7 @@ def compare(
             help="Designs to compare: numbers or names, comma-separated (1,2,3 = the seed "
             "study, the default), or all.",
             show_default=False,
+            callback=not_empty("--options"),
         ),
     ] = None,
     repeat: RepeatOpt = None,

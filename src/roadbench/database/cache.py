@@ -51,13 +51,35 @@ def cache_server(
         client.close()
 
 
-def _connect(url: str) -> Any:
-    scheme = urlsplit(url).scheme
-    if scheme not in SCHEMES:
+def check_cache_url(url: str) -> str:
+    """A Redis URL with a host and, if any, a database number: redis-py reads ``redis://``
+    as localhost and ``/abc`` as database 0, without a word."""
+    shown = mask_url(url)
+    parts = urlsplit(url)
+    if parts.scheme not in SCHEMES:
         raise BadInput(
-            f"unsupported cache URL scheme {scheme or '(none)'!r} in {mask_url(url)}; "
+            f"unsupported cache URL scheme {parts.scheme or '(none)'!r} in {shown}; "
             "use redis://host:port/db"
         )
+    try:
+        port = parts.port
+    except ValueError:
+        raise BadInput(f"--cache {shown}: the port must be a number, 1-65535") from None
+    if not parts.hostname:
+        raise BadInput(f"--cache {shown} names no host; use redis://host:port/db")
+    if port == 0:
+        raise BadInput(f"--cache {shown}: port 0 (use 1-65535)")
+    database = parts.path.strip("/")
+    if database and not database.isdigit():
+        raise BadInput(
+            f"--cache {shown}: the database after the host is a number (redis://host:port/0), "
+            f"not {database!r}"
+        )
+    return url
+
+
+def _connect(url: str) -> Any:
+    check_cache_url(url)
     try:
         import redis
     except ImportError:

@@ -33,6 +33,8 @@ from roadbench.errors import (
 )
 from roadbench.reports.output import check_output, check_output_dir, write_text
 
+# The oldest Django roadbench supports (pyproject.toml: django>=5.2).
+MIN_DJANGO = (5, 2)
 # The oldest Python each Django series supports (Django's own release notes).
 MIN_PYTHON = {(5, 2): (3, 10), (6, 0): (3, 12), (6, 1): (3, 12)}
 COMMANDS = ("run", "compare")
@@ -59,6 +61,8 @@ class MatrixResult:
 
 
 def parse_targets(spec: str) -> list[Target]:
+    """The Djangos of ``--django``, each checked before any environment is made: a release
+    roadbench supports, a checkout of one, none twice (each has one results file)."""
     targets = []
     for item in (part.strip() for part in spec.split(",")):
         if not item:
@@ -67,6 +71,7 @@ def parse_targets(spec: str) -> list[Target]:
         if os.sep in item or path.is_dir():
             if not (path / "django" / "__init__.py").is_file():
                 raise BadInput(f"--django {item}: not a Django checkout (no django/__init__.py)")
+            _check_supported(item, _checkout_series(path))
             targets.append(
                 Target(f"checkout {path.name}", str(path.resolve()), _this_python(), True)
             )
@@ -78,13 +83,43 @@ def parse_targets(spec: str) -> list[Target]:
                 "of a Django checkout"
             )
         series = (int(match.group(1)), int(match.group(2)))
+        _check_supported(item, series)
         requirement = (
             f"django=={item}" if match.group(3) else f"django>={item},<{series[0]}.{series[1] + 1}"
         )
         targets.append(Target(item, requirement, MIN_PYTHON.get(series, (3, 12))))
     if not targets:
         raise BadInput("--django needs at least one version, e.g. --django 5.2,6.1")
+    seen: dict[str, Target] = {}
+    for target in targets:
+        name = _saved_name(target)
+        if name in seen:
+            same = "twice" if seen[name].label == target.label else f"and {seen[name].label}"
+            raise BadInput(
+                f"--django names {target.label} {same}: each version runs once and saves to "
+                f"{name}"
+            )
+        seen[name] = target
     return targets
+
+
+def _check_supported(item: str, series: tuple[int, int] | None) -> None:
+    if series is not None and series < MIN_DJANGO:
+        oldest = ".".join(map(str, MIN_DJANGO))
+        raise BadInput(
+            f"--django {item}: Django {series[0]}.{series[1]} is older than roadbench supports "
+            f"({oldest} and later)"
+        )
+
+
+def _checkout_series(path: Path) -> tuple[int, int] | None:
+    """A checkout's Django series, from ``VERSION = (5, 2, ...)`` in django/__init__.py."""
+    found = re.search(
+        r"^VERSION\s*=\s*\(\s*(\d+)\s*,\s*(\d+)",
+        (path / "django" / "__init__.py").read_text(errors="replace"),
+        re.MULTILINE,
+    )
+    return (int(found.group(1)), int(found.group(2))) if found else None
 
 
 def _this_python() -> tuple[int, int]:
