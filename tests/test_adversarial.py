@@ -703,7 +703,9 @@ BAD_PLUGINS = [
     ("string_op", "OPERATION = 3\n", "OPERATION is 3, not a roadbench op"),
     ("key_all", DESIGN_COPY.format(fields="number=150, key='all'"), "not 'all'"),
     ("key_list", DESIGN_COPY.format(fields="number=151, key='a,b'"), "not 'a,b'"),
-    ("key_number", DESIGN_COPY.format(fields="number=152, key='2'"), "not '2'"),
+    # A key that is another design's number: taken (the registry says by which design).
+    ("key_number", DESIGN_COPY.format(fields="number=152, key='2'"), "takes 2, already used"),
+    ("key_digits", DESIGN_COPY.format(fields="number=153, key='777'"), "not '777'"),
     ("number_negative", DESIGN_COPY.format(fields="number=-5, key='neg'"), "not -5"),
     ("number_roadbenchs", DESIGN_COPY.format(fields="number=50, key='fifty'"), "100 or more"),
 ]
