@@ -1029,3 +1029,39 @@ def test_the_exit_code_table_has_one_row_for_3():
         "| 3 | a database or service that cannot be reached"
         in (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
     )
+
+
+@pytest.fixture
+def mysql_user_with_password(mysql_url):
+    """(URL without a password, the password) of a MariaDB user that has one: the test URL's
+    own user if it has a password, else a user of this test's own, dropped after."""
+    from tests.conftest import mysql_cursor
+
+    parts = urlsplit(mysql_url)
+    where = f"{parts.hostname}:{parts.port or 3306}"
+    if parts.password:
+        yield f"mysql://{parts.username}@{where}/", parts.password
+        return
+    user, password = f"rbtest_pw_{os.getpid()}", f"Pw-{os.urandom(6).hex()}"
+    try:
+        with mysql_cursor(mysql_url) as cursor:
+            cursor.execute(f"CREATE USER '{user}'@'{parts.hostname}' IDENTIFIED BY %s", [password])
+            cursor.execute(f"GRANT ALL ON `roadbench\\_%`.* TO '{user}'@'{parts.hostname}'")
+    except Exception as exc:  # a server user that may not create users: nothing to test with
+        pytest.skip(f"the test's MariaDB user has no password and cannot make one ({exc})")
+    try:
+        yield f"mysql://{user}@{where}/", password
+    finally:
+        with mysql_cursor(mysql_url) as cursor:
+            cursor.execute(f"DROP USER IF EXISTS '{user}'@'{parts.hostname}'")
+
+
+def test_a_mysql_password_in_the_query_is_used(capsys, mysql_user_with_password):
+    # ?password= was masked but ignored by the connection that creates the throwaway
+    # database: "Access denied ... (using password: NO)", exit 3.
+    url, password = mysql_user_with_password
+    outcome = cli(capsys, "run", "-o", "1", "--op", "select", "-n", "2", "--fast", "--json",
+                  "-d", f"{url}?password={quote(password, safe='')}")  # fmt: skip
+    assert outcome.code == 0, outcome.stderr
+    assert json.loads(outcome.stdout)["results"][0]["status"] == "ok"
+    assert password not in outcome.stdout + outcome.stderr

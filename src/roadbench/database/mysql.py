@@ -88,6 +88,12 @@ def connect(parsed: DatabaseURL, timeout: int = CONNECT_TIMEOUT_S) -> Any:
         "autocommit": True,
         **{k: v for k, v in options.items() if k in ("ssl", "ssl_mode", "unix_socket")},
     }
+    # The URL's query (?password=...) is Django's OPTIONS, which override USER and PASSWORD in
+    # Django's own connection: the same here, or the two would log in as different users.
+    if options.get("user"):
+        kwargs["user"] = options["user"]
+    if options.get("password") or options.get("passwd"):  # mysqlclient takes either name
+        kwargs["password"] = options.get("password") or options["passwd"]
     if str(kwargs.get("host") or "").startswith("/"):
         kwargs["unix_socket"] = kwargs.pop("host")
     try:
