@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import statistics
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -1065,3 +1067,142 @@ def test_a_mysql_password_in_the_query_is_used(capsys, mysql_user_with_password)
     assert outcome.code == 0, outcome.stderr
     assert json.loads(outcome.stdout)["results"][0]["status"] == "ok"
     assert password not in outcome.stdout + outcome.stderr
+
+
+# --- issue 19, item 6 (fix-writes-loader): a saved file's text is shown as text, its numbers
+# are bounded
+
+ESC = "\x1b"
+
+
+def _renamed_method(name: str) -> Any:
+    """The first case's method renamed to ``name`` wherever the file holds it (a comparison
+    shows the methods of its plan and table)."""
+
+    def rename(value: Any, old: str) -> Any:
+        if isinstance(value, dict):
+            return {k: rename(v, old) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rename(v, old) for v in value]
+        return name if value == old else value
+
+    def change(data: dict[str, Any]) -> None:
+        data.update(rename(data, data["results"][0]["method"]))
+
+    return change
+
+
+# (name, the change to a real saved run or comparison, what must appear in stdout) - shown
+SHOWN_SAFELY = [
+    ("markup-method", _renamed_method("[/bold]x"), "[/bold]x"),
+    ("markup-everywhere", _set(("environment", "cpu"), "[red]cpu[/]"), "[red]cpu[/]"),
+    ("ansi-method", _renamed_method(f"{ESC}[31mred{ESC}[0m"), r"\x1b[31mred"),
+    ("ansi-title", _set(("environment", "cpu"), f"{ESC}]0;owned\x07cpu"), r"\x1b]0;owned\x07"),
+    ("c1-csi", _set(("environment", "django"), "5.2\x9b31m"), r"5.2\x9b31m"),
+]
+# (name, the change, words of the one line) - refused
+REFUSED = [
+    ("rows-400-digits", _set(("results", 0, "rows"), int("9" * 400)), "results[0].rows"),
+    ("rows-negative", _set(("results", 0, "rows"), -5), "results[0].rows"),
+    ("status-weird", _set(("results", 0, "status"), "weird"), "results[0].status"),
+    ("times-1e308", _set(("results", 0, "times_s"), [1e308, 1e308, 1e308]), "times_s[0]"),
+    ("times-over-a-day", _set(("results", 0, "times_s"), [1e5, 1e5, 1e5]), "at most 86,400 s"),
+    ("median-1e308", _set(("results", 0, "median_s"), 1e308), "median_s"),
+    ("compare-rows-negative", _set(("rows",), -5), "rows"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "shown"), SHOWN_SAFELY, ids=[case[0] for case in SHOWN_SAFELY]
+)
+@pytest.mark.parametrize("kind", ["run", "compare"])
+def test_text_from_a_saved_file_is_never_markup_or_terminal_control(
+    capsys, tmp_path, saved, kind, name, change, shown
+):
+    # Before, report and diff of a method "[/bold]x" were internal errors (Rich's
+    # MarkupError, exit 1), and an escape sequence in a file reached the terminal.
+    edited = tmp_path / "edited.json"
+    edited.write_text(_broken(saved, kind, change))
+    for args in (
+        ["report", str(edited)],
+        ["report", str(edited), "-f", "markdown"],
+        ["report", str(edited), "-f", "csv"],
+        ["diff", str(saved[kind]), str(edited)],
+        ["diff", str(edited), str(saved[kind]), "-f", "markdown"],
+    ):
+        outcome = cli(capsys, *args)
+        assert outcome.code == 0, (args, outcome.stderr)
+        assert ESC not in outcome.stdout + outcome.stderr and "\x07" not in outcome.stdout
+        assert "\x9b" not in outcome.stdout
+        # Where the text is shown at all: the environment only in report's table, a method
+        # in every listing of cases (a comparison's markdown and CSV show ratios by op).
+        table = args == ["report", str(edited)]
+        if table or ("method" in name and (kind == "run" or args[0] == "diff")):
+            assert shown in outcome.stdout, (args, outcome.stdout)
+
+
+@pytest.mark.parametrize(("name", "change", "words"), REFUSED, ids=[case[0] for case in REFUSED])
+def test_a_saved_number_out_of_range_or_an_unknown_status_is_refused(
+    capsys, tmp_path, saved, name, change, words
+):
+    # Before, these were read: a 400-digit row count was an OverflowError, times of 1e308
+    # showed "inf ±nan" (and diff called the change "no significant change"), rows -5 and
+    # status "weird" were shown as they were.
+    kind = "compare" if name.startswith("compare") else "run"
+    edited = tmp_path / "edited.json"
+    edited.write_text(_broken(saved, kind, change))
+    for args in (
+        ["report", str(edited)],
+        ["report", str(edited), "-f", "csv"],
+        ["diff", str(saved[kind]), str(edited)],
+        ["diff", str(edited), str(saved[kind]), "--json"],
+    ):
+        outcome = cli(capsys, *args)
+        assert_one_line_error(outcome, 2, words)
+        assert outcome.stdout == ""
+
+
+def _with_times(saved: dict[str, Path], times: list[float]) -> str:
+    def change(data: dict[str, Any]) -> None:
+        data["results"] = data["results"][:1]
+        data["results"][0]["times_s"] = times
+
+    return _broken(saved, "run", change)
+
+
+def test_a_change_of_a_million_times_is_slower(capsys, tmp_path, saved):
+    base, new = tmp_path / "base.json", tmp_path / "new.json"
+    base.write_text(_with_times(saved, [0.001 + i * 1e-6 for i in range(20)]))
+    new.write_text(_with_times(saved, [1000.0 + i for i in range(20)]))
+    outcome = cli(capsys, "diff", str(base), str(new), "--json")
+    assert outcome.code == 0, outcome.stderr
+    (case,) = json.loads(outcome.stdout)["cases"]
+    assert case["verdict"] == "slower" and case["significant"]
+    assert case["ratio"] == pytest.approx(1009.5 / 0.0010095)
+
+
+def test_diff_of_200000_values_is_right(capsys, tmp_path, saved):
+    # Before, diff of a file with 200,000 values ran for minutes: the median's interval
+    # computed math.comb(n, j) / 2**n for every j up to n/2, numbers of n bits.
+    # benchmarks/diff_many_values.py times it.
+    scipy_stats = pytest.importorskip("scipy.stats")
+    import random
+
+    generator = random.Random(19)
+    before = [generator.lognormvariate(-7, 0.1) for _ in range(200_000)]
+    after = [generator.lognormvariate(-6.999, 0.1) for _ in range(200_000)]
+    base, new = tmp_path / "base.json", tmp_path / "new.json"
+    base.write_text(_with_times(saved, before))
+    new.write_text(_with_times(saved, after))
+    outcome = cli(capsys, "diff", str(base), str(new), "--json", "--min-change", "0")
+    assert outcome.code == 0, outcome.stderr
+    (case,) = json.loads(outcome.stdout)["cases"]
+    expected = scipy_stats.mannwhitneyu(before, after, alternative="two-sided", method="asymptotic")
+    assert case["test"] == "normal"
+    assert case["p_value"] == pytest.approx(expected.pvalue, rel=1e-9)
+    # The noise: the medians' 95% intervals (order statistics), as scipy's quantile test has them.
+    widths = []
+    for values in (before, after):
+        low, high = scipy_stats.quantile_test(values, q=0.5, p=0.5).confidence_interval(0.95)
+        widths.append((high - low) / 2 / statistics.median(values))
+    assert case["noise"] == pytest.approx(math.hypot(*widths), rel=1e-12)

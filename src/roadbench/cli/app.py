@@ -42,8 +42,10 @@ app = typer.Typer(
 
 INTERRUPTED = 130
 
-stdout = Console(soft_wrap=False)
-stderr = Console(stderr=True)
+# No markup: every string printed is text as it is (a saved file's method "[/bold]x" raised
+# Rich's MarkupError); styles come from Text and table styles.
+stdout = Console(soft_wrap=False, markup=False)
+stderr = Console(stderr=True, markup=False)
 
 DatabaseOpt = Annotated[
     str | None,

@@ -220,7 +220,7 @@ def _table_width(table: Table) -> int:
     """The width a table takes when nothing limits it: its no-wrap cells whole."""
     from rich.measure import Measurement
 
-    console = Console(width=10_000)
+    console = Console(width=10_000, markup=False)  # measured as printed: no markup
     return Measurement.get(console, console.options, table).maximum
 
 

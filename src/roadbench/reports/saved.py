@@ -13,7 +13,7 @@ from typing import Any
 
 from roadbench.errors import BadInput
 from roadbench.reports.comparison import ComparisonReport
-from roadbench.reports.results import OK, SCHEMA_VERSION, RunReport
+from roadbench.reports.results import OK, SCHEMA_VERSION, UNSUPPORTED, RunReport
 from roadbench.reports.scaling import ScalingReport
 
 # --- reading saved files ----------------------------------------------------------------------
@@ -56,7 +56,7 @@ def load_saved(path: Path, kinds: tuple[str, ...]) -> dict[str, Any]:
         problem = _scaling_problem(data)
     if problem:
         raise BadInput(f"{path} is not a valid roadbench {kind} result: {problem}")
-    return data
+    return _shown_safely(data)  # type: ignore[no-any-return]
 
 
 def load_report(path: Path, kinds: tuple[str, ...]) -> tuple[str, Any]:
@@ -95,14 +95,29 @@ def load_json(path: Path) -> dict[str, Any]:
     return data  # type: ignore[no-any-return]
 
 
+# The statuses a case or a scaling point is saved with.
+STATUSES = (OK, UNSUPPORTED)
+# The longest time one value may take: a day. Times are what diff divides, multiplies and
+# squares; a file's 1e308 became "inf ±nan" and a change of ×inf "no significant change".
+MAX_TIME_S = 86_400.0
+
+
 def _times_problem(results: list[dict[str, Any]]) -> str | None:
-    """Times are what diff divides by: a measured case has some, and each is more than 0."""
+    """Times are what diff divides by: a measured case has some, each more than 0 and at
+    most a day; a case's status is one roadbench saves."""
     for index, case in enumerate(results):
         times = case.get("times_s", [])
-        if case.get("status", OK) == OK and not times:
+        status = case.get("status", OK)
+        if status not in STATUSES:
+            expected = " or ".join(STATUSES)
+            return f"results[{index}].status: expected {expected}, not {_shown(status)}"
+        if status == OK and not times:
             return f"results[{index}].times_s: a case with status ok has no times"
-        if any(t <= 0 for t in times):
-            return f"results[{index}].times_s: every time must be more than 0"
+        if any(not 0 < t <= MAX_TIME_S for t in times):
+            return (
+                f"results[{index}].times_s: every time must be more than 0 and at most "
+                f"{MAX_TIME_S:,.0f} s"
+            )
     return None
 
 
@@ -119,10 +134,34 @@ def _scaling_problem(data: dict[str, Any]) -> str | None:
         if [p["rows"] for p in points] != sizes:
             return f"series[{s}].points: one per size ({len(sizes)}), in the order of sizes"
         for i, point in enumerate(points):
+            if point["status"] not in STATUSES:
+                return (
+                    f"series[{s}].points[{i}].status: expected {' or '.join(STATUSES)}, "
+                    f"not {_shown(point['status'])}"
+                )
             for name in ("interval_s", "ratio_ci"):
                 if point.get(name) is not None and len(point[name]) != 2:
                     return f"series[{s}].points[{i}].{name}: expected [low, high]"
     return None
+
+
+# Characters that a terminal takes as control (ESC starts its escape sequences): C0 but the
+# line break and tab, DEL and C1.
+_CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
+
+
+def _shown_safely(value: Any) -> Any:
+    """``value`` with every control character of its text written out as ``\\x1b``: text
+    from a file reaches the terminal as text, never as an escape sequence."""
+    if isinstance(value, str):
+        if value.translate(_CONTROL) == value:
+            return value
+        return "".join(f"\\x{ord(c):02x}" if ord(c) in _CONTROL else c for c in value)
+    if isinstance(value, list):
+        return [_shown_safely(item) for item in value]
+    if isinstance(value, dict):
+        return {_shown_safely(k): _shown_safely(v) for k, v in value.items()}
+    return value
 
 
 def _no_constant(name: str) -> None:
@@ -188,9 +227,19 @@ def _value_problem(hint: Any, value: Any, where: str) -> str | None:
             if problem:
                 return problem
         return None
-    if _is(hint, value):
-        return None
-    return f"{where}: expected {_NAMES.get(hint, str(hint))}, not {_shown(value)}"
+    if not _is(hint, value):
+        return f"{where}: expected {_NAMES.get(hint, str(hint))}, not {_shown(value)}"
+    if hint is int and not 0 <= value <= MAX_WHOLE:
+        return f"{where}: expected a whole number from 0 to {MAX_WHOLE:,}, not {_shown(value)}"
+    if hint is float and abs(value) > MAX_NUMBER:
+        return f"{where}: expected a number of at most {MAX_NUMBER:g}, not {_shown(value)}"
+    return None
+
+
+# No count roadbench saves is negative or beyond a 64-bit integer (a 400-digit row count was
+# an OverflowError), and no measure near the float's limit (its arithmetic gives inf and nan).
+MAX_WHOLE = 2**63 - 1
+MAX_NUMBER = 1e15
 
 
 _NAMES = {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}
