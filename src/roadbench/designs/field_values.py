@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core import validators as v
+from django.core import validators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -165,13 +165,13 @@ def _limits(field: models.Field) -> tuple[Any, Any, int, int | None]:
     for validator in field.validators:
         limit: Any = getattr(validator, "limit_value", None)
         limit = limit() if callable(limit) else limit
-        if isinstance(validator, v.MinValueValidator):
+        if isinstance(validator, validators.MinValueValidator):
             low = limit if low is None else max(low, limit)
-        elif isinstance(validator, v.MaxValueValidator):
+        elif isinstance(validator, validators.MaxValueValidator):
             high = limit if high is None else min(high, limit)
-        elif isinstance(validator, v.MinLengthValidator):
+        elif isinstance(validator, validators.MinLengthValidator):
             min_len = max(min_len, limit)
-        elif isinstance(validator, v.MaxLengthValidator):
+        elif isinstance(validator, validators.MaxLengthValidator):
             max_len = limit if max_len is None else min(max_len, limit)
     if field.max_length is not None:
         max_len = field.max_length if max_len is None else min(max_len, field.max_length)
@@ -260,7 +260,7 @@ def _failure(field: models.Field, value: Any) -> str | None:
         try:
             validator(value)
         except ValidationError as exc:
-            if isinstance(validator, v.RegexValidator):
+            if isinstance(validator, validators.RegexValidator):
                 return f"RegexValidator '{validator.regex.pattern}'"
             return f"{type(validator).__name__} ({' '.join(exc.messages)})"
     return None
