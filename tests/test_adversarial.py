@@ -8,13 +8,18 @@ secrets also run the installed command in a subprocess, as a user would.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
+import re
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +29,7 @@ import pytest
 
 from roadbench.cli.app import main
 from roadbench.database import mask_url, parse_database_url, url_secrets
+from tests.helpers import default_stop_signals
 
 ROADBENCH = [sys.executable, "-m", "roadbench"]
 SECRET = "Zq9-not-a-real-secret"
@@ -1206,3 +1212,153 @@ def test_diff_of_200000_values_is_right(capsys, tmp_path, saved):
         low, high = scipy_stats.quantile_test(values, q=0.5, p=0.5).confidence_interval(0.95)
         widths.append((high - low) / 2 / statistics.median(values))
     assert case["noise"] == pytest.approx(math.hypot(*widths), rel=1e-12)
+
+
+def _children(pid: int) -> set[int]:
+    """The processes ``pid`` started (its threads' children, as /proc lists them)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+def _catches(pid: int, signum: signal.Signals) -> bool:
+    """Whether ``pid`` has a handler of its own for ``signum`` (SigCgt in /proc/PID/status)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)$", status, re.M).group(1), 16)
+    return bool(caught >> (signum - 1) & 1)
+
+
+def _wait_until(check: Any, proc: subprocess.Popen[str], what: str) -> Any:
+    deadline = time.monotonic() + 120  # a bound on a broken run, not a timing assertion
+    while not (found := check()):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"{what} never happened: {proc.communicate()[1]}")
+        time.sleep(0.01)
+    return found
+
+
+def _start(args: list[str], tmpdir: Path) -> subprocess.Popen[str]:
+    """``roadbench ARGS`` as from a terminal, with a TMPDIR of its own (to see its leftovers)."""
+    return subprocess.Popen(
+        [*ROADBENCH, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(tmpdir)}, preexec_fn=default_stop_signals,
+    )  # fmt: skip
+
+
+def _error_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("roadbench: error:")]
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_a_signal_while_instructions_are_counted_ends_valgrind_and_its_files(tmp_path, signum):
+    # SIGTERM gave rc -15 with no line, valgrind ran on as an orphan and its
+    # roadbench-callgrind-* directory stayed; Ctrl-C killed valgrind outright, leaving its
+    # gdbserver FIFOs (and a server database of the child's would have stayed too).
+    proc = _start(["run", "-o", "1", "--op", "select", "-n", "2", "--instructions"], tmp_path)
+    child = None
+    try:
+        child = min(
+            _wait_until(
+                lambda: list(tmp_path.glob("roadbench-callgrind-*")) and _children(proc.pid),
+                proc, "the valgrind child",
+            )
+        )  # fmt: skip
+        proc.send_signal(signum)
+        _out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130, err
+        assert _error_lines(err) == ["roadbench: error: interrupted"], err
+        assert "Traceback" not in err
+        # Ended by roadbench, not left to init: gone once roadbench is (reaped by it).
+        assert not Path(f"/proc/{child}").exists()
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if child is not None and Path(f"/proc/{child}").exists():
+            os.kill(child, signal.SIGKILL)
+
+
+def test_the_stop_signals_are_roadbenchs_before_the_cli_is_imported():
+    # SIGTERM or SIGHUP in the first ~0.45 s (the CLI's imports) gave rc -15/-1 and no line:
+    # roadbench took them over only when its database was made. The child records whether
+    # the CLI (typer) was already imported when SIGTERM first got a handler.
+    code = (
+        "import signal, sys, runpy\n"
+        "real = signal.signal\n"
+        "def spy(signum, handler):\n"
+        "    if signum == signal.SIGTERM and not hasattr(sys, 'first_sigterm'):\n"
+        "        sys.first_sigterm = 'typer' in sys.modules\n"
+        "        print('cli imported:', sys.first_sigterm, file=sys.stderr)\n"
+        "    return real(signum, handler)\n"
+        "signal.signal = spy\n"
+        "sys.argv = ['roadbench', 'run', '-o', '1', '--op', 'create', '-n', '2', '--repeat', '1']\n"
+        "runpy.run_module('roadbench', run_name='__main__')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == "cli imported: False", done.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_as_soon_as_roadbench_takes_it_over_is_exit_130_and_one_line(tmp_path, signum):
+    proc = _start(["run", "-o", "1", "--op", "create", "-n", "20", "--repeat", "1"], tmp_path)
+    try:
+        _wait_until(lambda: _catches(proc.pid, signum), proc, "the handler")
+        proc.send_signal(signum)
+        _out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert len(_error_lines(err)) == 1 and err.strip().splitlines()[-1].startswith(
+        "roadbench: error: interrupted"
+    ), err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("after_s", [0.0, 0.6, 1.0, 1.5])
+def test_two_ctrl_c_close_together_are_exit_130_and_one_line(tmp_path, after_s):
+    # Two Ctrl-C 20-50 ms apart sometimes gave rc -2, once a KeyboardInterrupt traceback.
+    proc = _start(["run", "-o", "1", "--op", "create", "-n", "20", "--repeat", "3"], tmp_path)
+    try:
+        _wait_until(lambda: _catches(proc.pid, signal.SIGTERM), proc, "the handler")
+        time.sleep(after_s)  # where in the run the pair lands; not an assertion
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.03)
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode in (130, 0), err  # 0: the run ended before the pair
+    assert "Traceback" not in err
+    if proc.returncode == 130:
+        assert len(_error_lines(err)) == 1, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_second_signal_while_the_first_interrupt_travels_is_not_raised():
+    # The inner guard (a database's) raised on the first signal; the outer one (the entry
+    # point's, the whole process) raised again on a second while the interrupt travelled
+    # out: a KeyboardInterrupt in the middle of the error handling, a traceback.
+    from roadbench.database import signals_as_interrupt
+
+    raised = []
+    with signals_as_interrupt():
+        try:
+            with signals_as_interrupt():
+                signal.raise_signal(signal.SIGTERM)
+        except KeyboardInterrupt:
+            raised.append("first")
+        signal.raise_signal(signal.SIGTERM)  # the outer guard's, while "handling" the first
+        raised.append("handled")
+    assert raised == ["first", "handled"]

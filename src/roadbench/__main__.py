@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from roadbench.cli.app import main
+from roadbench.entry import main
 
 if __name__ == "__main__":
     main()

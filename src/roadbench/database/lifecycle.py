@@ -11,8 +11,6 @@ import contextlib
 import os
 import re
 import secrets
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,6 +24,13 @@ from roadbench.database.django_internals import (
 from roadbench.database.settings import configure_django
 from roadbench.database.urls import DatabaseURL, parse_database_url, resolve_url
 from roadbench.errors import DatabaseUnavailable, Interrupted
+
+# The signal rules, in a module of their own: the entry point needs them before any import.
+from roadbench.signals import (  # noqa: F401 (the backends and roadbench.database use them)
+    signals_as_interrupt,
+    signals_deferred,
+    signals_held,
+)
 
 CONNECT_TIMEOUT_S = 5
 NAME_PREFIX = "roadbench_"
@@ -88,94 +93,6 @@ def bench_database(
         finally:
             if removal.failed and not interrupted:
                 say(removal.done)
-
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-@contextlib.contextmanager
-def _stop_signals_handled_by(handler: Callable[[int, object], None]) -> Iterator[None]:
-    """``handler`` for Ctrl-C, SIGTERM and SIGHUP in the block, the previous ones after it.
-
-    A signal the process was started ignoring stays ignored: under ``nohup`` a closed
-    terminal's SIGHUP must not stop the run (as Python itself leaves an ignored SIGINT be).
-    """
-    previous = {
-        signum: signal.signal(signum, handler)
-        for signum in STOP_SIGNALS
-        if signal.getsignal(signum) != signal.SIG_IGN
-    }
-    try:
-        yield
-    finally:
-        for signum, earlier in previous.items():
-            signal.signal(signum, earlier)
-
-
-@contextlib.contextmanager
-def signals_as_interrupt() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP (a closed terminal) raise KeyboardInterrupt, once: a second
-    signal while the first one's cleanup runs is ignored, so it cannot cut the cleanup short."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    raised: list[int] = []
-
-    def interrupt(signum: int, _frame: object) -> None:
-        if not raised:
-            raised.append(signum)
-            raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    with _stop_signals_handled_by(interrupt):
-        yield
-
-
-@contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """Hold Ctrl-C, SIGTERM and SIGHUP while cleaning up, so no signal can leave debris; a
-    signal that came meanwhile acts after the block, as it would have.
-
-    Blocking them in this thread is not enough: the kernel may hand a signal to another
-    thread (Rich's progress bar runs one), and Python then runs its handler in this thread
-    all the same, mid-cleanup. So the handlers only note the signal until the block ends.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    try:
-        with _stop_signals_handled_by(lambda signum, _frame: caught.append(signum)):
-            mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-            try:
-                yield
-            finally:
-                # The mask as it was (an enclosing block keeps its own); unblocking runs the
-                # noting handler for a signal still pending here.
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    finally:
-        for held in dict.fromkeys(caught):
-            signal.raise_signal(held)  # the handler restored above, here
-
-
-@contextlib.contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP wait until the block has ended, then act as they would have.
-
-    For a step that must not be cut in two, such as starting a child process and noting it.
-    ``signals_held`` cannot serve there: a child inherits the blocked signals across exec, and
-    the block covers only this thread, while the kernel may hand the signal to another thread
-    (Python then runs its handler in this one all the same).
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # the handlers run in the main thread: nothing can cut this thread's step
-        return
-    caught: list[int] = []
-    try:
-        with _stop_signals_handled_by(lambda signum, _frame: caught.append(signum)):
-            yield
-    finally:
-        for held in caught:
-            signal.raise_signal(held)  # runs the handler restored above, here
 
 
 def activate(config: dict[str, Any]) -> None:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from roadbench.errors import RoadbenchError, Unsupported
+from roadbench.signals import run_child, signals_held
 
 Key = tuple[int, str, str, int]  # (option, op, method, rows)
 TOGGLE = "qsort_r"  # glibc's qsort calls it; nothing on the op's path does
@@ -60,7 +61,8 @@ def count(
     """Instructions of one run of each case's op (None where the case is unsupported), and
     what they cover (see ``WHERE_COUNTED``)."""
     command = valgrind()
-    with tempfile.TemporaryDirectory(prefix="roadbench-callgrind-") as out_dir:
+    out_dir = tempfile.mkdtemp(prefix="roadbench-callgrind-")
+    try:
         request = {
             "cases": [list(k) for k in cases],
             "database": database,
@@ -71,6 +73,7 @@ def count(
             command,
             "--tool=callgrind",
             "--collect-atstart=no",
+            "--vgdb=no",  # no gdbserver FIFOs in $TMPDIR to outlive a killed child
             f"--toggle-collect={TOGGLE}",
             f"--dump-after={TOGGLE}",
             f"--callgrind-out-file={out_dir}/callgrind.out",
@@ -80,14 +83,12 @@ def count(
             "roadbench.measuring.instructions",
         ]
         try:
-            child = subprocess.run(
+            # Ended with this process: on a signal it removes its own database, then exits.
+            child = run_child(
                 argv,
                 input=json.dumps(request),  # on stdin: a database URL may hold a password
-                capture_output=True,
-                text=True,
                 timeout=CHILD_TIMEOUT_S,
                 env={**os.environ, "PYTHONHASHSEED": "0"},
-                check=False,
             )
         except subprocess.TimeoutExpired:
             raise RoadbenchError(
@@ -106,6 +107,9 @@ def count(
             baseline = _total(Path(answer["baseline"]))
             counts[key] = max(0, op - baseline)  # type: ignore[index]
         return counts, WHERE_COUNTED.get(reply["vendor"], reply["vendor"])
+    finally:
+        with signals_held():  # a signal now cannot leave the directory half removed
+            shutil.rmtree(out_dir, ignore_errors=True)
 
 
 def _child_error(code: int, stderr: str) -> RoadbenchError:
