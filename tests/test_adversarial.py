@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import django
 import pytest
 
 from roadbench.cli.app import main
@@ -1073,6 +1074,90 @@ def test_a_mysql_password_in_the_query_is_used(capsys, mysql_user_with_password)
     assert outcome.code == 0, outcome.stderr
     assert json.loads(outcome.stdout)["results"][0]["status"] == "ok"
     assert password not in outcome.stdout + outcome.stderr
+
+
+# --- issue 19, item 3 (fix-writes-loader): no password in any command's output or files --------
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_no_command_shows_the_password_of_its_url_matrix_included(postgres_url, tmp_path):
+    # Before, matrix's progress line showed the child's arguments as typed: '... -d
+    # postgres://u:Hunter2@... under Django 5.2', on success and on failure.
+    url, secret = _with_secret(postgres_url, "netloc")
+    out = tmp_path / "out"
+    out.mkdir()
+    fast = ["-n", "4", "--fast", "-d", url]
+    closed = url.replace(f":{urlsplit(url).port or 5432}/", ":1/")  # nothing listens on port 1
+    runs = [
+        command("doctor", "-d", url),
+        command("run", "-o", "1", "--op", "select", *fast, "--save", str(out / "run.json")),
+        command("compare", "--options", "1,2", *fast, "--save", str(out / "compare.json")),
+        command("scaling", "select", "-o", "1", "--sizes", "2,4", "--repeat", "1", "-d", url,
+                "--save", str(out / "scaling.json"), "--chart", str(out / "scaling.png")),
+        command("queries", "select", "-o", "1", "-n", "4", "--sql", "-d", url),
+        command("profile", "select", "-o", "1", "-n", "4", "-d", url, "--html",
+                str(out / "p.html"), "--json", str(out / "p.json")),
+        command("load", "-o", "1", "-u", "1", "-t", "1s", "-n", "20", "-d", url,
+                "--save", str(out / "load.json")),
+        command("cleanup", "--dry-run", "-d", url),
+        command("run", "-o", "1", "--op", "select", "-n", "4", "-d", closed),
+    ]  # fmt: skip
+    assert [o.code for o in runs] == [0] * 8 + [3], [o.stderr for o in runs]
+    runs += [
+        command("report", str(out / "compare.json")),
+        command("diff", str(out / "run.json"), str(out / "run.json")),
+        command("chart", str(out / "compare.json"), "-o", str(out / "chart.png")),
+    ]
+    matrix = ["matrix", "--django", "5.2", "--save-dir", str(out / "matrix")]
+    in_cache = {"XDG_CACHE_HOME": str(tmp_path / "cache")}  # the environment made once here
+    if django.VERSION[:2] == (5, 2):  # once, on the Django 5.2 stack, as tests/test_matrix.py
+        made = command(*matrix, "run", "-o", "1", "--op", "select", *fast, env=in_cache)
+        failed = command(*matrix, "run", "-o", "1", "--op", "select", "-n", "4", "-d", closed,
+                         env=in_cache)  # fmt: skip
+        assert (made.code, failed.code) == (0, 3), (made.stderr, failed.stderr)
+        assert "-d postgres://postgres:***@" in made.stderr + failed.stderr
+        runs += [made, failed]
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) >= 9
+    for text in [o.stdout + o.stderr for o in runs] + [p.read_bytes().decode(errors="replace")
+                                                        for p in files]:  # fmt: skip
+        assert secret not in text
+        assert quote(secret, safe="") not in text
+
+
+# --- issue 19, item 11 (fix-writes-loader): %00 in a password, a dangling SQLite symlink ---------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://bob:a%00b@127.0.0.1:1/app",
+        "postgres://bob@127.0.0.1:1/app?password=a%00b",
+        "postgres://bob:pw@127.0.0.1:1/a%00pp",
+        "mysql://bob:a%00b@127.0.0.1:1/app",
+    ],
+)
+@pytest.mark.parametrize("args", [["doctor"], ["run", "-o", "1", "--op", "select"], ["cleanup"]])
+def test_a_nul_in_a_url_is_bad_input(capsys, url, args):
+    # Before, psycopg's "embedded null character" ValueError was an internal error (exit 1).
+    outcome = cli(capsys, *args, "-d", url)
+    assert_one_line_error(outcome, 2, "NUL character (%00)")
+    assert "a%00b" not in outcome.stderr and "a\x00b" not in outcome.stderr
+
+
+@pytest.mark.parametrize("command_name", ["doctor", "run"])
+def test_doctor_and_run_refuse_a_dangling_symlink_alike(capsys, tmp_path, command_name):
+    # Before, doctor called it "a new file ..., removed at exit" where run refused it as "not
+    # an SQLite database (unable to open database file)".
+    link = tmp_path / "bench.db"
+    link.symlink_to(tmp_path / "gone.db")
+    args = ["doctor"] if command_name == "doctor" else ["run", "-o", "1", "--op", "create"]
+    outcome = cli(capsys, *args, "-d", f"sqlite:///{link}")
+    assert_one_line_error(outcome, 2, "is a symbolic link to", "which does not exist")
+    assert outcome.stdout == ""
+    assert link.is_symlink() and not (tmp_path / "gone.db").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["bench.db"]
 
 
 # --- issue 19, item 6 (fix-writes-loader): a saved file's text is shown as text, its numbers

@@ -67,7 +67,9 @@ def check_sqlite_file(parsed: DatabaseURL, path: Path) -> None:
     and ``run`` agree): a directory, a device (/dev/null), a pseudo-file (/proc), a file that is
     not SQLite, a directory roadbench cannot write in (SQLite writes its journal there)."""
     problem = None
-    if path.is_dir():
+    if path.is_symlink() and not path.exists():
+        problem = f"is a symbolic link to {os.readlink(path)}, which does not exist"
+    elif path.is_dir():
         problem = "names a directory, not an SQLite file"
     elif not path.parent.is_dir():
         problem = f"directory {path.parent} does not exist"

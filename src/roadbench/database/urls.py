@@ -147,6 +147,9 @@ def parse_database_url(url: str | None) -> DatabaseURL:
         config = dict(dj_database_url.parse(readable))
     except (ValueError, KeyError) as exc:
         raise BadInput(f"cannot read database URL {masked}: {_url_problem(url, exc)}") from None
+    if any("\x00" in str(value) for value in _config_values(config)):
+        # Every driver refuses it, psycopg with a ValueError that was an internal error.
+        raise BadInput(f"cannot read database URL {masked}: it holds a NUL character (%00)")
     vendor = SUPPORTED_ENGINES[str(config["ENGINE"])]
     if vendor == "sqlite" and config.get("NAME") in ("", ":memory:"):
         raise BadInput(
@@ -156,6 +159,12 @@ def parse_database_url(url: str | None) -> DatabaseURL:
     if vendor != "sqlite" and urlsplit(url).port == 0:
         raise BadInput(f"cannot read database URL {masked}: port 0 (use 1-65535)")
     return DatabaseURL(url, config, vendor)
+
+
+def _config_values(config: dict[str, Any]) -> list[Any]:
+    """Every value of Django's database settings, its OPTIONS' keys and values too."""
+    options = config.get("OPTIONS") or {}
+    return [*config.values(), *options.keys(), *options.values()]
 
 
 def _url_problem(url: str, exc: Exception) -> str:
