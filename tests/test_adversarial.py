@@ -1447,3 +1447,23 @@ def test_a_second_signal_while_the_first_interrupt_travels_is_not_raised():
         signal.raise_signal(signal.SIGTERM)  # the outer guard's, while "handling" the first
         raised.append("handled")
     assert raised == ["first", "handled"]
+
+
+# --- issue 19, item 11 (fix-load-plugins), continued: a user's SQLite file keeps its journal
+
+
+def _journal_is_wal(path: Path) -> bool:
+    """The file's header says WAL (its write version, byte 18, is 2)."""
+    return path.read_bytes()[18] == 2
+
+
+def test_a_users_empty_sqlite_file_is_not_left_in_wal_mode(capsys, tmp_path):
+    # --sqlite journal_mode=WAL measured WAL, and left the user's file in WAL mode for good.
+    mine = tmp_path / "mine.sqlite3"
+    mine.touch()
+    outcome = cli(capsys, "run", "-o", "1", "--op", "select", "-n", "2", "--fast",
+                  "--sqlite", "journal_mode=WAL", "--json", "-d", f"sqlite:///{mine}")  # fmt: skip
+    assert outcome.code == 0, outcome.stderr
+    assert json.loads(outcome.stdout)["environment"]["sqlite_journal_mode"] == "WAL"
+    assert not _journal_is_wal(mine)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.sqlite3"]  # no -wal, no -shm

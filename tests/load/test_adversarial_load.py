@@ -177,3 +177,16 @@ def test_a_plugins_design_is_served(tmp_path, own_processes):
     requests, failures = served(done.stdout)[170]
     assert requests > 0 and failures == 0
     assert own_processes.alive() == {}
+
+
+def test_a_users_empty_sqlite_file_is_not_left_in_wal_mode(tmp_path, own_processes, capsys):
+    # The load test's server runs SQLite in WAL mode (readers beside the writer); the user's
+    # file stayed in WAL mode after the run.
+    mine = tmp_path / "mine.sqlite3"
+    mine.touch()
+    code, out, err = load(capsys, "-o", "1", *QUICK, "-d", f"sqlite:///{mine}")
+    assert code == 0, err
+    assert served(out)[1][1] == 0
+    assert mine.read_bytes()[18] == 1  # the header's write version: 1 rollback journal, 2 WAL
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.sqlite3"]
+    assert own_processes.alive() == {}

@@ -144,6 +144,8 @@ def throwaway_database(
     else:
         path = sqlite_path(parsed)
         created_file = _claim_sqlite_file(parsed, path)
+    # WAL is the one journal mode kept in the file: a user's file goes back to what it was.
+    users_file_was_wal = None if created_file or temp_dir else _is_wal(path)
     config = {**parsed.config, "NAME": str(path), "OPTIONS": {"timeout": CONNECT_TIMEOUT_S}}
     bench = BenchDatabase(parsed, str(path), "file")
     try:
@@ -172,8 +174,32 @@ def throwaway_database(
                 _removed(removal, path, "the SQLite file", "deleting it by hand")
             else:
                 removal.done = f"the SQLite file {path} was left without roadbench's tables"
+            if users_file_was_wal is False:
+                problem = _leave_wal(path)
+                if problem:
+                    removal.done += f", in WAL mode ({problem})"
             if temp_dir is not None:
                 os.close(owned)
+
+
+def _is_wal(path: Path) -> bool:
+    """Whether the file is in WAL mode: its header's write version (byte 18) is 2; an empty
+    file is not. Read from the bytes, so nothing is opened as a database."""
+    with path.open("rb") as file:
+        header = file.read(20)
+    return len(header) == 20 and header[18] == 2
+
+
+def _leave_wal(path: Path) -> str | None:
+    """Set a file put in WAL mode (by --sqlite journal_mode=WAL or the load test's server)
+    back to SQLite's default rollback journal; returns what went wrong, if anything."""
+    try:
+        with contextlib.closing(sqlite3.connect(str(path), timeout=CONNECT_TIMEOUT_S)) as conn:
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                conn.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error as exc:
+        return str(exc)
+    return None
 
 
 def _removed(removal: Removal, path: Path, what: str, cure: str) -> None:
