@@ -64,6 +64,5 @@ OPTION = CheckedSingleTable(
     tollroad_model=CheckedRoad,
     base_model=CheckedRoad,
     type_values={FREEWAY: {"road_type": FREEWAY}, TOLLROAD: {"road_type": TOLLROAD}},
-    weakness_hint="every write is checked by the database",
     expected_queries={"create/save": (1.0, 0), "count/count": (0.0, 2)},
 )
