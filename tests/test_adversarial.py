@@ -1467,3 +1467,44 @@ def test_a_users_empty_sqlite_file_is_not_left_in_wal_mode(capsys, tmp_path):
     assert json.loads(outcome.stdout)["environment"]["sqlite_journal_mode"] == "WAL"
     assert not _journal_is_wal(mine)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.sqlite3"]  # no -wal, no -shm
+
+
+# --- issue 21, item 4 (plugins): --plugin takes a package, a comma list, the current directory;
+# --- check-plugin ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("OPTIONS = 'x'\n", "OPTIONS is 'x', not a list or tuple of roadbench designs"),
+        ("OPERATIONS = [3]\n", "OPERATIONS[0] is 3, not a roadbench op"),
+        ("OPTIONS = []\n", "defines none of OPTION, OPTIONS, OPERATION, OPERATIONS"),
+    ],
+    ids=["options_text", "operations_number", "options_empty"],
+)
+def test_a_plugins_list_of_designs_or_ops_that_is_not_one_is_exit_2(
+    capsys, tmp_path, monkeypatch, source, words
+):
+    module = f"rb_adversarial_list_{abs(hash(source))}"
+    (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    outcome = cli(capsys, "--plugin", module, "options", "--json")
+    assert_one_line_error(outcome, 2, module, words)
+
+
+@pytest.mark.parametrize("value", [",", "a,,b", " ,x"])
+def test_a_plugin_list_with_an_empty_name_is_exit_2(capsys, value):
+    outcome = cli(capsys, "--plugin", value, "options")
+    assert_one_line_error(outcome, 2, "has an empty name in its list")
+
+
+def test_a_package_that_defines_nothing_says_so_naming_its_submodules(
+    capsys, tmp_path, monkeypatch
+):
+    package = tmp_path / "rb_adversarial_empty_package"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "helpers.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    outcome = cli(capsys, "--plugin", package.name, "options")
+    assert_one_line_error(outcome, 2, "the package or its submodules defines none of OPTION")

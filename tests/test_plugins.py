@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,13 +51,17 @@ def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def roadbench(*args: str, path: Path | None = None) -> subprocess.CompletedProcess[str]:
+def roadbench(
+    *args: str, path: Path | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The installed ``roadbench`` command, as a user runs it: ``path`` on PYTHONPATH (an
+    installed plugin), ``cwd`` the directory it is run from."""
     env = {**os.environ}
     if path is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(path), env.get("PYTHONPATH")]))
     script = Path(sys.executable).parent / "roadbench"
     return subprocess.run(
-        [str(script), *args], capture_output=True, text=True, timeout=600, env=env
+        [str(script), *args], capture_output=True, text=True, timeout=600, env=env, cwd=cwd
     )
 
 
@@ -107,7 +112,7 @@ def test_a_local_module_through_the_plugin_option(tmp_path):
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("X = 1\n", "defines neither OPTION nor OPERATION"),
+        ("X = 1\n", "defines none of OPTION, OPTIONS, OPERATION, OPERATIONS"),
         (
             "from roadbench.designs import OPTIONS\nOPTION = OPTIONS[1]\n",
             None,  # the same object again: already registered, nothing to do
@@ -129,3 +134,120 @@ def test_a_bad_plugin_is_one_line_exit_2(tmp_path, source, message):
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+# --- plugins as users write them (issue 21, item 4): a package, the current directory, lists ---
+
+DESIGN_MODULE = (
+    "from dataclasses import replace\n"
+    "from roadbench.designs import OPTIONS\n"
+    "OPTION = replace(OPTIONS[1], number=160, key='shop-single', name='shop single')\n"
+    "OPTIONS = [\n"
+    "    replace(OPTIONS[2], number=161, key='shop-split', name='shop split'),\n"
+    "    replace(OPTIONS[3], number=162, key='shop-mti', name='shop mti'),\n"
+    "]\n"
+)
+OP_MODULE = (
+    "from dataclasses import replace\n"
+    "from roadbench.ops import OPS\n"
+    "OPERATION = replace(OPS['select'], name='shop_select', order=900)\n"
+)
+
+
+def _listed(result: subprocess.CompletedProcess[str], what: str) -> dict[Any, str]:
+    """What ``roadbench options --json`` (or ``ops --json``) lists, with each origin."""
+    assert result.returncode == 0, result.stderr
+    if what == "options":
+        return {o["number"]: o["origin"] for o in json.loads(result.stdout)["options"]}
+    return {op["name"]: op.get("origin", "") for op in json.loads(result.stdout)["ops"]}
+
+
+def test_a_package_registers_every_design_and_op_in_its_modules(tmp_path):
+    """``--plugin shop``: a design module (OPTION and a list OPTIONS) and an op module in a
+    subpackage, found from the directory roadbench runs in; the package's tests are not
+    imported (they would fail: no such module)."""
+    package = tmp_path / "rbtest_shop"
+    (package / "ops").mkdir(parents=True)
+    (package / "__init__.py").write_text("from rbtest_shop.designs import OPTION\n")
+    (package / "designs.py").write_text(DESIGN_MODULE)
+    (package / "ops" / "__init__.py").write_text("")
+    (package / "ops" / "select.py").write_text(OP_MODULE)
+    (package / "_private.py").write_text("import no_such_module\n")
+    (package / "tests").mkdir()
+    (package / "tests" / "__init__.py").write_text("import no_such_module\n")
+    options = _listed(
+        roadbench("--plugin", "rbtest_shop", "options", "--json", cwd=tmp_path), "options"
+    )
+    assert {n: options.get(n) for n in (160, 161, 162)} == dict.fromkeys(
+        (160, 161, 162), "--plugin rbtest_shop.designs"
+    )
+    ops = roadbench("--plugin", "rbtest_shop", "ops", "--json", cwd=tmp_path)
+    assert "shop_select" in _listed(ops, "ops")
+
+
+def test_a_module_in_the_current_directory_and_a_comma_list(tmp_path):
+    """``--plugin mine`` from the directory holding mine.py, as ``python -m mine`` finds it
+    (it failed "No module named 'mine'"), and ``--plugin a,b`` as ``--plugin a --plugin b``."""
+    (tmp_path / "rbtest_design.py").write_text(
+        "from dataclasses import replace\n"
+        "from roadbench.designs import OPTIONS\n"
+        "OPTION = replace(OPTIONS[1], number=170, key='cwd-design', name='from the cwd')\n"
+    )
+    (tmp_path / "rbtest_op.py").write_text(OP_MODULE.replace("shop_select", "cwd_select"))
+    alone = roadbench("--plugin", "rbtest_design", "options", "--json", cwd=tmp_path)
+    assert _listed(alone, "options")[170] == "--plugin rbtest_design"
+    both = roadbench("--plugin", "rbtest_design,rbtest_op", "ops", "--json", cwd=tmp_path)
+    assert "cwd_select" in _listed(both, "ops")
+    listed = roadbench("--plugin", "rbtest_op, rbtest_design", "options", "--json", cwd=tmp_path)
+    assert 170 in _listed(listed, "options")
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("rbtest_design,", "has an empty name in its list"),
+        ("rbtest_design,no_such_plugin", "--plugin no_such_plugin: cannot import it"),
+    ],
+)
+def test_a_bad_name_in_a_plugin_list_is_one_line_exit_2(tmp_path, value, words):
+    (tmp_path / "rbtest_design.py").write_text(OP_MODULE)
+    result = roadbench("--plugin", value, "options", cwd=tmp_path)
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_broken_module_inside_a_package_names_the_plugin_and_the_module(tmp_path):
+    package = tmp_path / "rbtest_broken"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "good.py").write_text(OP_MODULE.replace("shop_select", "broken_select"))
+    (package / "bad.py").write_text("raise RuntimeError('the plugin broke')\n")
+    result = roadbench("--plugin", "rbtest_broken", "options", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "roadbench: error: --plugin rbtest_broken: importing rbtest_broken.bad failed: "
+        "RuntimeError: the plugin broke"
+    )
+
+
+def test_an_entry_point_may_name_a_package(tmp_path):
+    """An installed plugin whose entry points name its package: every design in it joins,
+    every op in it joins (each group takes its own kind)."""
+    site = tmp_path / "site"
+    package = site / "rbtest_ep_shop"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "designs.py").write_text(DESIGN_MODULE)
+    (package / "select.py").write_text(OP_MODULE.replace("shop_select", "ep_select"))
+    info = site / "rbtest_ep_shop-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: rbtest-ep-shop\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(
+        "[roadbench.options]\nshop = rbtest_ep_shop\n\n[roadbench.ops]\nshop = rbtest_ep_shop\n"
+    )
+    options = _listed(roadbench("options", "--json", path=site), "options")
+    assert {n: options.get(n) for n in (160, 161, 162)} == dict.fromkeys(
+        (160, 161, 162), "plugin rbtest_ep_shop.designs"
+    )
+    assert "ep_select" in _listed(roadbench("ops", "--json", path=site), "ops")

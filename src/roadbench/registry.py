@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import pkgutil
-from collections.abc import Callable, Hashable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Generic, TypeVar
 
 from roadbench.errors import BadInput
@@ -114,17 +117,66 @@ def discover(package: str, attribute: str, skip: set[str]) -> Iterator[Any]:
             yield getattr(module, attribute)
 
 
-def import_plugin(path: str) -> Any:
-    """Import a plugin module named on the command line (``--plugin mypkg.roads``)."""
+def import_plugin(path: str, module: str | None = None) -> Any:
+    """Import a plugin module named on the command line (``--plugin mypkg.roads``), or
+    ``module``, one of its package's submodules; errors name the plugin as given."""
     check_module_path(path)
+    current_directory_first()
+    name = module or path
+    inside = f" ({name})" if name != path else ""
     try:
-        return importlib.import_module(path)
+        return importlib.import_module(name)
     except ImportError as exc:
-        raise BadInput(f"--plugin {path}: cannot import it ({one_line(exc)})") from None
+        raise BadInput(f"--plugin {path}: cannot import it{inside} ({one_line(exc)})") from None
     except Exception as exc:  # the plugin's own code failed (SyntaxError too): its error, by name
         raise BadInput(
-            f"--plugin {path}: importing it failed: {type(exc).__name__}: {one_line(exc)}"
+            f"--plugin {path}: importing {name} failed: {type(exc).__name__}: {one_line(exc)}"
         ) from None
+
+
+def current_directory_first() -> None:
+    """The current directory first on ``sys.path``, as ``python -m`` puts it: ``--plugin
+    mine`` finds ``mine.py`` (or the package ``mine/``) where roadbench is run from."""
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return  # the directory was removed under us: nothing to find there
+    if sys.path[:1] not in ([cwd], [""]):
+        sys.path.insert(0, cwd)
+        importlib.invalidate_caches()
+
+
+def plugin_paths(values: Iterable[str]) -> list[str]:
+    """Every ``--plugin`` value, a comma list split (``--plugin a,b`` is ``--plugin a
+    --plugin b``); each name is checked when it is imported."""
+    paths: list[str] = []
+    for value in values:
+        parts = value.split(",")
+        if len(parts) > 1 and not all(part.strip() for part in parts):
+            raise BadInput(
+                f"--plugin {value!r} has an empty name in its list; give import paths joined "
+                "by commas, e.g. --plugin mypkg,my_op"
+            )
+        paths.extend(part.strip() if len(parts) > 1 else part for part in parts)
+    return paths
+
+
+def plugin_submodules(package: ModuleType, path: str) -> Iterator[ModuleType]:
+    """Every submodule of a plugin package, subpackages' too, alphabetically, each after the
+    modules inside it; a name starting with ``_`` and a test module (``tests``, ``test``,
+    ``test_*``, ``conftest``) are left out, so that a plugin's own test suite is not imported
+    (it may need pytest, which a user running roadbench need not have)."""
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if _private_or_test(info.name):
+            continue
+        module = import_plugin(path, f"{package.__name__}.{info.name}")
+        if info.ispkg:
+            yield from plugin_submodules(module, path)
+        yield module
+
+
+def _private_or_test(name: str) -> bool:
+    return name.startswith(("_", "test_")) or name in ("tests", "test", "conftest")
 
 
 def check_module_path(path: str) -> None:

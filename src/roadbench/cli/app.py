@@ -201,18 +201,19 @@ def _root(
         typer.Option(
             "--plugin",
             metavar="MODULE",
-            help="Import a module that defines a design (OPTION) or an op (OPERATION); "
-            "repeatable. Installed plugins load by themselves.",
+            help="Import a module, or a package and its submodules, that defines designs "
+            "(OPTION, OPTIONS) or ops (OPERATION, OPERATIONS); found from the current directory "
+            "first, as python -m does; comma-separated or repeated. Installed plugins load by "
+            "themselves.",
             show_default=False,
         ),
     ] = None,
 ) -> None:
     """roadbench: what will the Django ORM cost me, and how should I model this?"""
     if plugin:
-        from roadbench.plugins import load_module
+        from roadbench.plugins import load_plugins
 
-        for path in plugin:
-            load_module(path)
+        load_plugins(plugin)
 
 
 def _notify(message: str) -> None:

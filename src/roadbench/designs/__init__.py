@@ -67,8 +67,6 @@ def _check_number_and_key(option: RoadOption) -> None:
         )
 
 
-
-
 def models_of(options: Iterable[RoadOption]) -> list[type[Model]]:
     """The models whose tables the designs need, each once, parents before children."""
     seen: dict[type[Model], None] = {}
