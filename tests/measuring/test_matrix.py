@@ -328,3 +328,38 @@ def test_a_django_roadbench_cannot_run_or_twice_is_exit_2_before_any_environment
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("roadbench: error: ")
     assert words in done.stderr
     assert not cache.exists() and not out.exists()  # no environment made, nothing saved
+
+
+def test_the_extras_a_child_needs_are_installed_in_its_environment(monkeypatch):
+    from roadbench.measuring.matrix import extras_for
+
+    monkeypatch.delenv("ROADBENCH_DATABASE_URL", raising=False)
+
+    assert extras_for(["run", "-o", "1", "-d", "mysql://me@db/"]) == ("mysql",)
+    assert extras_for(["compare", "--database=mariadb://me@db/"]) == ("mysql",)
+    assert extras_for(["run", "--cache", "redis://h:6379/0", "-d", "postgres://me@db/"]) == (
+        "redis",
+    )
+    assert extras_for(["run", "-o", "1"]) == ()
+    monkeypatch.setenv("ROADBENCH_DATABASE_URL", "mysql://me@db/")
+    assert extras_for(["run", "-o", "1"]) == ("mysql",)
+
+
+@pytest.mark.mysql
+def test_matrix_runs_on_mariadb(tmp_path, mysql_url):
+    # The version's environment lacked mysqlclient: exit 3, "the MySQL driver mysqlclient is
+    # not installed". It now gets roadbench's mysql extra when the child's database needs it.
+    script = Path(sys.executable).parent / "roadbench"
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [str(script), "matrix", "--django", "5.2", "--save-dir", str(out), "run", "-o", "1",
+         "--op", "select", "-n", "20", "--fast", "-d", mysql_url],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    saved = json.loads((out / "django-5.2.json").read_text())
+    assert saved["environment"]["database_vendor"] == "mysql"
+    assert saved["results"][0]["status"] == "ok"

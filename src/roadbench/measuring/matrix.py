@@ -168,24 +168,47 @@ def cache_dir() -> Path:
     return Path(base) / "roadbench" / "matrix"
 
 
-def _roadbench_source() -> str:
-    """What to install roadbench from: this checkout if running from one, else the index."""
+def _roadbench_source(extras: Sequence[str] = ()) -> str:
+    """What to install roadbench from: this checkout if running from one, else the index;
+    with ``extras`` (``mysql``) as pip spells them for each."""
+    wanted = f"[{','.join(extras)}]" if extras else ""
     root = Path(roadbench.__file__).resolve().parents[2]
     if (root / "pyproject.toml").is_file():
-        return f"-e {root}"
+        return f"-e {root}{wanted}"
     # Installed with `pip install .` from a checkout: pip recorded where from (PEP 610).
     from importlib import metadata
 
     with contextlib.suppress(metadata.PackageNotFoundError, ValueError, TypeError):
         origin = json.loads(metadata.distribution("roadbench").read_text("direct_url.json") or "")
         if str(origin.get("url", "")).startswith("file://"):
-            return str(origin["url"])
-    return f"roadbench=={roadbench.__version__}"
+            return f"roadbench{wanted} @ {origin['url']}" if wanted else str(origin["url"])
+    return f"roadbench{wanted}=={roadbench.__version__}"
 
 
-def environment(target: Target, python: str, say: Callable[[str], None]) -> Path:
-    """The cached venv for (target, python, roadbench): made and installed on first use."""
-    source = _roadbench_source()
+def extras_for(args: Sequence[str]) -> tuple[str, ...]:
+    """The extras the child's own arguments need in its environment: the MySQL driver for a
+    mysql:// or mariadb:// database (given or from $ROADBENCH_DATABASE_URL), redis-py for
+    --cache."""
+    from roadbench.database.urls import resolve_url
+
+    database = None
+    for i, arg in enumerate(args):
+        if arg in ("-d", "--database") and i + 1 < len(args):
+            database = args[i + 1]
+        elif arg.startswith("--database="):
+            database = arg.partition("=")[2]
+    scheme = (resolve_url(database) or "").split(":", 1)[0].lower()
+    extras = ["mysql"] if scheme in ("mysql", "mariadb") else []
+    if any(arg == "--cache" or arg.startswith("--cache=") for arg in args):
+        extras.append("redis")
+    return tuple(extras)
+
+
+def environment(
+    target: Target, python: str, say: Callable[[str], None], extras: Sequence[str] = ()
+) -> Path:
+    """The cached venv for (target, python, roadbench and its extras): made on first use."""
+    source = _roadbench_source(extras)
     key = hashlib.sha256(f"{target.requirement}|{python}|{source}".encode()).hexdigest()[:12]
     venv = cache_dir() / f"django-{re.sub(r'[^0-9A-Za-z.]+', '_', target.label)}-{key}"
     marker = venv / "roadbench-matrix.json"
@@ -199,7 +222,8 @@ def environment(target: Target, python: str, say: Callable[[str], None]) -> Path
     if not target.checkout:
         # A version that does not exist is found in a second, before roadbench is installed.
         steps.append(([*pip, "--dry-run", "--no-deps", *django], FIND_DJANGO))
-    steps += [([*pip, *source.split()], f"install {source}"), ([*pip, *django], INSTALL_DJANGO)]
+    install = ["-e", source[3:]] if source.startswith("-e ") else [source]
+    steps += [([*pip, *install], f"install {source}"), ([*pip, *django], INSTALL_DJANGO)]
     for step, what in steps:
         result = subprocess.run(step, capture_output=True, text=True)
         if result.returncode != 0:
@@ -237,7 +261,10 @@ def run_matrix(
     chosen = [(t, choose_python(t, pythons)) for t in targets]  # all found before any runs
     # Every environment before any run: a version that does not exist fails in seconds, and
     # leaves no save directory behind.
-    venvs = [(target, python, environment(target, python, say)) for target, python in chosen]
+    extras = extras_for(args)
+    venvs = [
+        (target, python, environment(target, python, say, extras)) for target, python in chosen
+    ]
     save_dir.mkdir(parents=True, exist_ok=True)
     results = []
     for target, python, venv in venvs:
