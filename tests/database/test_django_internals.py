@@ -116,6 +116,117 @@ def test_insert_rows_writes_rows_with_the_ids_given(bench):
     ), changed("QuerySet._insert", "create bulk-mti")
 
 
+def test_a_models_parents_and_columns_are_read_from_its_options():
+    freeway = get_option(3).model_for("freeway")  # multi-table: roadbench_roadc's child
+    for api in ("parents", "get_parent_list", "local_concrete_fields", "concrete_fields"):
+        assert hasattr(freeway._meta, api), changed(
+            f"Options.{api}", "multi-table inheritance (bulk-mti, the fast path, update/delete-mti)"
+        )
+    ((parent, link),) = internals.parent_links(freeway).items()
+    assert parent._meta.db_table == "roadbench_roadc", changed("Options.parents", "bulk-mti")
+    assert link is not None and link.remote_field.parent_link, changed(
+        "Options.parents (the parent link field)", "bulk-mti and update/delete-mti"
+    )
+    assert internals.concrete_ancestors(freeway) == [parent], changed(
+        "Options.get_parent_list", "the fast path's parent rows"
+    )
+    own = {f.attname for f in internals.own_columns(freeway)}
+    assert own == {link.attname, "speed_limit", "exits"}, changed(
+        "Options.local_concrete_fields", "the child rows of bulk-mti and the fast path"
+    )
+    every = {f.attname for f in internals.all_columns(freeway)}
+    assert every == own | {f.attname for f in internals.own_columns(parent)}, changed(
+        "Options.concrete_fields", "the parent rows of bulk-mti"
+    )
+    proxy = get_option(8).model_for("freeway")  # a proxy: its parent's table, no link
+    ((concrete, no_link),) = internals.parent_links(proxy).items()
+    assert no_link is None, changed(
+        "Options.parents of a proxy model", "telling multi-table inheritance from a proxy"
+    )
+    assert internals.concrete_ancestors(proxy) == [concrete], changed(
+        "Options.get_parent_list of a proxy model", "the fast path"
+    )
+    assert internals.parent_links(get_option(2).model_for("freeway")) == {}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres", "mariadb"], indirect=True)
+def test_values_adapted_by_the_backend_are_written_and_read_back(bench):
+    import datetime
+    from decimal import Decimal
+
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    for api in ("adapt_datefield_value", "adapt_decimalfield_value"):
+        assert parameters(getattr(BaseDatabaseOperations, api))[:2] == ["self", "value"], changed(
+            f"DatabaseOperations.{api}", "the fast path (create raw and every untimed load)"
+        )
+    date = internals.date_adapter(connection)(datetime.date(2001, 2, 3))
+    toll = internals.decimal_adapter(connection, 8, 2)(Decimal("12.5"))
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE rb_adapted (d date, t decimal(8, 2))")
+        cursor.execute("INSERT INTO rb_adapted (d, t) VALUES (%s, %s)", [date, toll])
+        cursor.execute("SELECT d, t FROM rb_adapted")
+        row = cursor.fetchone()
+        cursor.execute("DROP TABLE rb_adapted")
+    converted = (
+        connection.ops.convert_datefield_value(row[0], None, connection)
+        if isinstance(row[0], str)
+        else row[0]
+    )
+    assert (converted, Decimal(str(row[1]))) == (datetime.date(2001, 2, 3), Decimal("12.50")), (
+        changed("DatabaseOperations.adapt_*field_value", "the fast path's dates and decimals")
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_batch_size_limit_keeps_an_insert_within_the_parameter_limit(bench):
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    assert parameters(BaseDatabaseOperations.bulk_batch_size) == ["self", "fields", "objs"], (
+        changed("DatabaseOperations.bulk_batch_size", "the batches of bulk-mti")
+    )
+    freeway = get_option(3).model_for("freeway")
+    fields = internals.own_columns(freeway)  # 3 columns
+    limit = connection.features.max_query_params
+    size = internals.batch_size_limit(connection, fields, [object()] * (limit + 1))
+    assert 1 <= size <= limit // len(fields), changed(
+        "DatabaseOperations.bulk_batch_size", "the batches of bulk-mti"
+    )
+    assert internals.batch_size_limit(connection, fields, []) >= 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+def test_delete_in_one_statement_sends_one_delete_and_no_select(bench):
+    from django.db.models import QuerySet
+
+    assert parameters(QuerySet._raw_delete) == ["self", "using"], changed(
+        "QuerySet._raw_delete(using)", "delete-mti (one DELETE per table)"
+    )
+    option = get_option(1)
+    option.bulk_create("freeway", 5, 100)
+    with count_queries() as counted:
+        deleted = internals.delete_in_one_statement(option.queryset("freeway"), connection.alias)
+    assert deleted == 5 and not option.queryset("freeway").exists()
+    assert (counted.by_kind["delete"], counted.by_kind["select"]) == (1, 0), changed(
+        "QuerySet._raw_delete", "delete-mti (one DELETE per table)"
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres", "mariadb"], indirect=True)
+def test_the_driver_connection_is_the_one_django_sends_through(bench):
+    connection.close()
+    assert internals.driver_connection(connection) is None, changed(
+        "BaseDatabaseWrapper.connection (None when closed)", "counting what the driver sends"
+    )
+    connection.ensure_connection()
+    raw = internals.driver_connection(connection)
+    driver = {"sqlite": "sqlite3", "postgresql": internals.pg_driver().__name__}
+    module = driver.get(connection.vendor, "MySQLdb")
+    assert type(raw).__module__.split(".")[0] == module, changed(
+        "BaseDatabaseWrapper.connection (the driver's connection)", "counting what the driver sends"
+    )
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_execute_through_wrappers_is_seen_by_execute_wrappers(bench):
     from django.db.backends.utils import CursorWrapper

@@ -270,3 +270,13 @@ def test_the_table_fits_the_terminal_with_every_figure(tmp_path, columns):
             assert any(figure in line for line in starts), (figure, done.stdout)
     tables = sum(1 for line in lines if line.lstrip("┃ ").startswith("case"))
     assert tables == 1 if columns == 200 else tables > 1  # split only when it does not fit
+
+
+def test_a_significant_change_smaller_than_min_change_is_no_change():
+    """Perfectly separated, 2% slower: the test calls it significant, --min-change decides."""
+    base = [0.1000, 0.1001, 0.1002, 0.1003, 0.1004, 0.1005, 0.1006]
+    slower = [v * 1.02 for v in base]
+    (small,) = diff(saved_run(base), saved_run(slower), min_change=0.05).cases
+    assert small.verdict == SAME and small.p_value < 0.01
+    (counted,) = diff(saved_run(base), saved_run(slower), min_change=0.01).cases
+    assert counted.verdict == SLOWER

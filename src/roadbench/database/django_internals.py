@@ -3,7 +3,9 @@
 Django's public API has no way to insert child rows with given ids, to run a COPY through the
 execute wrappers, to see the COMMIT and ROLLBACK it sends straight to the driver, to swap the
 default connection of a configured process, or to see the FETCH and CLOSE of a server-side
-cursor. roadbench needs each of these; they live here, and
+cursor; nor does it document a model's parent links, its own columns, the backend's value
+adaptation and batch size, or the driver's connection under Django's. roadbench needs each of
+these; they live here, and
 ``tests/database/test_django_internals.py`` has a canary for each that fails with a clear
 message on a Django or driver that changed it.
 
@@ -52,6 +54,62 @@ def database_wrapper(connection: Any) -> Any:
 
 
 # --- the ORM --------------------------------------------------------------------------------
+
+
+def parent_links(model: type[Any]) -> dict[type[Any], Any]:
+    """Each direct parent model of ``model`` and the field linking to it (None for a proxy's
+    or an abstract base's parent): ``Options.parents``."""
+    return dict(model._meta.parents)
+
+
+def concrete_ancestors(model: type[Any]) -> list[type[Any]]:
+    """Every ancestor model with a table of its own, nearest first: ``Options.get_parent_list``
+    without the proxies."""
+    return [p for p in model._meta.get_parent_list() if p._meta.concrete_model is p]
+
+
+def own_columns(model: type[Any]) -> list[Any]:
+    """The fields stored in the model's own table (a multi-table child's link and its own
+    fields, not its parents'): ``Options.local_concrete_fields``."""
+    return list(model._meta.local_concrete_fields)
+
+
+def all_columns(model: type[Any]) -> list[Any]:
+    """Every field stored in a column, the parents' included: ``Options.concrete_fields``."""
+    return list(model._meta.concrete_fields)
+
+
+def date_adapter(connection: Any) -> Callable[[Any], Any]:
+    """The backend's adaptation of a date for its driver (``DatabaseOperations.
+    adapt_datefield_value``), looked up once so a caller can apply it per value cheaply."""
+    return connection.ops.adapt_datefield_value  # type: ignore[no-any-return]
+
+
+def decimal_adapter(
+    connection: Any, digits: int | None, places: int | None
+) -> Callable[[Any], Any]:
+    """The backend's adaptation of a decimal of ``digits``/``places`` for its driver
+    (``DatabaseOperations.adapt_decimalfield_value``)."""
+    adapt = connection.ops.adapt_decimalfield_value
+    return lambda value: adapt(value, digits, places)
+
+
+def batch_size_limit(connection: Any, fields: Sequence[Any], objs: Sequence[Any]) -> int:
+    """The most rows one INSERT of ``fields`` may carry on this backend (its parameter
+    limit), at least 1: ``DatabaseOperations.bulk_batch_size``, as bulk_create uses it."""
+    return connection.ops.bulk_batch_size(list(fields), list(objs)) or 1  # type: ignore[no-any-return]
+
+
+def delete_in_one_statement(queryset: Any, alias: str) -> int:
+    """DELETE the queryset's rows in one statement, without the collector (no cascade
+    followed, no signals): ``QuerySet._raw_delete``. Returns the rows deleted."""
+    return int(queryset._raw_delete(alias))
+
+
+def driver_connection(connection: Any) -> Any:
+    """The driver's own connection under Django's (sqlite3, psycopg or MySQLdb), or None
+    before Django has connected: ``BaseDatabaseWrapper.connection``."""
+    return database_wrapper(connection).connection
 
 
 def insert_rows(model: type[Any], objs: Sequence[Any], fields: Sequence[Any]) -> Any:

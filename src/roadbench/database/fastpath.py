@@ -18,6 +18,12 @@ from django.db import connection, transaction
 from django.db.models import Field, Model
 
 from roadbench.database.backend import current_backend
+from roadbench.database.django_internals import (
+    concrete_ancestors,
+    date_adapter,
+    decimal_adapter,
+    own_columns,
+)
 from roadbench.designs.roads.data import FREEWAY, TOLLROAD
 
 if TYPE_CHECKING:  # the designs write through this module: it only names their type
@@ -31,15 +37,14 @@ def _adapter(field: Field) -> Callable[[Any], Any]:
     decimals and JSON documents need adapting here, the rest are ints, floats and strings.
     """
     kind = field.get_internal_type()
-    ops = connection.ops
     if kind == "DateField":
-        return ops.adapt_datefield_value
+        return date_adapter(connection)
     if kind == "JSONField":
         encoder = field.encoder  # type: ignore[attr-defined]
         return lambda value: json.dumps(value, cls=encoder)
     if kind == "DecimalField":
         digits, places = field.max_digits, field.decimal_places  # type: ignore[attr-defined]
-        return lambda value: ops.adapt_decimalfield_value(value, digits, places)
+        return decimal_adapter(connection, digits, places)
     return lambda value: value
 
 
@@ -73,7 +78,7 @@ def insert_model_rows(model: type[Model], values: list[dict[str, Any]]) -> list[
     With a concrete parent the parent ids are reserved first, then parent rows, then child
     rows pointing at them. Returns the reserved ids (None when the database assigns them).
     """
-    parents = [p for p in model._meta.get_parent_list() if p._meta.concrete_model is p]
+    parents = concrete_ancestors(model)
     ids = None
     if parents:
         # The root first (the table with the sequence), then any intermediate parents.
@@ -83,11 +88,11 @@ def insert_model_rows(model: type[Model], values: list[dict[str, Any]]) -> list[
             for table_model in (*chain, model):
                 value[table_model._meta.pk.attname] = pk
         for parent in chain:
-            parent_fields = list(parent._meta.local_concrete_fields)
+            parent_fields = own_columns(parent)
             # Written before the next type reserves its ids (SQLite takes MAX(id) + 1).
             write_rows(parent, parent_fields, _table_rows(parent_fields, values))
     keep_pk = bool(parents) or any(model._meta.pk.attname in v for v in values[:1])
-    fields = [f for f in model._meta.local_concrete_fields if keep_pk or not f.primary_key]
+    fields = [f for f in own_columns(model) if keep_pk or not f.primary_key]
     write_rows(model, fields, _table_rows(fields, values))
     return ids
 

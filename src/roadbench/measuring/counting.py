@@ -26,6 +26,7 @@ from typing import Any
 from roadbench.database.backend import current_backend
 from roadbench.database.django_internals import (
     autocommit_switches_seen,
+    driver_connection,
     server_cursor_statements,
     transaction_ends_seen,
 )
@@ -105,14 +106,16 @@ def count_queries(capture: bool = False) -> Iterator[QueryCount]:
     def transaction_end(sql: str) -> None:
         # What the driver sends by itself: only inside an open transaction on SQLite and
         # PostgreSQL (there with the BEGIN it sent first), always on MySQL.
-        if connection.connection is not None:
-            for statement in current_backend().driver_statements(connection.connection, sql):
+        raw = driver_connection(connection)
+        if raw is not None:
+            for statement in current_backend().driver_statements(raw, sql):
                 sent_by_driver(statement)
 
     def autocommit_switch(on: bool) -> None:
-        if connection.connection is not None:
+        raw = driver_connection(connection)
+        if raw is not None:
             event = f"autocommit={int(on)}"
-            for statement in current_backend().driver_statements(connection.connection, event):
+            for statement in current_backend().driver_statements(raw, event):
                 sent_by_driver(statement)
 
     def sent_by_driver(sql: str, seconds: float = 0.0) -> None:

@@ -179,15 +179,6 @@ def _u_count(n1: int, n2: int, u: int) -> int:
     return _u_count(n1 - 1, n2, u - n2) + _u_count(n1, n2 - 1, u)
 
 
-def significant_change(
-    base: Sequence[float], new: Sequence[float], min_change: float = 0.05, alpha: float = 0.05
-) -> tuple[float, Significance, bool]:
-    """(ratio of medians new/base, the test, whether the change is significant and large)."""
-    ratio = statistics.median(new) / statistics.median(base)
-    test = mann_whitney_u(base, new)
-    return ratio, test, test.p_value < alpha and abs(ratio - 1) >= min_change
-
-
 def growth_exponent(points: Sequence[tuple[float, float]]) -> float | None:
     """The slope k of log(y) against log(x), least squares: y grows like x**k.
 

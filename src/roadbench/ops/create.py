@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from roadbench.database.backend import no_bulk_ids_reason
-from roadbench.database.django_internals import insert_rows
+from roadbench.database.django_internals import (
+    all_columns,
+    batch_size_limit,
+    insert_rows,
+    own_columns,
+    parent_links,
+)
 from roadbench.database.fastpath import insert_roads
 from roadbench.designs.base import RoadOption
 from roadbench.designs.roads.data import ROAD_TYPES, split
@@ -54,25 +60,24 @@ def create_bulk_mti(option: RoadOption, rows: int) -> int:
     with transaction.atomic():
         for road_type, count in zip(ROAD_TYPES, split(rows), strict=True):
             model = option.model_for(road_type)
-            (parent,) = model._meta.parents
-            link = model._meta.parents[parent]
+            ((parent, link),) = parent_links(model).items()
             children = [option.new_road(road_type, i) for i in range(count)]
-            parent_fields = [f.attname for f in parent._meta.concrete_fields if not f.primary_key]
+            parent_fields = [f.attname for f in all_columns(parent) if not f.primary_key]
             parents = [parent(**{a: getattr(c, a) for a in parent_fields}) for c in children]
             parent._default_manager.bulk_create(parents, batch_size=BATCH_SIZE)
             for child, parent_row in zip(children, parents, strict=True):
                 setattr(child, link.attname, parent_row.pk)
                 child.pk = parent_row.pk
-            child_fields = list(model._meta.local_concrete_fields)
+            child_fields = own_columns(model)
             # As bulk_create does: never more parameters per statement than the backend takes.
-            batch = min(BATCH_SIZE, connection.ops.bulk_batch_size(child_fields, children) or 1)
+            batch = min(BATCH_SIZE, batch_size_limit(connection, child_fields, children))
             for start in range(0, count, batch):
                 insert_rows(model, children[start : start + batch], child_fields)
     return rows
 
 
 def bulk_mti_unsupported(option: RoadOption) -> str | None:
-    links = [option.model_for(t)._meta.parents for t in ROAD_TYPES]
+    links = [parent_links(option.model_for(t)) for t in ROAD_TYPES]
     # One concrete parent reached through a parent link (a proxy's parent has no link).
     if not all(len(p) == 1 and None not in p.values() for p in links):
         return (

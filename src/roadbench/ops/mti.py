@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connection, models
 from django.db.models import F, Model, QuerySet
 
+from roadbench.database.django_internals import delete_in_one_statement, parent_links
 from roadbench.designs.base import RoadOption
 from roadbench.designs.roads.data import ROAD_TYPES
 
@@ -29,7 +30,7 @@ def parent_of(model: type[Model]) -> tuple[type[Model], str] | None:
     A design declares multi-table inheritance by its models' shape: one concrete parent
     reached through a parent link (a proxy or an abstract base has none).
     """
-    parents = model._meta.parents
+    parents = parent_links(model)
     if len(parents) != 1:
         return None
     ((parent, link),) = parents.items()
@@ -88,9 +89,8 @@ def delete_by_subquery(option: RoadOption, road_type: str) -> int:
     parent, link = found
     alias = connection.alias
     ids = _parent_ids(option, road_type, link)
-    # _raw_delete: one DELETE statement, without the collector (a private Django API).
-    parent._base_manager.filter(pk__in=ids)._raw_delete(alias)  # type: ignore[attr-defined]
-    return int(option.queryset(road_type)._raw_delete(alias))  # type: ignore[attr-defined]
+    delete_in_one_statement(parent._base_manager.filter(pk__in=ids), alias)
+    return delete_in_one_statement(option.queryset(road_type), alias)
 
 
 def mti_tables(option: RoadOption) -> list[str]:
@@ -110,7 +110,7 @@ def database_cascade_unsupported(option: RoadOption) -> str | None:
     """Parent links declared ``on_delete=DB_CASCADE`` (Django 6.1): the database already
     deletes a child with its parent, and Django deletes the parents in one statement."""
     db_cascade = getattr(models, "DB_CASCADE", None)  # None before Django 6.1
-    links = [link for t in ROAD_TYPES for link in option.model_for(t)._meta.parents.values()]
+    links = [link for t in ROAD_TYPES for link in parent_links(option.model_for(t)).values()]
     if not links or any(
         link is None or link.remote_field.on_delete is not db_cascade for link in links
     ):
