@@ -78,7 +78,8 @@ def waiting_creation(cur, kind: str, pid: int) -> str | None:  # type: ignore[no
     a connection of its own: a transaction sees pg_stat_activity as it was when it began)."""
     cur.execute(
         "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
-        [f'CREATE {kind} "roadbench\\_%\\_{pid}\\_%"'],
+        # A schema's CREATE and its mark (COMMENT) are one query string.
+        [f'CREATE {kind} "roadbench\\_%\\_{pid}\\_%"%'],
     )
     row = cur.fetchone()
     return re.search(r'"(roadbench_\w+)"', row[0]).group(1) if row else None

@@ -144,15 +144,16 @@ def test_a_lost_admin_connection_is_replaced_to_drop_the_database(mysql_url):
 
 
 def test_cleanup_removes_a_leftover_but_never_a_live_runs_database(mysql_url):
-    from roadbench.database.mysql import connect, take_lock
+    from roadbench.database.mysql import connect, create_database_sql, take_lock
 
     dead, live = unique_name(), unique_name()
     holder = connect(parse_database_url(mysql_url))  # stands for a live run: holds the lock
     try:
         assert take_lock(holder, live)
         with mysql_cursor(mysql_url) as cur:
-            cur.execute(f"CREATE DATABASE `{dead}`")
-            cur.execute(f"CREATE DATABASE `{live}`")
+            # Marked as a run marks its database.
+            cur.execute(create_database_sql(dead, mariadb=True))
+            cur.execute(create_database_sql(live, mariadb=True))
         found = {item.name for item in find_leftovers(mysql_url)}
         assert dead in found
         assert live not in found

@@ -1014,7 +1014,11 @@ def doctor(database: DatabaseOpt = None, as_json: JsonOpt = False) -> None:
     from roadbench.render.console import doctor_table
 
     info = {"roadbench": __version__, "django": django.get_version(), **inspect_database(database)}
-    info["leftovers"] = [{"kind": i.kind, "name": i.name} for i in find_leftovers(database)]
+    info["leftovers"] = [
+        {"kind": i.kind, "name": i.name, "holds": i.holds}
+        for i in find_leftovers(database)
+        if i.removable
+    ]
     _emit(info, as_json, None, doctor_table(info))
     if info["leftovers"]:
         _notify(
@@ -1031,8 +1035,8 @@ def cleanup(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Remove what killed runs left: roadbench_ databases and schemas no live run owns
-    (with SQLite, their temporary directories)."""
+    """Remove what killed runs left: databases and schemas carrying roadbench's mark that no
+    live run owns, and roadbench's marked temporary directories whose process is gone."""
     from roadbench.database.cleanup import cleanup as remove_leftovers
     from roadbench.errors import DatabaseUnavailable
     from roadbench.render.console import cleanup_table

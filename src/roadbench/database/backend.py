@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 MODULES = {
@@ -27,11 +27,23 @@ class Leftover:
 
     kind: str  # "database", "schema" or "directory"
     name: str  # the database's or schema's name, or the directory's path
-    status: str = "would be removed"  # or "removed", or "not removed: <reason>"
+    # Or "removed", "not removed: <reason>", or LEFT_ALONE (no roadbench mark: never touched).
+    status: str = "would be removed"
+    holds: str = ""  # what is in it, as a reader wants it: "3 tables, 3,000 rows"
+    tables: dict[str, int] | None = field(default=None)  # each table's rows, where it has tables
 
     @property
     def failed(self) -> bool:
         return self.status.startswith("not removed")
+
+    @property
+    def removable(self) -> bool:
+        """Roadbench's and nobody's: what cleanup removes (or tried to, or would)."""
+        return self.status != LEFT_ALONE
+
+
+# A look-alike: a roadbench name without roadbench's mark in it. Listed, never touched.
+LEFT_ALONE = "left alone: not roadbench's (no mark)"
 
 
 class Backend(Protocol):

@@ -50,6 +50,23 @@ class BenchDatabase:
     driver: str = ""
 
 
+def database_mark(kind: str, name: str) -> str:
+    """What roadbench writes into a database or schema it creates, at once (a comment on it,
+    or on MySQL a one-row table in it): roadbench's words and the thing's own name. Cleanup
+    drops only what holds exactly this, so a look-alike someone made by hand, a copy made from
+    it (``TEMPLATE``) or one renamed since is never touched; the name's time, process id and
+    random part make it the run's own."""
+    return f"roadbench throwaway {kind} {name}"
+
+
+def mark_literal(mark: str) -> str:
+    """A mark as a quoted SQL string (COMMENT takes no parameters). A mark is letters, digits,
+    ``_`` and spaces only, which every server quotes alike."""
+    if not re.fullmatch(r"[A-Za-z0-9_ ]+", mark):
+        raise ValueError(f"not a mark: {mark!r}")
+    return f"'{mark}'"
+
+
 def unique_name() -> str:
     """``roadbench_<utc time>_<pid>_<random>``: two runs at once never collide."""
     stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())

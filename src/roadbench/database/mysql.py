@@ -8,7 +8,10 @@ docs/databases.md).
 Ownership: a run holds ``GET_LOCK('roadbench:<name>')`` on its admin connection from before
 ``CREATE DATABASE`` until after the drop; the server releases it when that connection ends
 (a killed process included). A ``roadbench_…`` database whose lock is free
-(``IS_USED_LOCK`` is NULL) belongs to no live run: a leftover.
+(``IS_USED_LOCK`` is NULL) belongs to no live run: a leftover if it carries roadbench's mark
+(``lifecycle.database_mark``). On MariaDB (10.5 and later) the mark is the database's comment,
+given in the ``CREATE DATABASE`` itself, so the database never exists unmarked; MySQL has no
+database comments, so there it is a one-row table, ``roadbench_mark``, created right after.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from roadbench.database.backend import Leftover
+from roadbench.database.backend import LEFT_ALONE, Leftover
 from roadbench.database.lifecycle import (
     CONNECT_TIMEOUT_S,
     RUN_NAME,
@@ -29,7 +32,9 @@ from roadbench.database.lifecycle import (
     Made,
     Removal,
     Server,
+    database_mark,
     first_line,
+    mark_literal,
     server_database,
 )
 from roadbench.database.urls import DatabaseURL
@@ -40,6 +45,7 @@ DRIVER_INSTALL = (
     "apt-get install default-libmysqlclient-dev pkg-config gcc)"
 )
 LOCK_PREFIX = "roadbench:"
+MARK_TABLE = "roadbench_mark"  # MySQL's mark (it has no database comments)
 # MySQL's server error numbers for "access denied" (to a database, for an operation).
 ACCESS_DENIED = {1044, 1045, 1142, 1227}
 # Client errors (2000 and up) come from the driver, not the server: a CREATE may have run.
@@ -215,8 +221,10 @@ def write_rows(
         return
     if _load_data(cursor.db):
         from roadbench.database.fastpath import copy_line
+        from roadbench.database.temporary import scratch_directory
 
-        fd, path = tempfile.mkstemp(prefix="roadbench_", suffix=".tsv")
+        # In a marked directory this process holds: a SIGKILL leaves it to `roadbench cleanup`.
+        fd, path = tempfile.mkstemp(dir=scratch_directory(), prefix="rows_", suffix=".tsv")
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
                 file.writelines(copy_line(row) for row in rows)
@@ -294,9 +302,13 @@ def _create(
     error = driver().Error
     name = made.name
     try:
+        mariadb = is_mariadb(admin)
         made.kind = "database"
         with contextlib.closing(admin.cursor()) as cur:
-            cur.execute(f"CREATE DATABASE {quote_ident(name)} CHARACTER SET utf8mb4")
+            cur.execute(create_database_sql(name, mariadb))
+            if not mariadb:
+                # At once: only a SIGKILL in this one round trip leaves it unmarked (and empty).
+                cur.execute(mark_table_sql(name))
     except error as exc:
         code = error_code(exc)
         made.kind = None if code and code < CLIENT_ERRORS else made.kind  # the server refused
@@ -312,6 +324,24 @@ def _create(
         "OPTIONS": connection_options(parsed, CONNECT_TIMEOUT_S),
     }
     return "database", config
+
+
+def is_mariadb(conn: Any) -> bool:
+    return "mariadb" in server_version(conn).lower()
+
+
+def create_database_sql(name: str, mariadb: bool) -> str:
+    """``CREATE DATABASE``, marked in the same statement where the server can (MariaDB)."""
+    mark = f" COMMENT {mark_literal(database_mark('database', name))}" if mariadb else ""
+    return f"CREATE DATABASE {quote_ident(name)} CHARACTER SET utf8mb4{mark}"
+
+
+def mark_table_sql(name: str) -> str:
+    """The mark as a one-row table in the database (MySQL), in one atomic statement."""
+    return (
+        f"CREATE TABLE {quote_ident(name)}.{MARK_TABLE} "
+        f"AS SELECT {mark_literal(database_mark('database', name))} AS mark"
+    )
 
 
 def _current_user(conn: Any) -> str:
@@ -391,7 +421,8 @@ def _may_create_databases(conn: Any) -> bool:
 
 
 def leftovers(parsed: DatabaseURL, remove: bool) -> list[Leftover]:
-    """Each ``roadbench_…`` database no live run holds the lock of.
+    """Each ``roadbench_…`` database no live run holds the lock of: those with roadbench's
+    mark, with what they hold (dropped with ``remove``); the others listed as left alone.
 
     MySQL databases have no owner: these are the ones the URL's user can see. One that a
     session is using (as far as the user can see sessions) is left alone; cleanup takes the
@@ -400,33 +431,80 @@ def leftovers(parsed: DatabaseURL, remove: bool) -> list[Leftover]:
     conn = connect(parsed)
     found: list[Leftover] = []
     try:
+        comment = "SCHEMA_COMMENT" if is_mariadb(conn) else "NULL"
         with contextlib.closing(conn.cursor()) as cur:
             cur.execute(
-                "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE %s "
-                "ORDER BY 1",
+                f"SELECT SCHEMA_NAME, {comment} FROM information_schema.SCHEMATA "
+                "WHERE SCHEMA_NAME LIKE %s ORDER BY 1",
                 ["roadbench\\_%"],
             )
-            names = [row[0] for row in cur.fetchall() if RUN_NAME.fullmatch(row[0])]
+            named = [(n, c) for n, c in cur.fetchall() if RUN_NAME.fullmatch(n)]
             cur.execute(
                 "SELECT DISTINCT DB FROM information_schema.PROCESSLIST WHERE DB IS NOT NULL"
             )
             in_use = {row[0] for row in cur.fetchall()}
-            candidates = [n for n in names if not lock_held(cur, n)]
-        for name in candidates:
+            candidates = [(n, c) for n, c in named if not lock_held(cur, n)]
+        for name, comment_text in candidates:
+            mark = database_mark("database", name)
+            if comment_text != mark and _mark_in_table(conn, name) != mark:
+                found.append(Leftover("database", name, LEFT_ALONE))
+                continue
+            item = Leftover("database", name)
+            item.tables, item.holds = _contents(parsed, conn, name)
+            found.append(item)
             if name in in_use:
-                found.append(Leftover("database", name, "not removed: a session is using it"))
+                item.status = "not removed: a session is using it"
             elif not remove:
-                found.append(Leftover("database", name, "would be removed"))
+                item.status = "would be removed"
             elif take_lock(conn, name):  # else a run took it meanwhile: a live run's after all
                 try:
                     drop_database(conn, name)
-                    found.append(Leftover("database", name, "removed"))
+                    item.status = "removed"
                 except driver().Error as exc:
-                    reason = first_line(parsed.scrub(_message(exc)))
-                    found.append(Leftover("database", name, f"not removed: {reason}"))
+                    item.status = f"not removed: {first_line(parsed.scrub(_message(exc)))}"
+            else:
+                found.remove(item)
     finally:
         conn.close()
     return found
+
+
+def _base_tables(conn: Any, name: str) -> list[str]:
+    with contextlib.closing(conn.cursor()) as cur:
+        cur.execute(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
+            "AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1",
+            [name],
+        )
+        return [str(row[0]) for row in cur.fetchall()]
+
+
+def _mark_in_table(conn: Any, name: str) -> str | None:
+    """The mark a MySQL run wrote in its database's ``roadbench_mark``, if there is one."""
+    if MARK_TABLE not in _base_tables(conn, name):
+        return None
+    with contextlib.suppress(driver().Error), contextlib.closing(conn.cursor()) as cur:
+        cur.execute(f"SELECT mark FROM {quote_ident(name)}.{MARK_TABLE} LIMIT 2")
+        rows = cur.fetchall()
+        return str(rows[0][0]) if len(rows) == 1 else None
+    return None
+
+
+def _contents(parsed: DatabaseURL, conn: Any, name: str) -> tuple[dict[str, int] | None, str]:
+    """Each table of a leftover database and its rows, and that as a reader wants it."""
+    from roadbench.database.temporary import tables_summary
+
+    tables: dict[str, int] = {}
+    try:
+        with contextlib.closing(conn.cursor()) as cur:
+            for table in _base_tables(conn, name):
+                if table == MARK_TABLE:
+                    continue
+                cur.execute(f"SELECT COUNT(*) FROM {quote_ident(name)}.{quote_ident(table)}")
+                tables[table] = int(cur.fetchone()[0])
+    except driver().Error as exc:
+        return None, f"unknown ({first_line(parsed.scrub(_message(exc)))})"
+    return tables, tables_summary(tables)
 
 
 # Every foreign key referencing one of the given tables in the current database, a row per

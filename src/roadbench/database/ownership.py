@@ -9,8 +9,11 @@ lives in another space than a single bigint key (``objsubid`` 2 in ``pg_locks``)
 application's own advisory locks cannot be mistaken for roadbench's. A database or schema whose
 lock nobody holds, in any database of the server, belongs to no live run: a leftover.
 
-Embedded SQLite: an exclusive ``flock`` on ``roadbench.lock`` in the run's temporary
-directory, held by the run's process (and released by the kernel when it dies).
+A temporary directory (embedded SQLite's, load's, callgrind's, the rows files'): an exclusive
+``flock`` on ``roadbench.lock`` in it, held by the process that made it (and released by the
+kernel when it dies). The file holds the mark, ``directory_mark``: roadbench's words and the
+directory's own name, so a directory of that name that roadbench did not make, or a copy of
+one under another name, is never taken for a leftover.
 """
 
 from __future__ import annotations
@@ -50,28 +53,47 @@ def lock_held(cur: Any, name: str) -> bool:
     return bool(cur.fetchone()[0])
 
 
-def hold_directory(directory: Path) -> int:
-    """Mark a run's temporary directory as owned: returns the descriptor that holds the lock.
+def directory_mark(directory: Path) -> bytes:
+    """What ``roadbench.lock`` holds in a temporary directory roadbench made."""
+    return f"roadbench temporary directory {directory.name}\n".encode()
 
-    The lock is taken on a file of another name that is then renamed, so ``roadbench.lock``
-    is never there unlocked while its run lives.
+
+def hold_directory(directory: Path) -> int:
+    """Mark a temporary directory as roadbench's and owned: returns the descriptor that holds
+    the lock.
+
+    The lock is taken, and the mark written, on a file of another name that is then renamed,
+    so ``roadbench.lock`` is never there unlocked or unmarked while its owner lives.
     """
     pending = directory / f".{LOCK_FILE}.{os.getpid()}"
     fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
+    os.write(fd, directory_mark(directory))
     os.rename(pending, directory / LOCK_FILE)
     return fd
 
 
-def claim_directory(directory: Path) -> int | None:
-    """The locked descriptor of a roadbench directory no live run holds, else None."""
+def directory_marked(directory: Path) -> bool:
+    """Whether ``directory`` carries roadbench's mark (whoever holds it)."""
     try:
-        fd = os.open(directory / LOCK_FILE, os.O_RDONLY)
+        with (directory / LOCK_FILE).open("rb") as file:
+            return file.read(4096) == directory_mark(directory)
     except OSError:
-        return None  # not a run's directory (or already gone)
+        return False
+
+
+def claim_directory(directory: Path) -> int | None:
+    """The locked descriptor of a marked roadbench directory no live process holds, else None."""
+    try:
+        fd = os.open(directory / LOCK_FILE, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None  # not roadbench's directory (or already gone)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
+        os.close(fd)
+        return None  # its owner lives
+    if os.read(fd, 4096) != directory_mark(directory):
         os.close(fd)
         return None
     return fd

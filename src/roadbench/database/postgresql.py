@@ -1,8 +1,11 @@
 """PostgreSQL: a throwaway database, or a schema where the role may not create databases.
 
 Ownership: a session-level advisory lock on the name (``roadbench.database.ownership``), held by the
-run's admin connection from before CREATE until after the drop. The driver is the one Django
-uses: psycopg 3 when installed, else psycopg2 (``roadbench.database.django_internals``).
+run's admin connection from before CREATE until after the drop. The mark: a comment on the
+database or schema (``lifecycle.database_mark``), written right after ``CREATE DATABASE``
+(which runs alone, outside any transaction) and in the same transaction as ``CREATE SCHEMA``.
+The driver is the one Django uses: psycopg 3 when installed, else psycopg2
+(``roadbench.database.django_internals``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from roadbench.database.backend import Leftover
+from roadbench.database.backend import LEFT_ALONE, Leftover
 from roadbench.database.django_internals import (
     DRIVER_INSTALL,
     copy_from_text,
@@ -32,7 +35,9 @@ from roadbench.database.lifecycle import (
     Made,
     Removal,
     Server,
+    database_mark,
     first_line,
+    mark_literal,
     server_database,
 )
 from roadbench.database.ownership import lock_held, take_lock
@@ -90,6 +95,11 @@ def _create(
         made.kind = isolation = "database"
         with admin.cursor() as cur:
             cur.execute(f"CREATE DATABASE {_quote_ident(name)}")
+            # At once: only a SIGKILL in this one round trip leaves it unmarked (and empty).
+            cur.execute(
+                f"COMMENT ON DATABASE {_quote_ident(name)} IS "
+                f"{mark_literal(database_mark('database', name))}"
+            )
         config["NAME"] = name
     except error as exc:
         made.kind = None if pg_sqlstate(exc) else made.kind  # refused by the server: nothing made
@@ -100,7 +110,11 @@ def _create(
         try:
             made.kind = isolation = "schema"
             with admin.cursor() as cur:
-                cur.execute(f"CREATE SCHEMA {_quote_ident(name)}")
+                # One query string, so one transaction: the schema is never there unmarked.
+                cur.execute(
+                    f"CREATE SCHEMA {_quote_ident(name)}; COMMENT ON SCHEMA {_quote_ident(name)} "
+                    f"IS {mark_literal(database_mark('schema', name))}"
+                )
         except error as exc2:
             made.kind = None if pg_sqlstate(exc2) else made.kind
             raise DatabaseUnavailable(
@@ -194,24 +208,38 @@ def inspect(parsed: DatabaseURL) -> dict[str, Any]:
 
 
 def leftovers(parsed: DatabaseURL, remove: bool) -> list[Leftover]:
-    """Databases and schemas of the URL's role with a run's name whose lock nobody holds."""
+    """The URL's role's databases and schemas with a run's name whose lock nobody holds: those
+    with roadbench's mark, with what they hold (dropped with ``remove``); the others listed as
+    left alone."""
     conn = connect(parsed)
     try:
         with conn.cursor() as cur:
             cur.execute(
-                "SELECT 'database', datname FROM pg_database WHERE datname LIKE %(like)s "
+                "SELECT 'database', datname, shobj_description(oid, 'pg_database') "
+                "FROM pg_database WHERE datname LIKE %(like)s "
                 "AND datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user) "
-                "UNION ALL SELECT 'schema', nspname FROM pg_namespace WHERE nspname LIKE %(like)s "
+                "UNION ALL SELECT 'schema', nspname, obj_description(oid, 'pg_namespace') "
+                "FROM pg_namespace WHERE nspname LIKE %(like)s "
                 "AND nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) "
                 "ORDER BY 2",
                 {"like": NAME_PREFIX.replace("_", "\\_") + "%"},
             )
-            candidates = [(kind, name) for kind, name in cur.fetchall() if RUN_NAME.fullmatch(name)]
-            # A held lock: a live run's, on this machine or another.
-            found = [Leftover(k, n) for k, n in candidates if not lock_held(cur, n)]
+            candidates = [row for row in cur.fetchall() if RUN_NAME.fullmatch(row[1])]
+            # A held lock: a live run's, on this machine or another (marked yet or not).
+            found = [
+                Leftover(
+                    kind,
+                    name,
+                    "would be removed" if mark == database_mark(kind, name) else LEFT_ALONE,
+                )
+                for kind, name, mark in candidates
+                if not lock_held(cur, name)
+            ]
         for item in found:
+            if not item.removable:
+                continue  # not roadbench's: not even looked into
+            item.tables, item.holds = _contents(parsed, conn, item.kind, item.name)
             if not remove:
-                item.status = "would be removed"
                 continue
             try:
                 # No FORCE: a database someone is connected to (looking into it) stays.
@@ -222,6 +250,50 @@ def leftovers(parsed: DatabaseURL, remove: bool) -> list[Leftover]:
     finally:
         conn.close()
     return found
+
+
+_TABLES = (
+    "SELECT n.nspname, c.relname FROM pg_class AS c JOIN pg_namespace AS n "
+    "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND {where} ORDER BY 1, 2"
+)
+_USER_SCHEMAS = (
+    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%%'"
+)
+
+
+def _contents(
+    parsed: DatabaseURL, conn: Any, kind: str, name: str
+) -> tuple[dict[str, int] | None, str]:
+    """Each table of a leftover and its rows (read only), and that as a reader wants it."""
+    from roadbench.database.temporary import tables_summary
+
+    inside = None
+    try:
+        if kind == "schema":
+            tables = _count_tables(conn, _TABLES.format(where="n.nspname = %s"), [name])
+        else:
+            inside = connect(DatabaseURL(parsed.raw, {**parsed.config, "NAME": name}, "postgresql"))
+            tables = _count_tables(inside, _TABLES.format(where=_USER_SCHEMAS), [])
+    except (DatabaseUnavailable, pg_error()) as exc:
+        return None, f"unknown ({first_line(parsed.scrub(str(exc)))})"
+    finally:
+        if inside is not None:
+            inside.close()  # before the drop: a session on it would keep it
+    return tables, tables_summary(tables)
+
+
+def _count_tables(conn: Any, sql: str, params: list[str]) -> dict[str, int]:
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        names = cur.fetchall()
+        counts = {}
+        for schema, table in names:
+            cur.execute(f"SELECT count(*) FROM {_quote_ident(schema)}.{_quote_ident(table)}")
+            shown = (
+                table if schema in ("public", params[0] if params else "") else f"{schema}.{table}"
+            )
+            counts[shown] = int(cur.fetchone()[0])
+    return counts
 
 
 # --- the fast path --------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from roadbench.database.lifecycle import (
     describe_connection,
     signals_held,
 )
-from roadbench.database.ownership import claim_directory, hold_directory
+from roadbench.database.ownership import hold_directory
 from roadbench.database.urls import DatabaseURL
 from roadbench.errors import BadInput, DatabaseUnavailable, Unsupported
 
@@ -44,7 +44,7 @@ def sqlite_path(parsed: DatabaseURL) -> Path:
     return Path(os.path.abspath(Path(str(parsed.config["NAME"])).expanduser()))
 
 
-def _read_only_uri(path: Path) -> str:
+def read_only_uri(path: Path) -> str:
     """A ``file:`` URI for exactly ``path``: ``#``, ``?``, ``%`` and the rest percent-encoded,
     so SQLite cannot read part of the name as a query or fragment; ``mode=ro`` creates nothing."""
     return "file://" + quote(os.fsencode(os.path.abspath(path)), safe="/") + "?mode=ro"
@@ -52,7 +52,7 @@ def _read_only_uri(path: Path) -> str:
 
 def user_tables(path: Path) -> list[str]:
     """Tables in an SQLite file (SQLite's own bookkeeping tables left out); writes nothing."""
-    with contextlib.closing(sqlite3.connect(_read_only_uri(path), uri=True)) as conn:
+    with contextlib.closing(sqlite3.connect(read_only_uri(path), uri=True)) as conn:
         rows = conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         ).fetchall()
@@ -240,26 +240,9 @@ def inspect(parsed: DatabaseURL) -> dict[str, Any]:
 
 
 def leftovers(parsed: DatabaseURL, remove: bool) -> list[Leftover]:
-    """Temporary ``roadbench_*`` directories whose lock no live process holds."""
-    found = []
-    for directory in sorted(Path(tempfile.gettempdir()).glob(f"{NAME_PREFIX}*")):
-        if directory.is_symlink() or not directory.is_dir():
-            continue
-        fd = claim_directory(directory)
-        if fd is None:
-            continue  # a live run's, or not a run's directory at all
-        try:
-            item = Leftover("directory", str(directory), "would be removed")
-            if remove:
-                try:
-                    shutil.rmtree(directory)  # while holding its lock
-                    item.status = "removed"
-                except OSError as exc:
-                    item.status = f"not removed: {exc.strerror or exc}"
-            found.append(item)
-        finally:
-            os.close(fd)
-    return found
+    """None of a server's: an embedded run's temporary directory is one of this machine's
+    leftovers, which ``cleanup`` looks for whatever the database (``database.temporary``)."""
+    return []
 
 
 # --- the fast path --------------------------------------------------------------------------

@@ -17,7 +17,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -333,6 +332,7 @@ def run_load(
 
     from roadbench.database import bench_database, option_tables
     from roadbench.database.fastpath import analyze, insert_roads
+    from roadbench.database.temporary import owned_directory
     from roadbench.designs import get_option, models_of
     from roadbench.designs.roads.data import split
     from roadbench.plugins import load_registries
@@ -350,7 +350,7 @@ def run_load(
     results = []
     with (
         bench_database(database, notify=notify) as bench,  # also turns SIGTERM, SIGHUP into Ctrl-C
-        tempfile.TemporaryDirectory(prefix="roadbench_load_") as tmp,
+        owned_directory("roadbench_load_") as tmp,  # marked: `cleanup` removes it after a kill
         ChildProcesses() as children,  # all stopped before the files and database go
     ):
         environment = current_environment(bench)

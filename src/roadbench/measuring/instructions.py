@@ -30,7 +30,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -61,7 +60,11 @@ def count(
     """Instructions of one run of each case's op (None where the case is unsupported), and
     what they cover (see ``WHERE_COUNTED``)."""
     command = valgrind()
-    out_dir = tempfile.mkdtemp(prefix="roadbench-callgrind-")
+    from roadbench.database.temporary import make_directory
+
+    # Marked and held while this process lives: after a SIGKILL, `roadbench cleanup` removes it.
+    made, held = make_directory("roadbench-callgrind-")
+    out_dir = str(made)
     try:
         request = {
             "cases": [list(k) for k in cases],
@@ -110,6 +113,7 @@ def count(
     finally:
         with signals_held():  # a signal now cannot leave the directory half removed
             shutil.rmtree(out_dir, ignore_errors=True)
+            os.close(held)  # the lock last: never an unlocked marked directory of a live run
 
 
 def _child_error(code: int, stderr: str) -> RoadbenchError:

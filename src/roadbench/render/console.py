@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.cells import cell_len
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -387,21 +387,67 @@ def doctor_table(info: dict[str, Any]) -> Table:
 def cleanup_table(report: Any) -> Group:
     """What ``roadbench cleanup`` found and did (``cleanup.CleanupReport``): the title above the
     table, at the console's width (in it, the database's URL wrapped at the table's width), and
-    each leftover's whole name, folded if it is longer than its column."""
+    each leftover's whole name, what it holds and its status; a name folds only if it is wider
+    than the console leaves it, what it holds and the status wrap first."""
     title = Text(
-        f"roadbench cleanup{' --dry-run' if report.dry_run else ''} · {report.database}",
+        f"roadbench cleanup{' --dry-run' if report.dry_run else ''} · {report.database} · "
+        f"temporary files in {report.temporary}",
         style="bold",
     )
     if not report.leftovers:
         return Group(title, Text("nothing left behind"))
-    table = Table()
-    table.add_column("kind", no_wrap=True)
-    table.add_column("name", overflow="fold")
-    table.add_column("status", no_wrap=True)
-    for item in report.leftovers:
+    return Group(title, _CleanupRows(report.leftovers))
+
+
+class _CleanupRows:
+    """The leftovers' table, laid out for the width it is given, each name whole on one line
+    wherever the console is wider than it (Rich, left to itself, squeezed the name column out
+    of the way of a long status at 100 columns). Where kind, name, holds and status do not fit
+    side by side, two columns: the kind above the name, what it holds above the status."""
+
+    MIN_HOLDS, MIN_STATUS = 10, 14
+
+    def __init__(self, leftovers: list[Any]) -> None:
+        self.leftovers = leftovers
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        items = self.leftovers
+        kind_w = max(len("kind"), *(len(i.kind) for i in items))
+        name_w = max(len("name"), *(len(i.name) for i in items))
+        holds_w = max(len("holds"), *(len(i.holds or "—") for i in items))
+        status_w = max(len("status"), *(len(i.status) for i in items))
+        free = width - (4 * 3 + 1) - kind_w - name_w  # 4 columns: 5 borders, 8 padding
+        if free >= self.MIN_HOLDS + self.MIN_STATUS:
+            if holds_w + status_w > free:
+                holds_w = min(holds_w, max(self.MIN_HOLDS, free // 3))
+                status_w = free - holds_w
+            table = Table()
+            table.add_column("kind", no_wrap=True, width=kind_w)
+            table.add_column("name", no_wrap=True, width=name_w)
+            table.add_column("holds", overflow="fold", width=holds_w)
+            table.add_column("status", overflow="fold", width=status_w)
+            for item in items:
+                table.add_row(item.kind, item.name, item.holds or "—", self._status(item))
+            yield table
+            return
+        # 2 columns: 3 borders, 4 padding. The name folds only where nothing else would do.
+        left_w = max(10, min(max(kind_w, name_w), width - 7 - self.MIN_STATUS))
+        right_w = max(1, min(max(holds_w, status_w), width - 7 - left_w))
+        table = Table()
+        table.add_column("leftover", overflow="fold", width=left_w)
+        table.add_column("holds, status", overflow="fold", width=right_w)
+        for item in items:
+            table.add_row(
+                Text(f"{item.kind}\n{item.name}"),
+                Text(f"{item.holds or '—'}\n").append(self._status(item)),
+            )
+        yield table
+
+    @staticmethod
+    def _status(item: Any) -> Text:
         style = "red" if item.failed else "green" if item.status == "removed" else "yellow"
-        table.add_row(item.kind, item.name, Text(item.status, style=style))
-    return Group(title, table)
+        return Text(item.status, style=style)
 
 
 def scaling_legend(report: Any) -> str:
