@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,8 +42,12 @@ def roadbench(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
 
 
 def cleanup_json(url: str | None, *extra: str, env: dict[str, str] | None = None) -> Any:
+    """``roadbench cleanup --json``; without ``env``, with an empty temporary directory of its
+    own, so a test about a server never removes another process's temporary leftovers."""
     database = ["--database", url] if url else []
-    result = roadbench("cleanup", *database, "--json", *extra, env=env)
+    with tempfile.TemporaryDirectory(prefix="rbtest_cleanup_") as empty:
+        env = env or {**os.environ, "TMPDIR": empty}
+        result = roadbench("cleanup", *database, "--json", *extra, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

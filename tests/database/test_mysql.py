@@ -143,8 +143,14 @@ def test_a_lost_admin_connection_is_replaced_to_drop_the_database(mysql_url):
     assert not database_exists(mysql_url, bench.name)
 
 
-def test_cleanup_removes_a_leftover_but_never_a_live_runs_database(mysql_url):
+def test_cleanup_removes_a_leftover_but_never_a_live_runs_database(
+    mysql_url, monkeypatch, tmp_path
+):
+    import tempfile
+
     from roadbench.database.mysql import connect, create_database_sql, take_lock
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # no one else's temporary leftovers
 
     dead, live = unique_name(), unique_name()
     holder = connect(parse_database_url(mysql_url))  # stands for a live run: holds the lock
