@@ -1512,6 +1512,22 @@ def test_a_package_that_defines_nothing_says_so_naming_its_submodules(
     assert_one_line_error(outcome, 2, "the package or its submodules defines none of OPTION")
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["rb_adversarial_no_such_plugin"], "cannot import it"),
+        (["roadbench.designs.roads.single_table"], "defines no design or op of its own"),
+        (["rb_adversarial_no_such_plugin", "--rows", "1"], "--rows must be at least 2"),
+        (["rb_adversarial_no_such_plugin", "--database", ""], "--database"),
+    ],
+    ids=["missing", "roadbenchs_own", "rows", "empty_database"],
+)
+def test_check_plugin_on_what_is_no_plugin_is_exit_2(capsys, args, words):
+    outcome = cli(capsys, "check-plugin", *args)
+    assert_one_line_error(outcome, 2, words)
+    assert outcome.stdout == ""
+
+
 # --- issue 19, items 4 and 8 (cleanup drops only what roadbench marked; temporary leftovers)
 # and item 11's cleanup table (its name column kept whole at 100 columns and below) ----------
 # Each case makes its own objects and asserts only on them: `roadbench cleanup` removes other

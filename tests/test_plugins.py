@@ -251,3 +251,162 @@ def test_an_entry_point_may_name_a_package(tmp_path):
         (160, 161, 162), "plugin rbtest_ep_shop.designs"
     )
     assert "ep_select" in _listed(roadbench("ops", "--json", path=site), "ops")
+
+
+# --- check-plugin (issue 21, item 4) -----------------------------------------------------------
+
+# A copy of option 1 whose path() names fields its model lacks: every op that filters, sums or
+# changes through it fails; roadbench must say which case, and to look at path().
+MISNAMED_DESIGN = (
+    "from dataclasses import dataclass, fields\n"
+    "from roadbench.designs import OPTIONS\n"
+    "from roadbench.designs.base import RoadOption\n"
+    "\n"
+    "@dataclass(frozen=True)\n"
+    "class MisnamedPath(RoadOption):\n"
+    "    def path(self, road_type, attribute):\n"
+    "        return f'no_such_{attribute}'\n"
+    "\n"
+    "copied = {f.name: getattr(OPTIONS[1], f.name) for f in fields(OPTIONS[1]) if f.init}\n"
+    "OPTION = MisnamedPath(**{**copied, 'number': 180, 'key': 'misnamed', 'name': 'misnamed',\n"
+    "                         'origin': 'roadbench'})\n"
+)
+
+
+def _misnamed_plugin(directory: Path) -> str:
+    package = directory / "rbtest_misnamed"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "design.py").write_text(MISNAMED_DESIGN)
+    return package.name
+
+
+def _expected_cases(database: str) -> set[tuple[str, int, str, str]]:
+    """Every case check-plugin owes the example: roadbench's ops and count on its design 101,
+    count on the seed study's designs."""
+    from roadbench.ops import OPS
+
+    ops = {op.name: list(op.methods) for op in OPS.values() if op.origin == "roadbench"}
+    ops["count"] = ["count", "len"]
+    on_101 = {(database, 101, op, method) for op, methods in ops.items() for method in methods}
+    on_seeds = {(database, n, "count", method) for n in (1, 2, 3) for method in ("count", "len")}
+    return on_101 | on_seeds
+
+
+def test_check_plugin_passes_the_installed_example_listing_every_case(plugin_path, database_url):
+    args = ["check-plugin", "roadbench_example", "--json"]
+    args += ["--database", database_url] if database_url else []
+    result = roadbench(*args, path=plugin_path)
+    assert result.returncode == 0, result.stderr
+    check = json.loads(result.stdout)
+    assert (check["passed"], check["designs"], check["ops"]) == (True, [101], ["count"])
+    # The database's vendor, as Django names it: the URLs the fixtures give.
+    vendors = ["sqlite"]
+    if database_url:
+        vendors.append({"postgres": "postgresql", "mysql": "mysql"}[database_url.split(":")[0]])
+    cases = {(c["database"], c["design"], c["op"], c["method"]): c for c in check["cases"]}
+    assert set(cases) == set().union(*(_expected_cases(v) for v in vendors))
+    assert len(cases) == len(check["cases"])  # each case once
+    assert {c["status"] for c in cases.values()} <= {"ok", "unsupported"}
+    assert all(c["reason"] for c in cases.values() if c["status"] == "unsupported")
+    for vendor in vendors:
+        assert cases[(vendor, 101, "create", "save")]["status"] == "ok"
+        assert {cases[(vendor, n, "count", "len")]["status"] for n in (1, 2, 3)} == {"ok"}
+
+
+def test_check_plugins_table_names_every_case(plugin_path):
+    result = roadbench("check-plugin", "roadbench_example", path=plugin_path)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if " · " in line and "│" in line]
+    named = {tuple(line.split("│")[1].strip().split(" · ")) for line in rows}
+    expected = {(op, method) for _db, number, op, method in _expected_cases("sqlite")}
+    assert named == expected
+    # A row naming each design above its cases (wrapped at 80 columns: read as one text).
+    text = " ".join(result.stdout.replace("│", " ").split())
+    for design in ("checked single table (101, checked-single)", "single table (1, single)"):
+        assert design in text
+    summary = result.stdout.splitlines()[-1]
+    assert summary.startswith(f"{len(_expected_cases('sqlite'))} cases: "), summary
+    assert summary.endswith(" unsupported, 0 failed"), summary
+
+
+def test_check_plugin_names_a_broken_designs_failed_cases_and_what_to_look_at(tmp_path):
+    plugin = _misnamed_plugin(tmp_path)
+    result = roadbench("check-plugin", plugin, "--json", cwd=tmp_path)
+    assert result.returncode == 7, result.stderr
+    check = json.loads(result.stdout)
+    failed = [c for c in check["cases"] if c["status"] == "failed"]
+    assert check["passed"] is False
+    assert {(c["design"], c["op"], c["method"]) for c in failed} >= {
+        (180, "select", "unindexed"),
+        (180, "modify", "update"),
+    }
+    for case in failed:
+        assert case["error"].startswith(("FieldError: ", "FieldDoesNotExist: ")), case
+        assert "no_such_" in case["error"], case
+        assert "look at " in case["hint"] and "path()" in case["hint"], case
+    # One line on stderr: how many failed, the first by name, its exception and the hint.
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"roadbench: error: {len(failed)} of {len(check['cases'])} cases failed")
+    first = failed[0]
+    assert f"misnamed · {first['op']} {first['method']} on sqlite" in line
+    assert "path()" in line and "Traceback" not in result.stderr
+
+
+def test_check_plugins_table_shows_the_failure_and_the_hint(tmp_path):
+    plugin = _misnamed_plugin(tmp_path)
+    result = roadbench("check-plugin", plugin, cwd=tmp_path)
+    assert result.returncode == 7
+    text = " ".join(result.stdout.replace("│", " ").split())
+    assert "unindexed FAILED: FieldError: Cannot resolve keyword 'no_such_length_km'" in text
+    assert "look at the design's path() and queryset()" in text
+
+
+PLUGIN_SUITE = """
+import roadbench.testing
+
+test_{name} = roadbench.testing.plugin_test({plugin!r})
+
+
+def test_the_cases_are_returned():
+    check = roadbench.testing.check_plugin_cases({plugin!r}, rows=4)
+    assert check.passed and check.rows == 4 and check.cases
+"""
+
+
+def _pytest(directory: Path, path: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ}
+    if path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(path), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        cwd=directory,
+    )
+
+
+def test_the_pytest_helper_in_a_plugins_own_suite(plugin_path, tmp_path):
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_example.py").write_text(
+        PLUGIN_SUITE.format(name="example", plugin="roadbench_example")
+    )
+    done = _pytest(suite, plugin_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
+
+
+def test_the_pytest_helper_fails_listing_the_failed_cases(tmp_path):
+    plugin = _misnamed_plugin(tmp_path)
+    (tmp_path / "test_misnamed.py").write_text(
+        f"import roadbench.testing\n\ntest_misnamed = roadbench.testing.plugin_test({plugin!r})\n"
+    )
+    done = _pytest(tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 failed" in done.stdout
+    assert "check-plugin rbtest_misnamed: " in done.stdout
+    assert "- misnamed · select unindexed on sqlite: FieldError:" in done.stdout
+    assert "look at the design's path() and queryset()" in done.stdout

@@ -40,6 +40,7 @@ from roadbench.reports.comparison import (
     check_min_effect,
     plan_cases,
 )
+from roadbench.reports.plugin_check import PluginCase, PluginCheck
 from roadbench.reports.results import (
     RunReport,
 )
@@ -570,3 +571,99 @@ def scaling(
         precision=timing.precision,
         min_effect=min_effect,
     )
+
+
+# --- checking a plugin ----------------------------------------------------------------------
+
+CHECK_ROWS = 20
+
+
+def check_plugin(
+    plugin: str,
+    database: str | None = None,
+    rows: int = CHECK_ROWS,
+    notify: Notify | None = None,
+    progress: Progress | None = None,
+) -> PluginCheck:
+    """Load a plugin (a module or package, as ``--plugin`` takes it) and run each case once:
+    every op of roadbench's and the plugin's, every method, on each of the plugin's designs,
+    and the plugin's ops on the seed study's designs; on the embedded SQLite file, then on
+    ``database`` if given. A case is ok, unsupported (with the reason) or failed (with the
+    exception and what to look at); a failure is the result's, never raised.
+    """
+    load_registries()
+    from roadbench.database.urls import EMBEDDED_SQLITE
+    from roadbench.designs import OPTIONS, SEED_OPTIONS
+    from roadbench.measuring.plugin_check import check_case
+    from roadbench.ops import OPS
+    from roadbench.plugins import load_plugin
+
+    check_rows(rows)
+    contents = load_plugin(plugin)
+    if not contents.designs and not contents.ops:
+        raise BadInput(
+            f"check-plugin {plugin}: it defines no design or op of its own (only roadbench's)"
+        )
+    # Designs and ops are frozen dataclasses holding dicts: told apart by identity.
+    ops = [op for op in OPS.values() if op.origin == "roadbench"]
+    ops += [op for op in contents.ops if not any(op is known for known in ops)]
+    cases = [
+        (option, op, method)
+        for option in contents.designs
+        for op in ops
+        for method in op.methods.values()
+    ] + [
+        (OPTIONS[number], op, method)
+        for op in contents.ops
+        for number in SEED_OPTIONS
+        for method in op.methods.values()
+    ]
+    designs: list[Any] = []
+    for option, _op, _method in cases:
+        if not any(option is known for known in designs):
+            designs.append(option)
+    files = _plugin_files(plugin)
+    check = PluginCheck(
+        plugin=plugin,
+        rows=rows,
+        designs=[option.number for option in contents.designs],
+        ops=[op.name for op in contents.ops],
+    )
+    targets = [EMBEDDED_SQLITE, *([database] if database else [])]
+    total = len(cases) * len(targets)
+    for target in targets:
+        with open_session(designs, target, notify) as (bench, environment, state):
+            check.databases.append(environment.database_url)
+            for option, op, method in cases:
+                label = f"{bench.vendor} · {option.label} · {op.name} {method.name}"
+                if progress:
+                    progress(label, len(check.cases), total)
+                outcome = check_case(option, op, method, rows, state, files, op in contents.ops)
+                check.cases.append(
+                    PluginCase(
+                        database=bench.vendor,
+                        design=option.number,
+                        design_key=option.key,
+                        design_name=option.name,
+                        op=op.name,
+                        method=method.name,
+                        status=outcome.status,
+                        reason=outcome.reason,
+                        error=outcome.error,
+                        hint=outcome.hint,
+                    )
+                )
+    if progress:
+        progress("done", total, total)
+    return check
+
+
+def _plugin_files(plugin: str) -> list[str]:
+    """The plugin's source: its module's file, or its package's directories."""
+    import sys
+
+    module = sys.modules[plugin]
+    paths = list(getattr(module, "__path__", None) or [])
+    if not paths and getattr(module, "__file__", None):
+        paths = [str(module.__file__)]
+    return [os.path.abspath(path) for path in paths]

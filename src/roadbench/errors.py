@@ -47,6 +47,13 @@ class RegressionFound(RoadbenchError):
     exit_code = 6
 
 
+class PluginCheckFailed(RoadbenchError):
+    """`check-plugin`: a case of the plugin failed; its table (or `--json`) names each failed
+    case, the exception and what to look at."""
+
+    exit_code = 7
+
+
 class Interrupted(RoadbenchError):
     """Ctrl-C, SIGTERM or SIGHUP stopped a run; the message says what became of its database."""
 

@@ -1051,6 +1051,61 @@ def cleanup(
         )
 
 
+@app.command("check-plugin")
+def check_plugin(
+    plugin: Annotated[
+        str,
+        typer.Argument(
+            help="The plugin: a module or package, by its import path (as --plugin takes it).",
+            show_default=False,
+        ),
+    ],
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            "-d",
+            help="Also check on this database (a URL, as --database takes it); the embedded "
+            "SQLite file is always checked.",
+            show_default=False,
+            callback=not_empty("--database"),
+        ),
+    ] = None,
+    rows: Annotated[int, typer.Option("--rows", "-n", help="Roads per design.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run every op and method on each of a plugin's designs, and its ops on designs 1-3,
+    once (no warm-up) on SQLite and --database: each case ok, unsupported (why) or failed
+    (the exception and what to look at). Exit 7 when a case failed."""
+    from roadbench import api
+    from roadbench.errors import PluginCheckFailed
+    from roadbench.render.plugin_check import plugin_check_tables
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=stderr,
+        transient=True,
+        disable=not stderr.is_terminal,
+    ) as bar:
+        task = bar.add_task("loading the plugin", total=None)
+
+        def progress(label: str, done: int, total: int) -> None:
+            bar.update(task, description=label, completed=done, total=total)
+
+        check = api.check_plugin(
+            plugin, database=database, rows=rows, notify=_notify, progress=progress
+        )
+    _emit(check.to_dict(), as_json, None, plugin_check_tables(check))
+    if check.failed:
+        first = check.failed[0]
+        raise PluginCheckFailed(
+            f"{len(check.failed)} of {len(check.cases)} cases failed; the first, "
+            f"{first.name} on {first.database}: {first.error} ({first.hint})"
+        )
+
+
 # What a value is, in an option's help: a word, not the Python type (<list[str]>, <float>).
 METAVARS = {
     "database": "URL",

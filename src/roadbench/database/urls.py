@@ -120,8 +120,15 @@ def mask_url(url: str) -> str:
     return url
 
 
+# The embedded SQLite file whatever $ROADBENCH_DATABASE_URL says (check-plugin always checks
+# on it): not a URL a user would type (no "://"), so it means nothing else.
+EMBEDDED_SQLITE = "sqlite:embedded"
+
+
 def resolve_url(url: str | None) -> str | None:
     """The URL to use: the one given, else ``$ROADBENCH_DATABASE_URL``, else None (embedded)."""
+    if url == EMBEDDED_SQLITE:
+        return None
     if url:
         return url
     return os.environ.get(ENV_VAR) or None
