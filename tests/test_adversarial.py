@@ -1718,3 +1718,55 @@ def test_the_cleanup_table_keeps_each_name_whole(columns):
     if columns >= len(name) + 7 + 14:
         for item in report.leftovers:
             assert any(item.name in line for line in out.splitlines()), out
+
+
+# === issue 20, items 2 and 5 (thin-cli) =====================================================
+# 2: every command goes through roadbench.api; the library's errors name its parameters and
+#    the command line words them as its flags, the same line as before.
+
+# (arguments, the whole error line after "roadbench: error: ")
+FLAG_WORDED = [
+    (
+        ["run", "-o", "1", "--op", "create", "-n", "1"],
+        "--rows must be at least 2 (one freeway and one tollroad), not 1",
+    ),
+    (
+        ["scaling", "create", "--sizes", "1,10"],
+        "--sizes must be at least 2 (one freeway and one tollroad), not 1",
+    ),
+    (["run", "-o", "1", "--op", "create", "--repeat", "0"], "--repeat must be at least 1, not 0"),
+    (["compare", "--min-effect", "100"], "--min-effect must be from 0 to 100 (%), not 100"),
+    (
+        ["run", "-o", "1", "--op", "create", "--fast", "--rigorous"],
+        "--fast and --rigorous contradict each other; choose one",
+    ),
+    (["queries", "select", "--analyze"], "--analyze goes with --explain"),
+    (
+        ["run", "-o", "1", "--op", "create", "--sqlite", "journal_mode=NOPE"],
+        "--sqlite 'journal_mode=NOPE': use journal_mode=DELETE|TRUNCATE|PERSIST|MEMORY|WAL|OFF; "
+        "synchronous=OFF|NORMAL|FULL|EXTRA, comma-separated",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "line"), FLAG_WORDED)
+def test_a_library_error_is_worded_with_the_flag_typed(capsys, args, line):
+    outcome = cli(capsys, *args)
+    assert_one_line_error(outcome, 2)
+    assert outcome.stderr == f"roadbench: error: {line}\n"
+
+
+def test_the_library_names_its_parameters_not_flags():
+    from roadbench import api
+    from roadbench.errors import BadInput
+
+    with pytest.raises(BadInput) as rows:
+        api.check_rows(1)
+    assert str(rows.value) == "rows must be at least 2 (one freeway and one tollroad), not 1"
+    with pytest.raises(BadInput) as both:
+        api.preset_timing(api.FEW_TIMING, fast=True, rigorous=True)
+    assert str(both.value) == "fast and rigorous contradict each other; choose one"
+    with pytest.raises(BadInput) as sizes:
+        api.scaling("create", sizes=(100, 100))
+    assert str(sizes.value) == "sizes needs at least two different sizes"
+

@@ -55,4 +55,19 @@ def test_only_the_command_line_imports_it():
         for m in GRAPH.find_downstream_modules("roadbench.cli", as_package=True)
         if not m.startswith("roadbench.cli")
     }
-    assert importers <= {"roadbench.__main__"}
+    assert importers <= {"roadbench.__main__", "roadbench.entry"}
+
+
+def test_the_command_line_goes_through_the_library():
+    """Every command calls ``roadbench.api``: the CLI parses, calls, renders and maps errors
+    to exit codes, and reaches no other part of roadbench."""
+    allowed = ("roadbench.api", "roadbench.cli", "roadbench.render", "roadbench.errors")
+    reached = {
+        f"{importer} -> {imported}"
+        for importer in GRAPH.find_children("roadbench.cli")
+        for imported in GRAPH.find_modules_directly_imported_by(importer)
+        if imported.startswith("roadbench")
+        and imported != "roadbench"  # __version__
+        and not imported.startswith(allowed)
+    }
+    assert reached == set()

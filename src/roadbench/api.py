@@ -1,8 +1,12 @@
-"""The library API: ``run`` one case, ``compare`` the three options. The CLI only calls these.
+"""The library API: one typed function per command; the CLI only parses, calls these, renders
+and maps their errors to exit codes.
 
 >>> from roadbench.api import run
 >>> report = run(option=3, op="create", method="atomic", rows=200)
 >>> report.results[0].median_s
+
+Errors about an argument name it as the parameter (``rows must be at least 2``); the CLI
+words it as its flag (``--rows``), see ``RoadbenchError.worded``.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ import contextlib
 import math
 import os
 import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import django
 
-from roadbench.errors import BadInput, Unsupported
+from roadbench.errors import BadInput, DatabaseUnavailable, RegressionFound, Unsupported
+from roadbench.load.runner import LoadSettings, parse_duration, parse_mix
 from roadbench.measuring.measure import (
     PRESETS,
     CaseRunner,
@@ -30,7 +36,7 @@ from roadbench.measuring.measure import (
 )
 from roadbench.measuring.phases import CLOCK, GROWTH
 from roadbench.measuring.queries import CaseQueries, QueriesReport
-from roadbench.plugins import load_registries
+from roadbench.plugins import load_plugins, load_registries
 from roadbench.reports.comparison import (
     DEFAULT_MIN_EFFECT,
     SCALES,
@@ -40,10 +46,9 @@ from roadbench.reports.comparison import (
     check_min_effect,
     plan_cases,
 )
+from roadbench.reports.output import check_distinct, check_output
 from roadbench.reports.plugin_check import PluginCase, PluginCheck
-from roadbench.reports.results import (
-    RunReport,
-)
+from roadbench.reports.results import RunReport, dump_json, save_json
 from roadbench.reports.scaling import (
     ScalingPoint,
     ScalingReport,
@@ -51,6 +56,67 @@ from roadbench.reports.scaling import (
     scaling_points,
 )
 from roadbench.session import open_session
+
+# Public: the functions the commands call, and what they take and return.
+__all__ = [
+    "BYTES_PER_ROW",
+    "CHECK_ROWS",
+    "FEW_TIMING",
+    "MANY_TIMING",
+    "MIN_ROWS",
+    "SCALES",
+    "SCALING_TIMING",
+    "CaseStatus",
+    "ComparisonReport",
+    "LoadSettings",
+    "Notify",
+    "Progress",
+    "QueriesReport",
+    "RunReport",
+    "ScalingReport",
+    "Timing",
+    "all_removed",
+    "case_statuses",
+    "chart_reports",
+    "check_cache",
+    "check_outputs",
+    "check_plugin",
+    "check_ran",
+    "check_rows",
+    "check_timing",
+    "cleanup",
+    "compare",
+    "designs",
+    "designs_listing",
+    "diff",
+    "doctor",
+    "dump_json",
+    "fail_on_rules",
+    "load",
+    "load_plugins",
+    "load_report",
+    "load_worker",
+    "matrix",
+    "matrix_ran",
+    "matrix_rows",
+    "no_regression",
+    "ops_listing",
+    "parse_duration",
+    "parse_mix",
+    "preset_timing",
+    "profile",
+    "profile_files",
+    "profile_text",
+    "queries",
+    "registered_designs",
+    "registered_ops",
+    "run",
+    "save_json",
+    "scale_timing",
+    "scaling",
+    "some_case_ran",
+    "write_profile",
+]
 
 MIN_ROWS = 2
 # compare at "many" scale: three values per case, one for a case that takes 30 s or more.
@@ -67,17 +133,20 @@ Progress = Callable[[str, int, int], None]
 BYTES_PER_ROW = 1000
 
 
-def check_rows(rows: int, flag: str = "--rows") -> int:
+def check_rows(rows: int, parameter: str = "rows") -> int:
     """At least one road of each type, and no more than this machine's memory can hold."""
+    name = "{" + parameter + "}"
     if rows < MIN_ROWS:
         raise BadInput(
-            f"{flag} must be at least {MIN_ROWS} (one freeway and one tollroad), not {rows}"
+            f"{name} must be at least {MIN_ROWS} (one freeway and one tollroad), not {rows}",
+            parameter,
         )
     memory = _physical_memory()
     if memory and rows * BYTES_PER_ROW > memory:
         raise BadInput(
-            f"{flag} {rows:,} needs about {_gigabytes(rows * BYTES_PER_ROW)} of memory "
-            f"(about {BYTES_PER_ROW} bytes a road); this machine has {_gigabytes(memory)}"
+            f"{name} {rows:,} needs about {_gigabytes(rows * BYTES_PER_ROW)} of memory "
+            f"(about {BYTES_PER_ROW} bytes a road); this machine has {_gigabytes(memory)}",
+            parameter,
         )
     return rows
 
@@ -95,14 +164,60 @@ def _gigabytes(size: int) -> str:
 
 def check_timing(timing: Timing) -> Timing:
     if timing.repeat < 1:
-        raise BadInput(f"--repeat must be at least 1, not {timing.repeat}")
+        raise BadInput(f"{{repeat}} must be at least 1, not {timing.repeat}", "repeat")
     if timing.warmup < 0:
-        raise BadInput(f"--warmup must be 0 or more, not {timing.warmup}")
+        raise BadInput(f"{{warmup}} must be 0 or more, not {timing.warmup}", "warmup")
     if not 0 < timing.precision < 1:
-        raise BadInput(f"--precision must be between 0 and 100 (%), not {timing.precision * 100:g}")
+        raise BadInput(
+            f"{{precision}} must be between 0 and 100 (%), not {timing.precision * 100:g}",
+            "precision",
+        )
     if timing.budget_s is not None and not 0 < timing.budget_s < math.inf:
-        raise BadInput(f"--budget must be more than 0 seconds, not {timing.budget_s:g}")
+        raise BadInput(f"{{budget}} must be more than 0 seconds, not {timing.budget_s:g}", "budget")
     return timing
+
+
+def preset_timing(
+    default: Timing,
+    *,
+    fast: bool = False,
+    rigorous: bool = False,
+    repeat: int | None = None,
+    warmup: int | None = None,
+    precision: float | None = None,
+    budget: float | None = None,
+) -> Timing:
+    """The timing asked for: a preset (``fast``, ``rigorous``, else ``default``) with the
+    values given instead of its own. ``precision`` is a fraction (0.05 = 5%).
+
+    ``repeat`` alone asks for that many rounds exactly; ``precision`` asks for more rounds
+    until it is met (even with a preset that has none, such as fast). A ``budget`` given caps
+    every round of a row, even short of ``repeat``.
+    """
+    if fast and rigorous:
+        raise BadInput(
+            "{fast} and {rigorous} contradict each other; choose one", ("fast", "rigorous")
+        )
+    base = PRESETS["fast"] if fast else PRESETS["rigorous"] if rigorous else default
+    if precision is not None:
+        most_rounds = base.max_repeat or PRESETS["default"].max_repeat
+    else:
+        most_rounds = None if repeat is not None else base.max_repeat
+    return replace(
+        base,
+        warmup=base.warmup if warmup is None else warmup,
+        repeat=base.repeat if repeat is None else repeat,
+        precision=base.precision if precision is None else precision,
+        budget_s=base.budget_s if budget is None else budget,
+        budget_caps_all=budget is not None,
+        max_repeat=most_rounds,
+    )
+
+
+def scale_timing(scale: str) -> Timing:
+    """compare's timing at a scale before any preset or value given: three values a case at
+    "many", the default preset otherwise."""
+    return MANY_TIMING if scale == "many" else FEW_TIMING
 
 
 def run(
@@ -355,7 +470,7 @@ def designs(option: int | str | list[int] | None) -> list[int]:
     if isinstance(option, (list, tuple)):
         option = ",".join(map(str, option))
     if option is not None and not str(option).strip():
-        raise BadInput("--option names no design (see `roadbench options`)")
+        raise BadInput("{option} names no design (see `roadbench options`)", "option")
     return parse_options(None if option is None else str(option))
 
 
@@ -388,6 +503,8 @@ def queries(
     With ``fetch_raise`` each case runs under Django 6.1's FETCH_RAISE: a method that loads
     anything lazily fails (VerificationFailed) instead of sending the extra queries.
     """
+    if analyze and not explain:
+        raise BadInput("{analyze} goes with {explain}", ("analyze", "explain"))
     load_registries()
     from roadbench.measuring.queries import apply_scaling, group, lazy_loading_blocked
 
@@ -395,16 +512,18 @@ def queries(
     check_rows(rows)
     sizes = sorted({*scaling, rows}) if scaling else [rows]
     for size in scaling or ():
-        check_rows(size, "--sizes")
+        check_rows(size, "sizes")
     reports = []
     if fetch_raise and django.VERSION < (6, 1):
         raise Unsupported(
-            f"--fetch-raise needs Django 6.1 (fetch modes); this is Django {django.get_version()}"
+            "{fetch_raise} needs Django 6.1 (fetch modes); this is Django " + django.get_version(),
+            "fetch_raise",
         )
     with open_session([o for o, _, _ in cases], database, notify) as (bench, environment, state):
         if analyze and bench.vendor == "sqlite":
             raise BadInput(
-                "--analyze needs PostgreSQL, MySQL or MariaDB (SQLite has no EXPLAIN ANALYZE)"
+                "{analyze} needs PostgreSQL, MySQL or MariaDB (SQLite has no EXPLAIN ANALYZE)",
+                "analyze",
             )
         for road_option, operation, chosen in cases:
             reason = chosen.unsupported_reason(road_option)
@@ -492,14 +611,13 @@ def profile(
     profiles = []
     with open_session([o for o, _, _ in cases], database, notify) as (_bench, environment, state):
         reasons = [chosen.unsupported_reason(road_option) for road_option, _, chosen in cases]
-        if all(reasons):
-            # As queries and run: no case asked for can run is exit 4, not an empty success.
-            road_option, operation, chosen = cases[0]
-            more = f" (and {len(cases) - 1} more options)" if len(cases) > 1 else ""
-            raise Unsupported(
-                f"option {road_option.number} cannot {operation.name} with {chosen.name}: "
-                f"{reasons[0]}{more}"
-            )
+        # As queries and run: no case asked for can run is exit 4, not an empty success.
+        some_case_ran(
+            [
+                CaseStatus(o.number, operation.name, chosen.name, reason is None, reason)
+                for (o, operation, chosen), reason in zip(cases, reasons, strict=True)
+            ]
+        )
         for (road_option, operation, chosen), reason in zip(cases, reasons, strict=True):
             if reason:
                 if notify:
@@ -533,9 +651,9 @@ def scaling(
 
     cases = _cases(option, op, method)
     if len(set(sizes)) < 2:
-        raise BadInput("--sizes needs at least two different sizes")
+        raise BadInput("{sizes} needs at least two different sizes", "sizes")
     for size in sizes:
-        check_rows(size, "--sizes")
+        check_rows(size, "sizes")
     check_timing(timing)
     series = []
     with open_session([o for o, _, _ in cases], database, notify) as (_bench, environment, state):
@@ -667,3 +785,358 @@ def _plugin_files(plugin: str) -> list[str]:
     if not paths and getattr(module, "__file__", None):
         paths = [str(module.__file__)]
     return [os.path.abspath(path) for path in paths]
+
+
+# --- exit 4: no case asked for could run ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseStatus:
+    """A case asked for, whether it ran, and if not why."""
+
+    option: int | str
+    op: str
+    method: str
+    ran: bool
+    reason: str | None = None
+
+
+def some_case_ran(cases: Sequence[CaseStatus], under: str = "") -> None:
+    """Unsupported (exit 4) when no case asked for could run, with the first one's reason:
+    run, queries, profile, scaling, chart and matrix end so, never as an empty success.
+    ``under``: what they were tried under (matrix: "Django 5.2 or Django 6.1")."""
+    if not cases or any(case.ran for case in cases):
+        return
+    first = cases[0]
+    if under:
+        raise Unsupported(
+            f"option {first.option} cannot {first.op} with {first.method} under {under}: "
+            f"{first.reason}"
+        )
+    more = f" (and {len(cases) - 1} more options)" if len(cases) > 1 else ""
+    raise Unsupported(
+        f"option {first.option} cannot {first.op} with {first.method}: {first.reason}{more}"
+    )
+
+
+def case_statuses(report: RunReport | QueriesReport | ScalingReport) -> list[CaseStatus]:
+    """The cases a run, queries or scaling report asked for (see ``some_case_ran``); a
+    scaling's option ran if it was measured at some size."""
+    if isinstance(report, RunReport):
+        return [CaseStatus(r.option, r.op, r.method, r.ok, r.reason) for r in report.results]
+    if isinstance(report, QueriesReport):
+        return [
+            CaseStatus(c.option, c.op, c.method, c.status == "ok", c.reason) for c in report.cases
+        ]
+    return [
+        CaseStatus(
+            s.option,
+            report.op,
+            report.method,
+            any(p.status == "ok" for p in s.points),
+            "unsupported at every size",
+        )
+        for s in report.series
+    ]
+
+
+def check_ran(report: RunReport | QueriesReport | ScalingReport) -> None:
+    """``some_case_ran`` of a report: call it after showing the report, so the reasons of
+    the cases that could not run are in the output too."""
+    some_case_ran(case_statuses(report))
+
+
+# --- outputs --------------------------------------------------------------------------------
+
+
+def check_outputs(*outputs: tuple[str, Path | None], suffixes: tuple[str, ...] = ()) -> None:
+    """Every output path, checked before any work: (the name the caller gave it, the path or
+    None). Two outputs naming one file are refused too."""
+    check_distinct(outputs)
+    for name, path in outputs:
+        if path is not None:
+            check_output(path, name, suffixes)
+
+
+def check_cache(url: str | None) -> str | None:
+    """A ``cache`` URL roadbench would misread is refused at once (see ``run``)."""
+    from roadbench.database.cache import check_cache_url
+
+    return None if url is None else check_cache_url(url)
+
+
+# --- profiles -------------------------------------------------------------------------------
+
+
+def profile_files(
+    outputs: dict[str, Path | None], numbers: Sequence[int]
+) -> list[tuple[str, Path]]:
+    """(kind, file) for each profile file ``profile`` writes: one per design asked for when
+    there are several (p-option2.html), so named even if one turns out unsupported."""
+    from roadbench.measuring.profiling import path_for
+
+    several = len(numbers) > 1
+    return [
+        (kind, path_for(path, number, several))
+        for kind, path in outputs.items()
+        if path is not None
+        for number in numbers
+    ]
+
+
+def write_profile(case: Any, kind: str, path: Path, several: bool) -> Path:
+    """Write one profile (html, speedscope or json) to its file for the case's design."""
+    from roadbench.measuring.profiling import path_for
+    from roadbench.measuring.profiling import write_profile as write
+
+    target = path_for(path, case.option, several)
+    write(case, kind, target)
+    return target
+
+
+# --- saved files ----------------------------------------------------------------------------
+
+
+def load_report(path: Path, kinds: tuple[str, ...] = ("run", "compare", "scaling")) -> Any:
+    """(kind, report) of a file saved with --save: a run, comparison or scaling."""
+    from roadbench.reports.saved import load_report as load
+
+    return load(path, kinds)
+
+
+def chart_reports(files: Sequence[Path]) -> tuple[str, list[Any]]:
+    """The saved reports a chart draws: ("compare", comparisons) side by side, or
+    ("scaling", [one scaling]) alone, of which some point was measured."""
+    loaded = [load_report(file, ("compare", "scaling")) for file in files]
+    scalings = [
+        file for file, (kind, _report) in zip(files, loaded, strict=True) if kind == "scaling"
+    ]
+    if scalings and len(files) > 1:
+        raise BadInput(
+            f"chart draws one scaling file alone ({scalings[0]}), or comparisons side by side"
+        )
+    if scalings:
+        check_ran(loaded[0][1])  # nothing to draw: no empty chart
+        return "scaling", [loaded[0][1]]
+    return "compare", [report for _kind, report in loaded]
+
+
+def fail_on_rules(texts: Sequence[str]) -> list[Any]:
+    """The ``fail_on`` rules of ``diff``: time:N%, instructions:N% or queries:+N each."""
+    from roadbench.reports.diff import parse_fail_on
+
+    return [parse_fail_on(text) for text in texts]
+
+
+def diff(
+    base: Path, new: Path, min_change: float = 0.05, fail_on: Sequence[Any] = ()
+) -> tuple[Any, list[str]]:
+    """(the diff of two saved runs or comparisons, the ``fail_on`` rules each broke).
+
+    ``min_change``: the smallest change (a fraction) that counts as significant. With rules,
+    some case must be in both files to judge."""
+    from roadbench.reports.diff import COMPARED, check
+    from roadbench.reports.diff import diff as diff_runs
+    from roadbench.reports.saved import load_saved
+
+    kinds = ("run", "compare")
+    report = diff_runs(load_saved(base, kinds), load_saved(new, kinds), min_change)
+    if fail_on and not any(case.verdict in COMPARED for case in report.cases):
+        raise BadInput(
+            f"no case of {new} can be compared with one of {base} (same option, op, method and "
+            "rows, measured in both): {fail_on} has nothing to judge",
+            "fail_on",
+        )
+    return report, check(report, list(fail_on))
+
+
+def no_regression(failures: Sequence[str]) -> None:
+    """RegressionFound (exit 6) when ``diff``'s rules found any: call after showing the diff."""
+    if failures:
+        raise RegressionFound(
+            f"{len(failures)} regression{'s' if len(failures) != 1 else ''} "
+            f"beyond {{fail_on}}: {failures[0]}",
+            "fail_on",
+        )
+
+
+# --- listings -------------------------------------------------------------------------------
+
+
+def registered_designs() -> list[Any]:
+    """Every design: roadbench's own, installed plugins' and --plugin modules'."""
+    load_registries()
+    from roadbench.designs import OPTIONS
+
+    return list(OPTIONS.values())
+
+
+def registered_ops() -> list[Any]:
+    """Every op: roadbench's own, installed plugins' and --plugin modules'."""
+    load_registries()
+    from roadbench.ops import OPS
+
+    return list(OPS.values())
+
+
+def designs_listing() -> dict[str, Any]:
+    """The designs as ``options --json`` prints them."""
+    return {
+        "options": [
+            {
+                "number": o.number,
+                "key": o.key,
+                "name": o.name,
+                "description": o.description,
+                "tables": list(o.tables),
+                "origin": o.origin,
+                "unavailable": o.unavailable,
+            }
+            for o in registered_designs()
+        ]
+    }
+
+
+def ops_listing() -> dict[str, Any]:
+    """The ops and their methods as ``ops --json`` prints them."""
+    return {
+        "ops": [
+            {
+                "name": op.name,
+                "description": op.description,
+                "default_method": op.default_method,
+                "methods": [
+                    {"name": m.name, "description": m.description, "technique": m.technique}
+                    for m in op.methods.values()
+                ],
+            }
+            for op in registered_ops()
+        ]
+    }
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def doctor(database: str | None = None) -> dict[str, Any]:
+    """Which database, server version and driver a run would use, whether it connects, and
+    what killed runs left there."""
+    from roadbench import __version__
+    from roadbench.database import inspect_database
+    from roadbench.database.cleanup import find_leftovers
+
+    info = {"roadbench": __version__, "django": django.get_version(), **inspect_database(database)}
+    info["leftovers"] = [
+        {"kind": i.kind, "name": i.name, "holds": i.holds}
+        for i in find_leftovers(database)
+        if i.removable
+    ]
+    return info
+
+
+def cleanup(database: str | None = None, dry_run: bool = False) -> Any:
+    """Remove what killed runs left (with ``dry_run`` only list it): a CleanupReport."""
+    from roadbench.database.cleanup import cleanup as remove_leftovers
+
+    return remove_leftovers(database, dry_run=dry_run)
+
+
+def all_removed(report: Any) -> None:
+    """DatabaseUnavailable (exit 3) when ``cleanup`` could not remove something: call after
+    showing the report."""
+    if report.failures:
+        first = report.failures[0]
+        raise DatabaseUnavailable(
+            f"{len(report.failures)} of {len(report.leftovers)} could not be removed; "
+            f"{first.kind} {first.name}: {first.status}"
+        )
+
+
+# --- load tests -----------------------------------------------------------------------------
+
+
+def load(
+    option: int | str | list[int] | None,
+    settings: Any,
+    database: str | None = None,
+    notify: Notify | None = None,
+) -> Any:
+    """Load-test the designs with Locust (roadbench[load]): a LoadReport. ``option`` as
+    ``designs`` takes it; "all" leaves out, with a notice, what cannot run here (a design
+    named on its own that cannot is Unsupported)."""
+    from roadbench.designs import OPTIONS
+    from roadbench.load.runner import run_load
+
+    settings.check()
+    numbers = designs(option)
+    if option is not None and str(option).strip() == "all":
+        for number in numbers:
+            if OPTIONS[number].unavailable and notify:
+                notify(f"option {number} is left out: {OPTIONS[number].unavailable}")
+        numbers = [n for n in numbers if not OPTIONS[n].unavailable]
+    return run_load(numbers, settings, database=database, notify=notify)
+
+
+def load_worker(
+    master_host: str,
+    master_port: int,
+    max_time_s: float,
+    master_wait_s: float = 60.0,
+    notify: Notify | None = None,
+) -> None:
+    """A Locust worker for ``load`` with ``master`` on another machine, in the foreground."""
+    from roadbench.load.runner import run_worker
+
+    run_worker(
+        master_host, master_port, max_time_s=max_time_s, master_wait_s=master_wait_s, notify=notify
+    )
+
+
+# --- several Django versions ----------------------------------------------------------------
+
+
+def matrix(
+    django_versions: str,
+    args: list[str],
+    save_dir: Path,
+    notify: Notify | None = None,
+    plugins: Sequence[str] = (),
+) -> list[Any]:
+    """``roadbench <args>`` (a run or compare) under each Django version: a MatrixResult each,
+    saved under ``save_dir``. ``plugins``: --plugin modules each child loads too."""
+    from roadbench.measuring.matrix import run_matrix
+
+    return run_matrix(django_versions, args, save_dir, notify=notify, plugins=plugins)
+
+
+def matrix_ran(results: Sequence[Any]) -> None:
+    """Unsupported (exit 4) when no case could run under any version, as ``some_case_ran``;
+    a case unsupported under some versions only is a cell of the table."""
+    cases = [case for r in results for case in r.report.get("results", [])]
+    some_case_ran(
+        [
+            CaseStatus(
+                c["option"],
+                c["op"],
+                c["method"],
+                c.get("status", "ok") == "ok",
+                c.get("reason") or c.get("status"),
+            )
+            for c in cases
+        ],
+        under=" or ".join(f"Django {r.label}" for r in results),
+    )
+
+
+def profile_text(case: Any, color: bool = False) -> str:
+    """A profile's call tree as text, as pyinstrument prints it."""
+    from roadbench.measuring.profiling import render_console
+
+    return render_console(case, color=color)
+
+
+def matrix_rows(results: Sequence[Any]) -> tuple[list[str], list[list[str]]]:
+    """The matrix's table: (header, one row per case with a cell per version)."""
+    from roadbench.measuring.matrix import side_by_side
+
+    return side_by_side(list(results))

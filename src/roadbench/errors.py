@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
+_NAMED = re.compile(r"\{(\w+)\}")
+
 
 class RoadbenchError(Exception):
-    """A problem the user can act on. ``exit_code`` follows the CLI's documented codes."""
+    """A problem the user can act on. ``exit_code`` follows the CLI's documented codes.
+
+    A message about a parameter names it as ``{rows}``, with ``parameter="rows"`` (or a tuple
+    of names): ``str()`` says ``rows``, the library's word; the command line says its flag
+    (``--rows``) through ``worded``.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str = "", parameter: str | tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameters = (parameter,) if isinstance(parameter, str) else tuple(parameter)
+
+    def worded(self, name: Callable[[str], str] = str) -> str:
+        """The message with each parameter it is about named by ``name(parameter)``."""
+        if not self.parameters:
+            return self.message
+        return _NAMED.sub(lambda m: name(m[1]) if m[1] in self.parameters else m[0], self.message)
+
+    def __str__(self) -> str:
+        return self.worded()
 
 
 class BadInput(RoadbenchError):

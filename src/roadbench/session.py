@@ -34,7 +34,9 @@ def open_session(
     with bench_database(database, keep=keep, notify=notify) as bench:
         if pragmas:
             if bench.vendor != "sqlite":
-                raise BadInput(f"--sqlite sets SQLite's settings; this is {bench.vendor}")
+                raise BadInput(
+                    f"{{sqlite}} sets SQLite's settings; this is {bench.vendor}", "sqlite"
+                )
             sqlite_settings.apply(pragmas)
         environment = current_environment(bench)
         from roadbench.designs import models_of

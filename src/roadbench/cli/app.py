@@ -26,8 +26,7 @@ from rich.progress import (
 from roadbench import __version__
 from roadbench.cli.values import finite, not_empty, output_format
 from roadbench.cli.values import sizes as parse_sizes
-from roadbench.errors import BadInput, RegressionFound, RoadbenchError, Unsupported
-from roadbench.reports.results import dump_json
+from roadbench.errors import RoadbenchError
 
 app = typer.Typer(
     name="roadbench",
@@ -185,9 +184,9 @@ def _version(value: bool) -> None:
 
 def _cache_url(url: str | None) -> str | None:
     """--cache is checked as it is read: a URL roadbench would misread is refused at once."""
-    from roadbench.database.cache import check_cache_url
+    from roadbench import api
 
-    return None if url is None else check_cache_url(url)
+    return api.check_cache(url)
 
 
 @app.callback()
@@ -211,9 +210,9 @@ def _root(
 ) -> None:
     """roadbench: what will the Django ORM cost me, and how should I model this?"""
     if plugin:
-        from roadbench.plugins import load_plugins
+        from roadbench import api
 
-        load_plugins(plugin)
+        api.load_plugins(plugin)
 
 
 def _notify(message: str) -> None:
@@ -222,25 +221,22 @@ def _notify(message: str) -> None:
 
 
 def _emit(data: dict[str, Any], as_json: bool, save: Path | None, table: Any) -> None:
-    from roadbench.reports.results import dump_json, save_json
+    from roadbench import api
 
     if save is not None:
-        save_json(data, save)
+        api.save_json(data, save)
         _notify(f"saved to {save}")
     if as_json:
-        sys.stdout.write(dump_json(data) + "\n")
+        sys.stdout.write(api.dump_json(data) + "\n")
     else:
         stdout.print(table)
 
 
 def _check_outputs(*outputs: tuple[str, Path | None], suffixes: tuple[str, ...] = ()) -> None:
     """Every output path, checked before any work: (the flag as typed, the path or None)."""
-    from roadbench.reports.output import check_distinct, check_output
+    from roadbench import api
 
-    check_distinct(outputs)
-    for flag, path in outputs:
-        if path is not None:
-            check_output(path, flag, suffixes)
+    api.check_outputs(*outputs, suffixes=suffixes)
 
 
 def _show(output: Any) -> None:
@@ -253,13 +249,13 @@ def _show(output: Any) -> None:
 
 def _report_out(kind: str, report: Any, fmt: str, as_json: bool, save: Path | None) -> str:
     """Save (always JSON) and print a run or comparison in the chosen format."""
+    from roadbench import api
     from roadbench.render.formats import render
-    from roadbench.reports.results import save_json
 
     fmt = "json" if as_json else fmt
     output = render(kind, report, fmt)  # an unknown format fails before anything is written
     if save is not None:
-        save_json(report.to_dict(), save)
+        api.save_json(report.to_dict(), save)
         _notify(f"saved to {save}")
     _show(output)
     return fmt
@@ -274,30 +270,18 @@ def _timing(
     precision: float | None = None,
     budget: float | None = None,
 ) -> Any:
-    from dataclasses import replace
+    """The timing flags as the library's preset rules take them (--precision is a %)."""
+    from roadbench import api
 
-    from roadbench.measuring.measure import PRESETS
-
-    if fast and rigorous:
-        raise BadInput("--fast and --rigorous contradict each other; choose one")
-    base = PRESETS["fast"] if fast else PRESETS["rigorous"] if rigorous else default
-    return replace(
-        base,
-        warmup=base.warmup if warmup is None else warmup,
-        repeat=base.repeat if repeat is None else repeat,
-        precision=base.precision if precision is None else precision / 100,
-        budget_s=base.budget_s if budget is None else budget,
-        budget_caps_all=budget is not None,
-        max_repeat=_most_rounds(base, repeat, precision, PRESETS["default"]),
+    return api.preset_timing(
+        default,
+        fast=fast,
+        rigorous=rigorous,
+        repeat=repeat,
+        warmup=warmup,
+        precision=None if precision is None else precision / 100,
+        budget=budget,
     )
-
-
-def _most_rounds(base: Any, repeat: int | None, precision: float | None, adaptive: Any) -> Any:
-    """--repeat alone asks for that many rounds exactly; --precision asks for more rounds
-    until it is met (even with a preset that has none, such as --fast)."""
-    if precision is not None:
-        return base.max_repeat or adaptive.max_repeat
-    return None if repeat is not None else base.max_repeat
 
 
 @app.command()
@@ -356,11 +340,7 @@ def run(
     )
     _report_out("run", report, fmt, as_json, save)
     _warn(report.results)
-    for result in report.results:
-        if not result.ok:
-            raise Unsupported(
-                f"option {result.option} cannot {result.op} with {result.method}: {result.reason}"
-            )
+    api.check_ran(report)
 
 
 @app.command()
@@ -409,7 +389,7 @@ def compare(
 
     fmt = output_format(fmt, as_json, FORMATS)
     _check_outputs(("--save", save))
-    default = api.MANY_TIMING if scale == "many" else api.FEW_TIMING
+    default = api.scale_timing(scale)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -502,8 +482,6 @@ def queries(
     from roadbench import api
     from roadbench.render.queries import queries_renderables
 
-    if analyze and not explain:
-        raise BadInput("--analyze goes with --explain")
     report = api.queries(
         op,
         option=option,
@@ -517,20 +495,11 @@ def queries(
         fetch_raise=fetch_raise,
     )
     if as_json:
-        sys.stdout.write(dump_json(report.to_dict()) + "\n")
+        sys.stdout.write(api.dump_json(report.to_dict()) + "\n")
     else:
         for renderable in queries_renderables(report, show_sql=sql):
             stdout.print(renderable)
-    _none_supported([(c.option, c.op, c.method, c.status, c.reason) for c in report.cases])
-
-
-def _none_supported(cases: list[tuple[Any, ...]]) -> None:
-    """Exit 4, as ``run`` does, when no case asked for could run: (option, op, method, status,
-    reason) each. Printed first, so the reasons are on stdout too."""
-    if cases and all(status != "ok" for *_case, status, _reason in cases):
-        option, op, method, _status, reason = cases[0]
-        more = f" (and {len(cases) - 1} more options)" if len(cases) > 1 else ""
-        raise Unsupported(f"option {option} cannot {op} with {method}: {reason}{more}")
+    api.check_ran(report)  # after the output, so the reasons are on stdout too
 
 
 @app.command()
@@ -552,32 +521,20 @@ def profile(
 ) -> None:
     """A pyinstrument profile of the op alone (not its setup or checks), as a call tree."""
     from roadbench import api
-    from roadbench.measuring.profiling import path_for, render_console, write_profile
 
     outputs = {"html": html, "speedscope": speedscope, "json": json_file}
-    # With several designs asked for, one file each (p-option2.html): those are the files
-    # checked before any work, and so named even if one design turns out unsupported.
     numbers = api.designs(option)
-    several = len(numbers) > 1
     _check_outputs(*((f"--{kind}", path) for kind, path in outputs.items()))
-    _check_outputs(
-        *(
-            (f"--{kind}", path_for(path, number, several))
-            for kind, path in outputs.items()
-            if path is not None
-            for number in numbers
-        )
-    )
+    _check_outputs(*((f"--{kind}", path) for kind, path in api.profile_files(outputs, numbers)))
     _environment, profiles = api.profile(
         op, option=option, method=method, rows=rows, database=database, notify=_notify
     )
     for case in profiles:
         stdout.print(case.header(), highlight=False)
-        sys.stdout.write(render_console(case, color=stdout.is_terminal) + "\n")
+        sys.stdout.write(api.profile_text(case, color=stdout.is_terminal) + "\n")
         for kind, path in outputs.items():
             if path is not None:
-                target = path_for(path, case.option, several)
-                write_profile(case, kind, target)
+                target = api.write_profile(case, kind, path, several=len(numbers) > 1)
                 _notify(f"wrote {kind} profile of option {case.option} to {target}")
 
 
@@ -594,25 +551,17 @@ def chart(
 ) -> None:
     """Draw saved comparisons: bars per operation by option, fastest = 1; or a saved scaling:
     time against rows, log-log, as `scaling --chart` draws it (needs matplotlib)."""
+    from roadbench import api
     from roadbench.render.charts import CHART_SUFFIXES, _pyplot, comparison_chart, scaling_chart
-    from roadbench.reports.saved import load_report
 
     _pyplot()  # a missing extra is the first thing to say
     _check_outputs(("-o/--output", output), suffixes=CHART_SUFFIXES)
-    loaded = [load_report(file, ("compare", "scaling")) for file in files]
-    scalings = [
-        file for file, (kind, _report) in zip(files, loaded, strict=True) if kind == "scaling"
-    ]
-    if scalings and len(files) > 1:
-        raise BadInput(
-            f"chart draws one scaling file alone ({scalings[0]}), or comparisons side by side"
-        )
-    if scalings:
-        _none_supported(_scaling_cases(loaded[0][1]))  # nothing to draw: no empty chart
-        scaling_chart(loaded[0][1], output)
+    kind, reports = api.chart_reports(files)
+    if kind == "scaling":
+        scaling_chart(reports[0], output)
         _notify(f"wrote {output}")
         return
-    panels = comparison_chart([report for _kind, report in loaded], output)
+    panels = comparison_chart(reports, output)
     _notify(f"wrote {output} ({panels} panel{'s' if panels != 1 else ''})")
 
 
@@ -677,21 +626,7 @@ def scaling(
         scaling_chart(report, output)
         _notify(f"wrote {output}")
     # No point measured: no empty chart, exit 4 with the reason.
-    _none_supported(_scaling_cases(report))
-
-
-def _scaling_cases(report: Any) -> list[tuple[Any, ...]]:
-    """A scaling's options as ``_none_supported`` takes them: ok if measured at some size."""
-    return [
-        (
-            s.option,
-            report.op,
-            report.method,
-            "ok" if any(p.status == "ok" for p in s.points) else "unsupported",
-            "unsupported at every size",
-        )
-        for s in report.series
-    ]
+    api.check_ran(report)
 
 
 @app.command()
@@ -744,16 +679,14 @@ def load(
 ) -> None:
     """Load-test the options with Locust: the same concurrent load on each (roadbench[load])."""
     from roadbench import api
-    from roadbench.designs import OPTIONS
-    from roadbench.load.runner import LoadSettings, parse_duration, parse_mix, run_load
     from roadbench.render.load import load_table
 
     _check_outputs(("--save", save))
-    reads, writes = parse_mix(mix)
-    settings = LoadSettings(
+    reads, writes = api.parse_mix(mix)
+    settings = api.LoadSettings(
         users=users,
         spawn_rate=spawn_rate,
-        duration_s=parse_duration(duration),
+        duration_s=api.parse_duration(duration),
         reads=reads,
         writes=writes,
         rows=rows,
@@ -767,15 +700,7 @@ def load(
         master_port=master_port,
         worker_wait_s=worker_wait,
     )
-    settings.check()
-    numbers = api.designs(option)
-    if option is not None and option.strip() == "all":
-        # Every design that can run here; one named on its own that cannot is exit 4.
-        for number in numbers:
-            if OPTIONS[number].unavailable:
-                _notify(f"option {number} is left out: {OPTIONS[number].unavailable}")
-        numbers = [n for n in numbers if not OPTIONS[n].unavailable]
-    report = run_load(numbers, settings, database=database, notify=_notify)
+    report = api.load(option, settings, database=database, notify=_notify)
     _emit(report.to_dict(), as_json, save, load_table(report))
     for result in report.options:
         for warning in result.warnings:
@@ -798,13 +723,13 @@ def load_worker(
     ] = "1h",
 ) -> None:
     """A Locust worker for `roadbench load --master` on another machine (roadbench[load])."""
-    from roadbench.load.runner import parse_duration, run_worker
+    from roadbench import api
 
-    run_worker(
+    api.load_worker(
         master_host,
         master_port,
-        max_time_s=parse_duration(max_time, "--max-time"),
-        master_wait_s=parse_duration(master_wait, "--master-wait"),
+        max_time_s=api.parse_duration(max_time, "--max-time"),
+        master_wait_s=api.parse_duration(master_wait, "--master-wait"),
         notify=_notify,
     )
 
@@ -826,11 +751,11 @@ def report(
     as_json: JsonOpt = False,
 ) -> None:
     """Render a saved run, comparison or scaling again, in any format, without re-running it."""
+    from roadbench import api
     from roadbench.render.formats import FORMATS
-    from roadbench.reports.saved import load_report
 
     fmt = output_format(fmt, as_json, FORMATS)
-    kind, saved = load_report(file, ("run", "compare", "scaling"))
+    kind, saved = api.load_report(file, ("run", "compare", "scaling"))
     if _report_out(kind, saved, fmt, as_json, None) == "table" and kind == "compare":
         _comparison_footer(saved)
 
@@ -860,7 +785,7 @@ def matrix(
 
     Example: roadbench matrix --django 5.2,6.1 run -o 3 --op select -m naive
     """
-    from roadbench.measuring.matrix import run_matrix, side_by_side
+    from roadbench import api
     from roadbench.render.console import matrix_tables
 
     args = list(ctx.args)
@@ -873,8 +798,8 @@ def matrix(
     # roadbench --plugin MODULE matrix ...: each child loads the module too, or its design
     # or op is unknown there (after an environment per version was made).
     plugins = (ctx.parent.params.get("plugin") or []) if ctx.parent else []
-    results = run_matrix(django, args, save_dir, notify=_notify, plugins=plugins)
-    header, rows = side_by_side(results)
+    results = api.matrix(django, args, save_dir, notify=_notify, plugins=plugins)
+    header, rows = api.matrix_rows(results)
     for table in matrix_tables(header, rows):
         stdout.print(table)
     for result in results:
@@ -882,14 +807,7 @@ def matrix(
     if len(results) > 1:
         _notify(f"compare two: roadbench diff {results[0].saved} {results[-1].saved}")
     # As run exits 4 when its case cannot run: here when no case could under any version.
-    cases = [case for r in results for case in r.report.get("results", [])]
-    if cases and all(case.get("status", "ok") != "ok" for case in cases):
-        first = cases[0]
-        labels = " or ".join(f"Django {r.label}" for r in results)
-        raise Unsupported(
-            f"option {first['option']} cannot {first['op']} with {first['method']} under "
-            f"{labels}: {first.get('reason') or first.get('status')}"
-        )
+    api.matrix_ran(results)
 
 
 @app.command()
@@ -921,104 +839,51 @@ def diff(
     as_json: JsonOpt = False,
 ) -> None:
     """Compare two saved runs: per case the change in time, its significance, and queries."""
+    from roadbench import api
     from roadbench.render.diff import diff_csv, diff_markdown, diff_table
-    from roadbench.reports.diff import COMPARED, check, parse_fail_on
-    from roadbench.reports.diff import diff as diff_runs
-    from roadbench.reports.saved import load_saved
 
-    rules = [parse_fail_on(rule) for rule in fail_on or []]
+    rules = api.fail_on_rules(fail_on or [])
     finite(min_change, "--min-change")
     fmt = output_format(fmt, as_json, ("table", "json", "markdown", "csv"))
-    kinds = ("run", "compare")
-    report = diff_runs(load_saved(base, kinds), load_saved(new, kinds), min_change / 100)
-    if rules and not any(case.verdict in COMPARED for case in report.cases):
-        raise BadInput(
-            f"no case of {new} can be compared with one of {base} (same option, op, method and "
-            "rows, measured in both): --fail-on has nothing to judge"
-        )
-    failures = check(report, rules)
+    report, failures = api.diff(base, new, min_change / 100, rules)
     if fmt == "json":
-        _show(dump_json(report.to_dict()) + "\n")
+        _show(api.dump_json(report.to_dict()) + "\n")
     elif fmt == "markdown":
         _show(diff_markdown(report))
     elif fmt == "csv":
         _show(diff_csv(report))
     else:
         _show(diff_table(report))
-    if failures:
-        raise RegressionFound(
-            f"{len(failures)} regression{'s' if len(failures) != 1 else ''} "
-            f"beyond --fail-on: {failures[0]}"
-        )
+    api.no_regression(failures)
 
 
 @app.command()
 def options(as_json: JsonOpt = False) -> None:
     """List the modelling options."""
-    from roadbench.designs import OPTIONS
-    from roadbench.plugins import load_registries
-
-    load_registries()
+    from roadbench import api
     from roadbench.render.console import options_table
 
-    data = {
-        "options": [
-            {
-                "number": o.number,
-                "key": o.key,
-                "name": o.name,
-                "description": o.description,
-                "tables": list(o.tables),
-                "origin": o.origin,
-                "unavailable": o.unavailable,
-            }
-            for o in OPTIONS.values()
-        ]
-    }
-    _emit(data, as_json, None, options_table(OPTIONS.values()))
+    data = api.designs_listing()
+    _emit(data, as_json, None, options_table(api.registered_designs()))
 
 
 @app.command()
 def ops(as_json: JsonOpt = False) -> None:
     """List the operations and their methods."""
-    from roadbench.ops import OPS
-    from roadbench.plugins import load_registries
-
-    load_registries()
+    from roadbench import api
     from roadbench.render.console import ops_table
 
-    data = {
-        "ops": [
-            {
-                "name": op.name,
-                "description": op.description,
-                "default_method": op.default_method,
-                "methods": [
-                    {"name": m.name, "description": m.description, "technique": m.technique}
-                    for m in op.methods.values()
-                ],
-            }
-            for op in OPS.values()
-        ]
-    }
-    _emit(data, as_json, None, ops_table(OPS.values()))
+    data = api.ops_listing()
+    _emit(data, as_json, None, ops_table(api.registered_ops()))
 
 
 @app.command()
 def doctor(database: DatabaseOpt = None, as_json: JsonOpt = False) -> None:
     """Show which database, server version and driver a run would use, and try to connect."""
-    import django
-
-    from roadbench.database import inspect_database
-    from roadbench.database.cleanup import find_leftovers
+    from roadbench import api
     from roadbench.render.console import doctor_table
 
-    info = {"roadbench": __version__, "django": django.get_version(), **inspect_database(database)}
-    info["leftovers"] = [
-        {"kind": i.kind, "name": i.name, "holds": i.holds}
-        for i in find_leftovers(database)
-        if i.removable
-    ]
+    info = api.doctor(database)
     _emit(info, as_json, None, doctor_table(info))
     if info["leftovers"]:
         _notify(
@@ -1037,18 +902,12 @@ def cleanup(
 ) -> None:
     """Remove what killed runs left: databases and schemas carrying roadbench's mark that no
     live run owns, and roadbench's marked temporary directories whose process is gone."""
-    from roadbench.database.cleanup import cleanup as remove_leftovers
-    from roadbench.errors import DatabaseUnavailable
+    from roadbench import api
     from roadbench.render.console import cleanup_table
 
-    report = remove_leftovers(database, dry_run=dry_run)
+    report = api.cleanup(database, dry_run=dry_run)
     _emit(report.to_dict(), as_json, None, cleanup_table(report))
-    if report.failures:
-        first = report.failures[0]
-        raise DatabaseUnavailable(
-            f"{len(report.failures)} of {len(report.leftovers)} could not be removed; "
-            f"{first.kind} {first.name}: {first.status}"
-        )
+    api.all_removed(report)
 
 
 @app.command("check-plugin")
@@ -1218,7 +1077,7 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, typer.Abort):
         code = INTERRUPTED
     except RoadbenchError as exc:
-        _fail(str(exc), exc.exit_code)
+        _fail(exc.worded(_flag), exc.exit_code)
     except click_error as exc:
         _fail(exc.format_message(), getattr(exc, "exit_code", 1))  # type: ignore[attr-defined]
     except BrokenPipeError:
@@ -1235,6 +1094,11 @@ def main(argv: list[str] | None = None) -> None:
         # Stopped before any database existed: once one does, ``Interrupted`` says its fate.
         _fail("interrupted", INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _flag(parameter: str) -> str:
+    """The flag of a library parameter: min_effect is --min-effect."""
+    return "--" + parameter.replace("_", "-")
 
 
 def _fail(message: str, code: int) -> None:

@@ -85,20 +85,16 @@ def _cell(text: str) -> str:
 
 def own_designs() -> list[Any]:
     """roadbench's own designs (``RoadOption``), by number."""
-    from roadbench.designs import OPTIONS
-    from roadbench.plugins import load_registries
+    from roadbench import api
 
-    load_registries()
-    return [option for option in OPTIONS.values() if option.origin == "roadbench"]
+    return [option for option in api.registered_designs() if option.origin == "roadbench"]
 
 
 def own_ops() -> list[Any]:
     """roadbench's own ops (``Operation``), in compare's order."""
-    from roadbench.ops import OPS
-    from roadbench.plugins import load_registries
+    from roadbench import api
 
-    load_registries()
-    return [op for op in OPS.values() if op.origin == "roadbench"]
+    return [op for op in api.registered_ops() if op.origin == "roadbench"]
 
 
 def design_table() -> str:

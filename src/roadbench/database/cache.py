@@ -64,16 +64,17 @@ def check_cache_url(url: str) -> str:
     try:
         port = parts.port
     except ValueError:
-        raise BadInput(f"--cache {shown}: the port must be a number, 1-65535") from None
+        raise BadInput(f"{{cache}} {shown}: the port must be a number, 1-65535", "cache") from None
     if not parts.hostname:
-        raise BadInput(f"--cache {shown} names no host; use redis://host:port/db")
+        raise BadInput(f"{{cache}} {shown} names no host; use redis://host:port/db", "cache")
     if port == 0:
-        raise BadInput(f"--cache {shown}: port 0 (use 1-65535)")
+        raise BadInput(f"{{cache}} {shown}: port 0 (use 1-65535)", "cache")
     database = parts.path.strip("/")
     if database and not database.isdigit():
         raise BadInput(
-            f"--cache {shown}: the database after the host is a number (redis://host:port/0), "
-            f"not {database!r}"
+            f"{{cache}} {shown}: the database after the host is a number (redis://host:port/0), "
+            f"not {database!r}",
+            "cache",
         )
     return url
 
@@ -84,7 +85,7 @@ def _connect(url: str) -> Any:
         import redis
     except ImportError:
         raise BadInput(
-            f"--cache {mask_url(url)} needs redis-py: pip install 'roadbench[redis]'"
+            f"{{cache}} {mask_url(url)} needs redis-py: pip install 'roadbench[redis]'", "cache"
         ) from None
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_S)

@@ -24,7 +24,7 @@ def parse(text: str) -> dict[str, str]:
         name, value = name.strip().lower(), value.strip().upper()
         if name not in CHOICES or value not in CHOICES[name]:
             allowed = "; ".join(f"{n}={'|'.join(v)}" for n, v in CHOICES.items())
-            raise BadInput(f"--sqlite {text!r}: use {allowed}, comma-separated")
+            raise BadInput(f"{{sqlite}} {text!r}: use {allowed}, comma-separated", "sqlite")
         settings[name] = value
     return settings
 

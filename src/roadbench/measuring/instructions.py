@@ -50,7 +50,10 @@ WHERE_COUNTED = {
 def valgrind() -> str:
     path = shutil.which("valgrind")
     if path is None:
-        raise Unsupported("--instructions needs valgrind (Debian/Ubuntu: apt-get install valgrind)")
+        raise Unsupported(
+            "{instructions} needs valgrind (Debian/Ubuntu: apt-get install valgrind)",
+            "instructions",
+        )
     return path
 
 

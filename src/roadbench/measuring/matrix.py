@@ -96,8 +96,7 @@ def parse_targets(spec: str) -> list[Target]:
         if name in seen:
             same = "twice" if seen[name].label == target.label else f"and {seen[name].label}"
             raise BadInput(
-                f"--django names {target.label} {same}: each version runs once and saves to "
-                f"{name}"
+                f"--django names {target.label} {same}: each version runs once and saves to {name}"
             )
         seen[name] = target
     return targets

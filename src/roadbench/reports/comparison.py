@@ -161,7 +161,10 @@ def plan_cases(
 
 def check_min_effect(min_effect: float) -> float:
     if not 0 <= min_effect < 1:
-        raise BadInput(f"--min-effect must be from 0 to 100 (%), not {min_effect * 100:g}")
+        raise BadInput(
+            f"{{min_effect}} must be from 0 to 100 (%), not {min_effect * 100:g}",
+            parameter="min_effect",
+        )
     return min_effect
 
 

@@ -244,9 +244,10 @@ def parse_fail_on(text: str) -> FailRule:
     match = _RULE.match(text.strip())
     if not match:
         raise BadInput(
-            f"--fail-on {text!r}: use time:N% (a significant slowdown beyond N%), "
+            f"{{fail_on}} {text!r}: use time:N% (a significant slowdown beyond N%), "
             "instructions:N% (more CPU instructions, from run --instructions) or "
-            "queries:+N (more than N extra queries in any case)"
+            "queries:+N (more than N extra queries in any case)",
+            "fail_on",
         )
     if match.group(1):
         return FailRule(match.group(1), float(match.group(2)) / 100, text)
