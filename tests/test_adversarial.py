@@ -1722,7 +1722,8 @@ def test_the_cleanup_table_keeps_each_name_whole(columns):
 
 # === issue 20, items 2 and 5 (thin-cli) =====================================================
 # 2: every command goes through roadbench.api; the library's errors name its parameters and
-#    the command line words them as its flags, the same line as before.
+#    the command line words them as its flags, the same line as before;
+# 5: compare --ops: an op is named or left out like a design is.
 
 # (arguments, the whole error line after "roadbench: error: ")
 FLAG_WORDED = [
@@ -1746,6 +1747,7 @@ FLAG_WORDED = [
         "--sqlite 'journal_mode=NOPE': use journal_mode=DELETE|TRUNCATE|PERSIST|MEMORY|WAL|OFF; "
         "synchronous=OFF|NORMAL|FULL|EXTRA, comma-separated",
     ),
+    (["compare", "--ops", ","], "--ops names no op (see `roadbench ops`)"),
 ]
 
 
@@ -1770,3 +1772,8 @@ def test_the_library_names_its_parameters_not_flags():
         api.scaling("create", sizes=(100, 100))
     assert str(sizes.value) == "sizes needs at least two different sizes"
 
+
+def test_compare_refuses_an_unknown_op_before_any_work(capsys, tmp_path):
+    outcome = cli(capsys, "compare", "--ops", "create,nope", "--save", str(tmp_path / "c.json"))
+    assert_one_line_error(outcome, 2, "unknown op 'nope'; choose one of create, select")
+    assert list(tmp_path.iterdir()) == []

@@ -83,8 +83,9 @@ def test_installing_the_example_adds_its_design_to_roadbench_options(plugin_path
 
 
 def test_the_example_design_and_op_run_through_compare(plugin_path, database_url):
+    # An installed op is compared only when named (tests/reports/test_compare.py: not else).
     args = ["compare", "--options", "1,checked-single", "--rows", "10", "--repeat", "1"]
-    args += ["--warmup", "0", "--format", "csv"]
+    args += ["--warmup", "0", "--format", "csv", "--ops", "create,delete,count"]
     if database_url:
         args += ["--database", database_url]
     result = roadbench(*args, path=plugin_path)
@@ -94,6 +95,7 @@ def test_the_example_design_and_op_run_through_compare(plugin_path, database_url
     # The plugin's op is a row of its own, measured on both designs.
     assert {("count (few)", "1"), ("count (few)", "101")} <= set(cells)
     assert {("create (few)", "101"), ("delete (few)", "101")} <= set(cells)
+    assert not any(label == "select (few)" for label, _option in cells)
     assert all(r[4] for r in rows if r[2] == "101" and r[0] != "raw limit (few)"), rows
 
 

@@ -381,15 +381,23 @@ def compare(
     sqlite: str | None = None,
     instructions: bool = False,
     memory: bool = False,
+    ops: list[str] | str | None = None,
 ) -> ComparisonReport:
-    """Run every op on every option at one scale and build the seed study's table."""
+    """Run every op on every option at one scale and build the seed study's table.
+
+    ``ops``: the ops to compare, by name (a list, or text as "create,select"); None:
+    roadbench's own, so that an installed plugin's op never changes a comparison's totals.
+    """
     load_registries()
     from roadbench.designs import get_option, parse_options
+    from roadbench.reports.comparison import compared_ops
 
     if scale not in SCALES:
         raise BadInput(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     rows = check_rows(rows if rows is not None else SCALES[scale])
     check_min_effect(min_effect)
+    op_names = _op_names(ops)
+    compared_ops(op_names)  # an unknown op is refused before any database is made
     if instructions:
         from roadbench.measuring.instructions import valgrind
 
@@ -407,7 +415,7 @@ def compare(
         open_session(road_options, database, notify, keep, sqlite) as (_bench, environment, state),
     ):
         stop.callback(CLOCK.stop)
-        planned = plan_cases(scale, rows, numbers, _choose_method, _supports)
+        planned = plan_cases(scale, rows, numbers, _choose_method, _supports, op_names)
         labels = list(dict.fromkeys(p.row for p in planned))
         results: list[Any] = []
         for done, label in enumerate(labels):
@@ -455,6 +463,15 @@ def compare(
         phases_cpu_s=dict(CLOCK.cpu_totals),
         phases_rss_peak_bytes=dict(CLOCK.rss_peaks),
     )
+
+
+def _op_names(ops: list[str] | str | None) -> list[str] | None:
+    if ops is None:
+        return None
+    names = [n.strip() for n in (ops.split(",") if isinstance(ops, str) else ops) if n.strip()]
+    if not names:
+        raise BadInput("{ops} names no op (see `roadbench ops`)", "ops")
+    return names
 
 
 # --- seeing the queries ---------------------------------------------------------------------

@@ -263,3 +263,91 @@ def test_compare_any_designs_by_name_with_the_listing_rows():
     assert listing["listing, best (few)"].queries == {4: 1, 5: 1}
     modify = next(r for r in table.rows if r.label == "modify (few)")
     assert modify.methods == {4: "save", 5: "save"}
+
+
+def _many_create_rows(planned):
+    return [
+        (p.row, p.role, p.option, p.method, p.rows, p.note)
+        for p in planned
+        if p.op == "create" and p.role != STUDY
+    ]
+
+
+def test_creates_raw_and_atomic_rows_are_declared_through_compare_rows():
+    from roadbench.ops import OPS
+    from roadbench.ops.base import CompareRow
+
+    assert [CompareRow.of(r).name for r in OPS["create"].compare_rows] == [
+        "raw limit",
+        "create, atomic",
+    ]
+
+    def choose(option, op, candidates):
+        if op == "create" and option == 3 and "bulk" in candidates:
+            return "bulk-mti", "bulk is unsupported"
+        return candidates[0], ""
+
+    atomic_note = (
+        "the method the seed study had to use for option 3, measured at 1/10 of the rows "
+        "('× raw' compares time per road)"
+    )
+    many = plan_cases("many", 500_000, [1, 2, 3], choose)
+    assert _many_create_rows(many) == [
+        ("raw limit (many)", LIMIT, 1, "raw", 500_000, ""),
+        ("raw limit (many)", LIMIT, 2, "raw", 500_000, ""),
+        ("raw limit (many)", LIMIT, 3, "raw", 500_000, ""),
+        ("create, atomic (50,000 roads)", EXTRA, 3, "atomic", 50_000, atomic_note),
+    ]
+    # Each design's rows follow its study row: study, raw limit, then atomic.
+    option3 = [(p.op, p.method) for p in many if p.option == 3 and p.op == "create"]
+    assert option3 == [("create", "bulk-mti"), ("create", "raw"), ("create", "atomic")]
+    few = plan_cases("few", 20, [1, 2], choose)
+    assert _many_create_rows(few) == [
+        ("raw limit (few)", LIMIT, 1, "raw", 20, ""),
+        ("raw limit (few)", LIMIT, 2, "raw", 20, ""),
+    ]
+
+
+def _plugin_op():
+    import dataclasses
+
+    from roadbench.ops import OPS
+
+    return dataclasses.replace(OPS["select"], name="plugin-select", origin="tests.compare_plugin")
+
+
+def test_a_plugins_op_joins_compare_only_when_named():
+    from roadbench.ops import OPS
+
+    def choose(option, op, candidates):
+        return candidates[0], ""
+
+    before = plan_cases("few", 20, [1, 2], choose)
+    with OPS.registered(_plugin_op()):
+        assert plan_cases("few", 20, [1, 2], choose) == before
+        named = plan_cases("few", 20, [1, 2], choose, ops=["plugin-select", "create"])
+    assert {p.op for p in named} == {"create", "plugin-select"}
+    assert {p.op for p in before} == {"create", "select", "modify", "delete"}
+
+
+def test_an_installed_op_never_changes_a_comparisons_rows_or_totals():
+    """The same compare with a plugin's op registered measures the same cases; the op is
+    measured, and counted in the totals, only when --ops names it."""
+    from roadbench.api import compare
+    from roadbench.measuring.measure import Timing
+    from roadbench.ops import OPS
+
+    timing = Timing(warmup=0, repeat=1)
+    with OPS.registered(_plugin_op()):
+        default = compare(rows=4, timing=timing, options=[1, 2])
+        named = compare(rows=4, timing=timing, options=[1, 2], ops="create,plugin-select")
+    assert {r.op for r in default.results} == {"create", "select", "modify", "delete"}
+    study = [r.label for r in default.table.rows if r.role == STUDY]
+    assert study == ["create (few)", "select (few)", "modify (few)", "delete (few)"]
+    totals = sum(r.ratios[1] or 0 for r in default.table.rows if r.role == STUDY)
+    assert default.table.totals[1] == pytest.approx(totals)
+    assert {r.op for r in named.results} == {"create", "plugin-select"}
+    assert [r.label for r in named.table.rows if r.role == STUDY] == [
+        "create (few)",
+        "plugin-select (few)",
+    ]

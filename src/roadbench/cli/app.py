@@ -32,7 +32,7 @@ app = typer.Typer(
     name="roadbench",
     help="Profile the Django ORM on the ways to model road sub-classes: "
     "1 single table, 2 table per type, 3 multi-table inheritance, "
-    "and seven more (roadbench options).",
+    "and more (roadbench options).",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -95,7 +95,9 @@ MethodOpt = Annotated[
     ),
 ]
 RowsOpt = Annotated[int, typer.Option("--rows", "-n", help="Roads, split evenly by type.")]
-OpArg = Annotated[str, typer.Argument(help="Operation: create, select, modify, delete.")]
+# Which ops there are is the registries' (filled at start-up, after this help is built).
+OP_HELP = "Operation, by name (see `roadbench ops`)."
+OpArg = Annotated[str, typer.Argument(help=OP_HELP)]
 FastOpt = Annotated[
     bool, typer.Option("--fast", help="Preset: 3 values, no warm-up (a quick look).")
 ]
@@ -290,7 +292,7 @@ def run(
         str,
         typer.Option("--option", "-o", help="Design, by number or name (see `roadbench options`)."),
     ],
-    op: Annotated[str, typer.Option("--op", help="Operation: create, select, modify, delete.")],
+    op: Annotated[str, typer.Option("--op", help=OP_HELP)],
     method: MethodOpt = None,
     rows: RowsOpt = 200,
     repeat: RepeatOpt = None,
@@ -367,6 +369,16 @@ def compare(
             callback=not_empty("--options"),
         ),
     ] = None,
+    compared_ops: Annotated[
+        str | None,
+        typer.Option(
+            "--ops",
+            help="Ops to compare, comma-separated (see `roadbench ops`); default: roadbench's "
+            "own. An op a plugin adds is compared only when named here.",
+            show_default=False,
+            callback=not_empty("--ops"),
+        ),
+    ] = None,
     repeat: RepeatOpt = None,
     warmup: WarmupOpt = None,
     fast: FastOpt = False,
@@ -419,6 +431,7 @@ def compare(
             sqlite=sqlite,
             instructions=instructions,
             memory=memory,
+            ops=compared_ops,
         )
     if _report_out("compare", report, fmt, as_json, save) == "table":
         _comparison_footer(report)
@@ -980,6 +993,7 @@ METAVARS = {
     "plugin": "MODULE",
     "save_dir": "DIR",
     "op": "NAME",
+    "compared_ops": "NAME,...",
     "scale": "SCALE",
     "server": "SERVER",
     "master_host": "HOST",
@@ -1047,7 +1061,15 @@ def _several_hint(param: Any) -> str:
         return ""
     flag = min(param.opts, key=len)
     metavar = param.metavar or ""
-    example = "2,3" if param.name in ("option", "options") else metavar if "," in metavar else "A,B"
+    example = (
+        "2,3"
+        if param.name in ("option", "options")
+        else "create,select"
+        if param.name == "compared_ops"
+        else metavar
+        if "," in metavar
+        else "A,B"
+    )
     return f" (several, comma-separated: {flag} {example})"
 
 

@@ -71,6 +71,32 @@ class Method:
 
 
 @dataclass(frozen=True)
+class CompareRow:
+    """A row of its own in compare, beside the op's study row (the seed study's table).
+
+    ``role``: "limit" (the database's own speed limit, shown with each ORM method's multiple
+    of it), "extra" (a figure for context) or "listing" (ranked beside the study's rows).
+    ``methods``: the method at each scale it is shown at. ``share``: measured on 1/share of the
+    rows (at least 2), named in ``label``, where ``{name}``, ``{scale}`` and ``{rows}`` (the
+    roads measured) stand for theirs. Not shown for a design whose study row uses one of
+    ``not_beside`` (its figure would repeat the study row's).
+    """
+
+    name: str
+    role: str
+    methods: dict[str, str]
+    share: int = 1
+    label: str = "{name} ({scale})"
+    note: str = ""
+    not_beside: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, row: CompareRow | tuple[str, str, dict[str, str]]) -> CompareRow:
+        """A row as declared: a CompareRow, or the (name, role, {scale: method}) of 0.2."""
+        return row if isinstance(row, CompareRow) else cls(*row)
+
+
+@dataclass(frozen=True)
 class Operation:
     name: str
     description: str
@@ -82,8 +108,9 @@ class Operation:
     # The method compare uses at each scale ("few", "many").
     compare_methods: dict[str, tuple[str, ...]] = field(default_factory=dict)
     default_method: str = ""
-    # Rows of their own in compare, beside the study row: (row name, role, {scale: method}).
-    compare_rows: tuple[tuple[str, str, dict[str, str]], ...] = ()
+    # Rows of their own in compare, beside the study row: CompareRow, or the 0.2 plugins'
+    # (row name, role, {scale: method}).
+    compare_rows: tuple[CompareRow | tuple[str, str, dict[str, str]], ...] = ()
     # Where the op's rows sit in compare (the seed study's order: create, select, modify, delete).
     order: int = 100
     # Where the op comes from: "roadbench" or the plugin's module.

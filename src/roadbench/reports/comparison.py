@@ -6,6 +6,7 @@ without re-running anything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -25,8 +26,6 @@ SCALES = {"few": 200, "many": 500_000}
 # than the interval): the seed study refused to advise on differences of 1-2%.
 DEFAULT_MIN_EFFECT = 0.03
 DEFAULT_PRECISION = 0.05
-# At many scale, option 3's atomic create (one save() per road) runs on this share of the rows.
-ATOMIC_SHARE = 10
 
 # Row roles: "study" rows make the seed's table and its totals; "limit" is the database's own
 # fast path (raw), "extra" is a figure shown for context (option 3's atomic create at scale),
@@ -94,6 +93,7 @@ def plan_cases(
     options: list[int],
     choose_method: Any,
     supports: Any = None,
+    ops: Sequence[str] | None = None,
 ) -> list[PlannedCase]:
     """The cases of one scale. ``choose_method(option, op, candidates)`` -> (method, note).
 
@@ -101,12 +101,15 @@ def plan_cases(
     techniques stands in for the chosen Django method on an option (``Method.replaces``), the
     study row uses the technique and a row of its own shows Django's method, as create does
     with bulk-mti and atomic.
+
+    ``ops``: the ops to compare, by name (see ``compared_ops``); None: roadbench's own.
     """
-    from roadbench.ops import OPS
+    from roadbench.ops.base import CompareRow
 
     planned: list[PlannedCase] = []
     for number in options:
-        for op_name, op in OPS.items():
+        for op in compared_ops(ops):
+            op_name = op.name
             if scale not in op.compare_methods:
                 continue
             method, note = choose_method(number, op_name, op.compare_methods[scale])
@@ -129,34 +132,29 @@ def plan_cases(
                 planned.append(PlannedCase(django_row, EXTRA, number, op_name, method, rows, ""))
             else:
                 planned.append(PlannedCase(label, STUDY, number, op_name, method, rows, note))
-            if op_name == "create":
+            for row in map(CompareRow.of, op.compare_rows):
+                if scale not in row.methods or method in row.not_beside:
+                    continue
+                measured = rows if row.share == 1 else max(2, rows // row.share)
+                shown = row.label.format(name=row.name, scale=scale, rows=measured)
                 planned.append(
-                    PlannedCase(f"raw limit ({scale})", LIMIT, number, "create", "raw", rows)
+                    PlannedCase(
+                        shown, row.role, number, op_name, row.methods[scale], measured, row.note
+                    )
                 )
-                if scale == "many" and method != "bulk":
-                    # A tenth of the rows: one save() per road is linear in them, and at
-                    # 500,000 this one context figure took longer than the rest of the table.
-                    few_rows = max(2, rows // ATOMIC_SHARE)
-                    planned.append(
-                        PlannedCase(
-                            f"create, atomic ({few_rows:,} roads)",
-                            EXTRA,
-                            number,
-                            "create",
-                            "atomic",
-                            few_rows,
-                            "the method the seed study had to use for option 3, measured at "
-                            f"1/{ATOMIC_SHARE} of the rows ('× raw' compares time per road)",
-                        )
-                    )
-            for row_name, role, by_scale in op.compare_rows:
-                if scale in by_scale:
-                    planned.append(
-                        PlannedCase(
-                            f"{row_name} ({scale})", role, number, op_name, by_scale[scale], rows
-                        )
-                    )
     return planned
+
+
+def compared_ops(names: Sequence[str] | None = None) -> list[Any]:
+    """The ops a comparison runs, in compare's order: those named (each must be known), or
+    roadbench's own. An op a plugin adds joins only when named, so that installing a plugin
+    never changes the table or the totals of a comparison that did not ask for it."""
+    from roadbench.ops import OPS, get_op
+
+    if names is None:
+        return [op for op in OPS.values() if op.origin == "roadbench"]
+    asked = {get_op(name).name for name in names}
+    return [op for op in OPS.values() if op.name in asked]
 
 
 def check_min_effect(min_effect: float) -> float:
