@@ -49,9 +49,9 @@ def option_contents(option: RoadOption) -> dict[str, list[tuple[Any, ...]]]:
 
 def road_values(option: RoadOption, road_type: str) -> list[tuple[Any, ...]]:
     """Each road of a type as the ORM reads it (joined to its parent on option 3), no ids."""
-    from roadbench.ops.select import COLUMNS
+    from roadbench.ops.select import columns
 
-    columns = [option.path(road_type, c) for c in COLUMNS[road_type] if c != "id"]
+    columns = [option.path(road_type, c) for c in columns(option.study, road_type) if c != "id"]
     rows = option.queryset(road_type).values_list(*columns)
     # Numbers as the data module has them, whichever column type the design stores them in.
     return sorted((tuple(_plain(v) for v in row) for row in rows), key=repr)

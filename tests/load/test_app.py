@@ -7,9 +7,9 @@ import json
 import pytest
 from django.test import Client, override_settings
 
-from roadbench.database.fastpath import insert_roads
+from roadbench.database.fastpath import insert_entities
 from roadbench.designs import get_option
-from roadbench.designs.roads.data import split
+from roadbench.designs.roads.data import ROADS
 
 APP = {
     "ROOT_URLCONF": "roadbench.load.app",
@@ -20,7 +20,7 @@ APP = {
 
 @pytest.mark.parametrize("option", [1, 2, 3])
 def test_endpoints_answer_and_count_their_queries(bench, option):
-    insert_roads(get_option(option), *split(120))
+    insert_entities(get_option(option), ROADS.split(120))
     with override_settings(**APP):
         client = Client()
         client.post("/stats/reset/")

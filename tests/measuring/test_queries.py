@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 
 from roadbench.api import queries
-from roadbench.database.fastpath import insert_roads
+from roadbench.database.fastpath import insert_entities
 from roadbench.designs import get_option
 from roadbench.errors import Unsupported, VerificationFailed
 from roadbench.measuring.counting import count_queries
@@ -122,7 +122,7 @@ def test_fingerprint_masks_literals_but_keeps_identifiers():
 
 def test_duplicates_are_flagged(bench):
     option = get_option(2)
-    insert_roads(option, 5, 5)
+    insert_entities(option, {"freeway": 5, "tollroad": 5})
     model = option.model_for("freeway")
     with count_queries(capture=True) as counted:
         for _ in range(3):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from roadbench.database.fastpath import count_rows, insert_roads
+from roadbench.database.fastpath import count_rows, insert_entities
 from roadbench.designs import get_option
 from roadbench.errors import VerificationFailed
 from roadbench.ops import get_op
@@ -31,6 +31,6 @@ def test_queryset_delete_is_a_statement_per_table(bench, option, deletes):
 
 def test_verification_catches_rows_left_behind(bench):
     option = get_option(2)
-    insert_roads(option, 3, 3)
+    insert_entities(option, {"freeway": 3, "tollroad": 3})
     with pytest.raises(VerificationFailed, match="left rows behind"):
         get_op("delete").verify(option, 6, 6)

@@ -4,14 +4,15 @@ import django
 import pytest
 
 from roadbench.designs import get_option
-from roadbench.ops.select import FILTERS, expected_rows
+from roadbench.designs.roads.data import ROADS
+from roadbench.ops.select import expected_rows
 from tests.helpers import run_counted
 
 ROWS = 100
 
 
 def test_filters_cover_a_common_and_a_specific_attribute_per_type():
-    fields = {(f.road_type, f.field) for f in FILTERS}
+    fields = {(f.type_key, f.field) for f in ROADS.select_filters}
     assert fields == {
         ("freeway", "lanes"),
         ("freeway", "speed_limit"),
@@ -25,14 +26,14 @@ def test_expected_rows_counts_matches_by_hand():
     freeway_lanes = sum(1 for i in range(50) if 2 + i % 4 >= 4)
     speed = sum(1 for i in range(50) if 80 + (i % 5) * 10 >= 100)
     toll = sum(1 for i in range(50) if (i % 50 + 1) / 4 >= 6)
-    assert expected_rows(ROWS) == 2 * freeway_lanes + speed + toll
+    assert expected_rows(ROADS, ROWS, ROADS.select_filters) == 2 * freeway_lanes + speed + toll
 
 
 @pytest.mark.parametrize("option", [1, 2, 3])
 @pytest.mark.parametrize("method", ["objects", "values_list"])
 def test_select_reads_every_matching_row_in_four_queries(bench, option, method):
     affected, counted = run_counted(get_option(option), "select", method, ROWS)
-    assert affected == expected_rows(ROWS)
+    assert affected == expected_rows(ROADS, ROWS, ROADS.select_filters)
     assert counted.total == 4
     assert counted.by_kind["select"] == 4
     if option == 3:

@@ -24,7 +24,6 @@ from roadbench.database.django_internals import (
     decimal_adapter,
     own_columns,
 )
-from roadbench.designs.roads.data import FREEWAY, TOLLROAD
 
 if TYPE_CHECKING:  # the designs write through this module: it only names their type
     from roadbench.designs.base import RoadOption
@@ -63,13 +62,14 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
         return current_backend().reserve_ids(cursor, table, model._meta.pk.column, count)
 
 
-def insert_roads(option: RoadOption, freeways: int, tollroads: int) -> int:
-    """Write road 0..n-1 of each type with the database's fast path; returns roads written."""
+def insert_entities(option: RoadOption, counts: dict[str, int]) -> int:
+    """Write entity 0..n-1 of each type ({type: n}) with the database's fast path; returns
+    the entities written."""
     with transaction.atomic():
-        for road_type, count in ((FREEWAY, freeways), (TOLLROAD, tollroads)):
+        for entity_type, count in counts.items():
             if count:
-                option.fast_insert(road_type, count)
-    return freeways + tollroads
+                option.fast_insert(entity_type, count)
+    return sum(counts.values())
 
 
 def insert_model_rows(model: type[Model], values: list[dict[str, Any]]) -> list[int] | None:

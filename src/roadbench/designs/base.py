@@ -1,12 +1,14 @@
-"""What every design provides, and the fields that all of them share.
+"""What every design provides.
 
-A design owns its shape: which tables it has, how many rows one road takes, how a road's
-logical attributes map to ORM paths, how the fast path writes it, how checks read it back and
-how a listing reaches every road with its type-specific attributes. Ops speak only in logical
-terms (road type, attribute, step) and call the design, so a new design is one module.
+A design belongs to a study (``designs.study``: the entity, its types and fields, the data)
+and owns its shape: which tables it has, how many rows one entity takes, how an entity's
+fields map to ORM paths, how the fast path writes it, how checks read it back and how a
+listing reaches every entity with its type-specific fields. Ops speak only in the study's
+terms (type, field, step) and call the design, so a new design is one module.
 
-The defaults below fit a design whose roads of one type are rows of one model (possibly with
-concrete parents, as in multi-table inheritance); designs of another shape override them.
+The defaults below fit a design whose entities of one type are rows of one model (possibly
+with concrete parents, as in multi-table inheritance); designs of another shape override them.
+(The class keeps its first name, ``RoadOption``: plugins import it by that name.)
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 import django
 from django.db.models import Expression, F, Index, Model, QuerySet
 
-from roadbench.designs.roads.data import FREEWAY, ROAD_TYPES, road_fields
+from roadbench.designs.roads.data import FREEWAY, ROADS, TOLLROAD
+from roadbench.designs.study import Study
 
 APP_LABEL = "roadbench"
 
@@ -27,8 +30,9 @@ APP_LABEL = "roadbench"
 # others don't. The designs' declared query counts use it.
 BULK_CREATE_TRANSACTION = 2 if django.VERSION < (6, 1) else 0
 
-# The type-specific attribute each check sums and each modify changes (by ``step``).
-SPECIFIC = {FREEWAY: ("speed_limit", 10), "tollroad": ("toll_amount", 1)}
+# The road study's type-specific attribute each check sums and each modify changes (by
+# ``step``), for plugins of roadbench 0.2; designs read ``option.study``.
+SPECIFIC = {t: (ROADS.specific_field(t), ROADS.specific_step(t)) for t in (FREEWAY, TOLLROAD)}
 
 
 # Queries of the designs that keep a road in one row of one table (1, 5, 8): see
@@ -48,23 +52,28 @@ ONE_ROW_QUERIES = {
 }
 
 
-# (road type, logical value of its type-specific attribute) for each road a listing read.
+# (type, logical value of its type-specific attribute) for each entity a listing read.
 Listing = list[tuple[str, Any]]
 
 
 @dataclass(frozen=True)
 class RoadOption:
-    """One way to model road sub-classes (a design), and how to reach its roads."""
+    """One way to model a study's types (a design), and how to reach its entities."""
 
     number: int
     name: str
     description: str
     # Concrete models in insertion order: a parent before its children.
     models: tuple[type[Model], ...]
-    freeway_model: type[Model]
-    tollroad_model: type[Model]
+    # The road study's two models, as roadbench 0.2 declared them; ``type_models`` instead.
+    freeway_model: type[Model] | None = None
+    tollroad_model: type[Model] | None = None
     # The stable name ``--option`` also accepts (``--option sibling``).
     key: str = ""
+    # What the design stores: the entity, its types, fields and data (the roads by default).
+    study: Study = ROADS
+    # The model that holds each type's entities, by type.
+    type_models: dict[str, type[Model]] = field(default_factory=dict)
     # The model holding every road's common attributes, when there is one (not option 2).
     base_model: type[Model] | None = None
     # Extra constructor values per type (a discriminator column).
@@ -82,6 +91,15 @@ class RoadOption:
     # design to them on both databases.
     expected_queries: dict[str, tuple[float, int]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not self.type_models and self.freeway_model is not None:
+            models = {FREEWAY: self.freeway_model, TOLLROAD: self.tollroad_model}
+            object.__setattr__(self, "type_models", models)
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return self.study.type_keys
+
     @property
     def tables(self) -> tuple[str, ...]:
         return tuple(m._meta.db_table for m in self.models)
@@ -93,7 +111,7 @@ class RoadOption:
     # --- reaching roads -------------------------------------------------------------------
 
     def model_for(self, road_type: str) -> type[Model]:
-        return self.freeway_model if road_type == FREEWAY else self.tollroad_model
+        return self.type_models[road_type]
 
     def queryset(self, road_type: str) -> QuerySet[Any]:
         """Every road of a type, as objects that carry all its attributes."""
@@ -115,7 +133,7 @@ class RoadOption:
 
     def row_values(self, road_type: str, i: int) -> dict[str, Any]:
         """Road ``i`` of a type as the constructor values of its model."""
-        return {**self.type_values.get(road_type, {}), **road_fields(road_type, i)}
+        return {**self.type_values.get(road_type, {}), **self.study.values(road_type, i)}
 
     def new_road(self, road_type: str, i: int) -> Model:
         return self.model_for(road_type)(**self.row_values(road_type, i))
@@ -132,7 +150,7 @@ class RoadOption:
 
     def bulk_create_unsupported(self) -> str | None:
         """Django's own answer: bulk_create checks the model before it looks at the objects."""
-        for road_type in ROAD_TYPES:
+        for road_type in self.types:
             try:
                 self.model_for(road_type)._default_manager.bulk_create([])
             except ValueError as exc:
@@ -196,10 +214,10 @@ class RoadOption:
         if self.base_model is not None:
             return len(list(self.base_model._default_manager.values_list(*attributes)))
         # No shared table: a UNION of the per-type querysets.
-        freeways, tollroads = (
-            self.queryset(t).values_list(*[self.path(t, a) for a in attributes]) for t in ROAD_TYPES
+        first, *others = (
+            self.queryset(t).values_list(*[self.path(t, a) for a in attributes]) for t in self.types
         )
-        return len(list(freeways.union(tollroads, all=True)))
+        return len(list(first.union(*others, all=True) if others else first))
 
     def listing_naive(self) -> Listing:
         """All roads with their type-specific attribute, the way code is first written."""
@@ -208,8 +226,8 @@ class RoadOption:
     def listing_best(self) -> Listing:
         """The same roads, read the cheapest way this design allows."""
         return [
-            (road_type, self.value(road, road_type, SPECIFIC[road_type][0]))
-            for road_type in ROAD_TYPES
+            (road_type, self.value(road, road_type, self.study.specific_field(road_type)))
+            for road_type in self.types
             for road in self.queryset(road_type)
         ]
 

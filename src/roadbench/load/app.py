@@ -23,8 +23,6 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from roadbench.designs import OPTIONS, get_option
-from roadbench.designs.roads.data import ROAD_TYPES
-from roadbench.ops.checks import SPECIFIC
 
 PAGE_SIZE = 50
 
@@ -74,19 +72,22 @@ def endpoint_name(request: HttpRequest) -> str | None:
 
 
 def _road_json(option: Any, road: Any, road_type: str) -> dict[str, Any]:
-    column = SPECIFIC[road_type][0]
+    """An entity as a page shows it: its label, counter and its type's own number."""
+    study = option.study
+    column = study.specific_field(road_type)
     return {
         "id": road.pk,
-        "name": road.name,
-        "lanes": road.lanes,
-        "length_km": road.length_km,
+        **{
+            name: option.value(road, road_type, name)
+            for name in (study.label_field, study.counter_field)
+        },
         column: str(option.value(road, road_type, column)),
     }
 
 
-def _type(road_type: str) -> str:
-    if road_type not in ROAD_TYPES:
-        raise Http404(f"no road type {road_type!r}")
+def _type(option: Any, road_type: str) -> str:
+    if road_type not in option.types:
+        raise Http404(f"no {option.study.entity} type {road_type!r}")
     return road_type
 
 
@@ -94,7 +95,7 @@ def list_roads(request: HttpRequest, option: int, road_type: str) -> JsonRespons
     road_option = get_option(option)
     page = max(0, int(request.GET.get("page", "0")))
     # One query: on option 3 the child's queryset joins its parent row already.
-    roads = road_option.queryset(_type(road_type)).order_by("pk")[
+    roads = road_option.queryset(_type(road_option, road_type)).order_by("pk")[
         page * PAGE_SIZE : (page + 1) * PAGE_SIZE
     ]
     return JsonResponse({"roads": [_road_json(road_option, r, road_type) for r in roads]})
@@ -103,12 +104,13 @@ def list_roads(request: HttpRequest, option: int, road_type: str) -> JsonRespons
 @csrf_exempt
 def road_detail(request: HttpRequest, option: int, road_type: str, pk: int) -> JsonResponse:
     road_option = get_option(option)
-    road = road_option.queryset(_type(road_type)).filter(pk=pk).first()
+    road = road_option.queryset(_type(road_option, road_type)).filter(pk=pk).first()
     if road is None:
         return JsonResponse({"error": "no such road"}, status=404)
     if request.method == "POST":
-        road.lanes = road.lanes % 8 + 1
-        road.save(update_fields=["lanes"])
+        counter = road_option.study.counter_field
+        setattr(road, counter, getattr(road, counter) % 8 + 1)
+        road.save(update_fields=[counter])
     return JsonResponse(_road_json(road_option, road, road_type))
 
 
@@ -117,7 +119,7 @@ def create_road(request: HttpRequest, option: int, road_type: str) -> JsonRespon
     if request.method != "POST":
         return JsonResponse({"error": "POST only"}, status=405)
     road_option = get_option(option)
-    road = road_option.save_new(_type(road_type), random.randrange(1_000_000))
+    road = road_option.save_new(_type(road_option, road_type), random.randrange(1_000_000))
     return JsonResponse(_road_json(road_option, road, road_type), status=201)
 
 
@@ -134,7 +136,7 @@ def meta(request: HttpRequest, option: int) -> JsonResponse:
         road_type: list(
             road_option.queryset(road_type).order_by("pk").values_list("pk", flat=True)[:META_IDS]
         )
-        for road_type in ROAD_TYPES
+        for road_type in road_option.types
     }
     return JsonResponse({"option": option, "ids": ids, "page_size": PAGE_SIZE})
 

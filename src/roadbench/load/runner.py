@@ -331,10 +331,9 @@ def run_load(
     from django.db import connection
 
     from roadbench.database import bench_database, option_tables
-    from roadbench.database.fastpath import analyze, insert_roads
+    from roadbench.database.fastpath import analyze, insert_entities
     from roadbench.database.temporary import owned_directory
     from roadbench.designs import get_option, models_of
-    from roadbench.designs.roads.data import split
     from roadbench.plugins import load_registries
     from roadbench.reports.results import current_environment
 
@@ -357,7 +356,7 @@ def run_load(
         # With the tables the designs need but do not own (contenttypes for 6 and 9).
         with option_tables(models_of(road_options)):
             for road_option in road_options:
-                insert_roads(road_option, *split(settings.rows))
+                insert_entities(road_option, road_option.study.split(settings.rows))
                 analyze(road_option)
             if connection.vendor == "sqlite":
                 with connection.cursor() as cursor:

@@ -12,9 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from roadbench.database.fastpath import analyze, clear_roads, insert_roads
+from roadbench.database.fastpath import analyze, clear_roads, insert_entities
 from roadbench.designs.base import RoadOption
-from roadbench.designs.roads.data import split
 from roadbench.errors import Unsupported
 from roadbench.measuring.counting import QueryCount, count_queries
 from roadbench.measuring.memory import MemoryPeak, trace_memory
@@ -80,7 +79,7 @@ class TableState:
             and not (undo and current == (CHANGED, rows) and undo(option, rows))
         ):
             clear_roads(option)
-            insert_roads(option, *split(rows))
+            insert_entities(option, option.study.split(rows))
             analyze(option)
         self.held[option.number] = (needs, rows if needs == LOADED else 0)
 

@@ -9,45 +9,61 @@ from typing import Any
 from django.db.models import Count, Sum
 
 from roadbench.database.fastpath import count_rows
-from roadbench.designs.base import SPECIFIC, RoadOption
-from roadbench.designs.roads.data import ROAD_TYPES, road_fields, split
+from roadbench.designs.base import RoadOption
+from roadbench.designs.study import Study
 from roadbench.errors import VerificationFailed
 
-__all__ = ["SPECIFIC", "check", "check_affected", "check_roads"]
+__all__ = ["check", "check_affected", "check_roads"]
 
 
-def expected_summary(road_type: str, count: int, modified: bool = False) -> dict[str, Any]:
-    return dict(_expected_summary(road_type, count, modified))
+def expected_summary(
+    study: Study, entity_type: str, count: int, modified: bool = False
+) -> dict[str, Any]:
+    return dict(_expected_summary(study, entity_type, count, modified))
 
 
-# Worked out once per size: at 500,000 roads the sums cost seconds of Python per check, and
+# Worked out once per size: at 500,000 entities the sums cost seconds of Python per check, and
 # compare checks after every value.
 @functools.lru_cache(maxsize=32)
-def _expected_summary(road_type: str, count: int, modified: bool) -> dict[str, Any]:
-    column, step = SPECIFIC[road_type]
-    lanes = sum(road_fields(road_type, i)["lanes"] for i in range(count))
-    specific = sum(road_fields(road_type, i)[column] for i in range(count))
+def _expected_summary(study: Study, entity_type: str, count: int, modified: bool) -> dict[str, Any]:
+    """What entity 0..count-1 of a type hold, by the study's roles: how many there are, how
+    many distinct labels, the sum of the common counter and of the type's own number."""
+    label, counter = study.label_field, study.counter_field
+    specific = study.specific_field(entity_type)
+    values = [study.values(entity_type, i) for i in range(count)]
+    counted = sum(v[counter] for v in values)
+    summed = sum(v[specific] for v in values)
     if modified:
-        lanes += count
-        specific += step * count
-    return {"count": count, "names": count, "lanes": lanes, column: Decimal(specific)}
+        counted += study.counter_step * count
+        summed += study.specific_step(entity_type) * count
+    return {"count": count, label: count, counter: counted, specific: _number(summed)}
 
 
-def actual_summary(option: RoadOption, road_type: str) -> dict[str, Any]:
-    """Read back through the design's own paths: a road's attributes wherever it keeps them."""
-    column, _step = SPECIFIC[road_type]
-    row = option.queryset(road_type).aggregate(
+def actual_summary(option: RoadOption, entity_type: str) -> dict[str, Any]:
+    """Read back through the design's own paths: an entity's fields wherever it keeps them."""
+    study = option.study
+    label, counter = study.label_field, study.counter_field
+    specific = study.specific_field(entity_type)
+    row = option.queryset(entity_type).aggregate(
         count=Count("pk"),
-        names=Count(option.path(road_type, "name"), distinct=True),
-        lanes=Sum(option.expression(road_type, "lanes")),
-        specific=Sum(option.expression(road_type, column)),
+        label=Count(option.path(entity_type, label), distinct=True),
+        counter=Sum(option.expression(entity_type, counter)),
+        specific=Sum(option.expression(entity_type, specific)),
     )
     return {
         "count": row["count"],
-        "names": row["names"],
-        "lanes": row["lanes"] or 0,
-        column: Decimal(str(row["specific"] or 0)),
+        label: row["label"],
+        counter: row["counter"] or 0,
+        specific: _number(row["specific"] or 0),
     }
+
+
+def _number(value: Any) -> Any:
+    """Sums compared as decimals; a float sum (summed in another order by the database) to
+    nine significant digits."""
+    if isinstance(value, float):
+        return Decimal(f"{value:.9g}")
+    return Decimal(str(value))
 
 
 def check(condition: bool, message: str) -> None:
@@ -56,20 +72,21 @@ def check(condition: bool, message: str) -> None:
 
 
 def check_roads(option: RoadOption, rows: int, *, modified: bool = False, what: str) -> None:
-    """Road 0..n-1 of each type are in the tables, with the expected values."""
-    counts = dict(zip(ROAD_TYPES, split(rows), strict=True))
-    for road_type, count in counts.items():
-        expected = expected_summary(road_type, count, modified)
-        actual = actual_summary(option, road_type)
+    """Entity 0..n-1 of each type are in the tables, with the expected values."""
+    for entity_type, count in option.study.split(rows).items():
+        expected = expected_summary(option.study, entity_type, count, modified)
+        actual = actual_summary(option, entity_type)
         check(
             actual == expected,
-            f"{what} on option {option.number}: {road_type}s are {actual}, expected {expected}",
+            f"{what} on {option.name} ({option.label}): the {entity_type} entities hold "
+            f"{actual}, expected {expected}",
         )
     total = sum(count_rows(option).values())
     expected_total = option.rows_per_road * rows
     check(
         total == expected_total,
-        f"{what} on option {option.number}: {total} rows in its tables, expected {expected_total}",
+        f"{what} on {option.name} ({option.label}): {total} rows in its tables, expected "
+        f"{expected_total}",
     )
 
 

@@ -1,4 +1,4 @@
-"""create: write n roads (half freeways, half tollroads) into empty tables."""
+"""create: write n entities (split over the study's types by weight) into empty tables."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from roadbench.database.django_internals import (
     own_columns,
     parent_links,
 )
-from roadbench.database.fastpath import insert_roads
+from roadbench.database.fastpath import insert_entities
 from roadbench.designs.base import RoadOption
-from roadbench.designs.roads.data import ROAD_TYPES, split
 from roadbench.ops.base import BATCH_SIZE, EMPTY, LOADED, CompareRow, Method, Operation
 from roadbench.ops.checks import check_affected, check_roads
 
@@ -22,30 +21,30 @@ from roadbench.ops.checks import check_affected, check_roads
 ATOMIC_SHARE = 10
 
 
-def _each_road(rows: int) -> list[tuple[str, int]]:
+def _each_road(option: RoadOption, rows: int) -> list[tuple[str, int]]:
     return [
         (road_type, i)
-        for road_type, count in zip(ROAD_TYPES, split(rows), strict=True)
+        for road_type, count in option.study.split(rows).items()
         for i in range(count)
     ]
 
 
 def create_save(option: RoadOption, rows: int) -> int:
     # Built inside the timed part: constructing instances is part of what save() costs.
-    for road_type, i in _each_road(rows):
+    for road_type, i in _each_road(option, rows):
         option.save_new(road_type, i)
     return rows
 
 
 def create_atomic(option: RoadOption, rows: int) -> int:
     with transaction.atomic():
-        for road_type, i in _each_road(rows):
+        for road_type, i in _each_road(option, rows):
             option.save_new(road_type, i)
     return rows
 
 
 def create_bulk(option: RoadOption, rows: int) -> int:
-    for road_type, count in zip(ROAD_TYPES, split(rows), strict=True):
+    for road_type, count in option.study.split(rows).items():
         option.bulk_create(road_type, count, BATCH_SIZE)
     return rows
 
@@ -61,7 +60,7 @@ def create_bulk_mti(option: RoadOption, rows: int) -> int:
     Like bulk_create it calls no save() and sends no signals.
     """
     with transaction.atomic():
-        for road_type, count in zip(ROAD_TYPES, split(rows), strict=True):
+        for road_type, count in option.study.split(rows).items():
             model = option.model_for(road_type)
             ((parent, link),) = parent_links(model).items()
             children = [option.new_road(road_type, i) for i in range(count)]
@@ -80,7 +79,7 @@ def create_bulk_mti(option: RoadOption, rows: int) -> int:
 
 
 def bulk_mti_unsupported(option: RoadOption) -> str | None:
-    links = [parent_links(option.model_for(t)) for t in ROAD_TYPES]
+    links = [parent_links(option.model_for(t)) for t in option.types]
     # One concrete parent reached through a parent link (a proxy's parent has no link).
     if not all(len(p) == 1 and None not in p.values() for p in links):
         return (
@@ -93,7 +92,7 @@ def bulk_mti_unsupported(option: RoadOption) -> str | None:
 
 
 def create_raw(option: RoadOption, rows: int) -> int:
-    return insert_roads(option, *split(rows))
+    return insert_entities(option, option.study.split(rows))
 
 
 def _verify(option: RoadOption, rows: int, affected: int) -> None:

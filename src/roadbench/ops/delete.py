@@ -7,7 +7,6 @@ from django.db import IntegrityError, connection, transaction
 from roadbench.database.backend import current_backend
 from roadbench.database.fastpath import count_rows
 from roadbench.designs.base import RoadOption
-from roadbench.designs.roads.data import ROAD_TYPES
 from roadbench.errors import Unsupported
 from roadbench.ops.base import EMPTY, LOADED, Method, Operation
 from roadbench.ops.checks import check, check_affected
@@ -22,7 +21,7 @@ from roadbench.ops.mti import (
 
 def delete_each(option: RoadOption, rows: int) -> int:
     deleted = 0
-    for road_type in ROAD_TYPES:
+    for road_type in option.types:
         for road in list(option.queryset(road_type)):
             option.delete_road(road, road_type)
             deleted += 1
@@ -31,7 +30,7 @@ def delete_each(option: RoadOption, rows: int) -> int:
 
 def delete_queryset(option: RoadOption, rows: int) -> int:
     deleted = 0
-    for road_type in ROAD_TYPES:
+    for road_type in option.types:
         # Roads, not table rows: a multi-table child's delete also reports its parent rows.
         deleted += option.delete_all(road_type)
     return deleted
@@ -41,7 +40,7 @@ def delete_mti(option: RoadOption, rows: int) -> int:
     """Two DELETEs per type (the parents by subquery on the child, then the children), in one
     transaction."""
     with transaction.atomic():
-        return sum(delete_by_subquery(option, road_type) for road_type in ROAD_TYPES)
+        return sum(delete_by_subquery(option, road_type) for road_type in option.types)
 
 
 def delete_mti_unsupported(option: RoadOption) -> str | None:
@@ -61,7 +60,7 @@ def delete_mti_fk_once(option: RoadOption, rows: int) -> int:
     collector would follow): the case cannot run on this data, not a bug (exit 4)."""
     try:
         with current_backend().foreign_keys_checked_once(connection, mti_tables(option)):
-            return sum(delete_by_subquery(option, road_type) for road_type in ROAD_TYPES)
+            return sum(delete_by_subquery(option, road_type) for road_type in option.types)
     except IntegrityError as exc:
         raise Unsupported(
             f"delete-mti-fk-once on option {option.number}: {' '.join(str(exc).split())} "

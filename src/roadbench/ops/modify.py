@@ -1,23 +1,23 @@
-"""modify: change every stored road (one common and one type-specific attribute)."""
+"""modify: change every stored entity (one common and one type-specific number, as the study
+says: ``Study.changes``)."""
 
 from __future__ import annotations
 
 from django.db import connection, transaction
 
 from roadbench.designs.base import RoadOption
-from roadbench.designs.roads.data import ROAD_TYPES, split
 from roadbench.ops.base import BATCH_SIZE, CHANGED, LOADED, Method, Operation, database_limits
-from roadbench.ops.checks import SPECIFIC, check_affected, check_roads
+from roadbench.ops.checks import check_affected, check_roads
 from roadbench.ops.mti import mti_unsupported, parent_of, update_by_subquery
 
 
 def modify_save(option: RoadOption, rows: int) -> int:
     changed = 0
-    for road_type in ROAD_TYPES:
-        column, step = SPECIFIC[road_type]
+    for road_type in option.types:
+        changes = option.study.changes(road_type)
         for road in option.queryset(road_type):
-            option.change(road, road_type, "lanes", 1)
-            option.change(road, road_type, column, step)
+            for name, step in changes.items():
+                option.change(road, road_type, name, step)
             option.save_changed(road, road_type)
             changed += 1
     return changed
@@ -27,9 +27,8 @@ def modify_update(option: RoadOption, rows: int) -> int:
     changed = 0
     # On a multi-table child Django selects the ids, then updates the parent WHERE id IN (...).
     with database_limits("QuerySet.update on a multi-table child"), transaction.atomic():
-        for road_type in ROAD_TYPES:
-            column, step = SPECIFIC[road_type]
-            changed += option.update(road_type, {"lanes": 1, column: step})
+        for road_type in option.types:
+            changed += option.update(road_type, option.study.changes(road_type))
     return changed
 
 
@@ -39,13 +38,13 @@ def update_unsupported(option: RoadOption) -> str | None:
 
 def modify_bulk_update(option: RoadOption, rows: int) -> int:
     changed = 0
-    for road_type in ROAD_TYPES:
-        column, step = SPECIFIC[road_type]
+    for road_type in option.types:
+        changes = option.study.changes(road_type)
         roads = list(option.queryset(road_type))
         for road in roads:
-            option.change(road, road_type, "lanes", 1)
-            option.change(road, road_type, column, step)
-        changed += option.bulk_update(road_type, roads, ["lanes", column], BATCH_SIZE)
+            for name, step in changes.items():
+                option.change(road, road_type, name, step)
+        changed += option.bulk_update(road_type, roads, list(changes), BATCH_SIZE)
     return changed
 
 
@@ -53,9 +52,8 @@ def modify_update_mti(option: RoadOption, rows: int) -> int:
     """One UPDATE per table and type (the parent's by subquery on the child), one transaction."""
     changed = 0
     with transaction.atomic():
-        for road_type in ROAD_TYPES:
-            column, step = SPECIFIC[road_type]
-            changed += update_by_subquery(option, road_type, {"lanes": 1, column: step})
+        for road_type in option.types:
+            changed += update_by_subquery(option, road_type, option.study.changes(road_type))
     return changed
 
 
@@ -68,9 +66,8 @@ def undo_modify(option: RoadOption, rows: int) -> bool:
     if connection.vendor != "sqlite" or option.update_unsupported():
         return False
     with transaction.atomic():
-        for road_type in ROAD_TYPES:
-            column, step = SPECIFIC[road_type]
-            back = {"lanes": -1, column: -step}
+        for road_type in option.types:
+            back = {name: -step for name, step in option.study.changes(road_type).items()}
             # Django's update of a multi-table child sends one parameter per road.
             if parent_of(option.model_for(road_type)):
                 update_by_subquery(option, road_type, back)
@@ -81,7 +78,7 @@ def undo_modify(option: RoadOption, rows: int) -> bool:
 
 def _verify(option: RoadOption, rows: int, affected: int) -> None:
     # QuerySet.update on a multi-table child counts only the child table's rows: still one per road.
-    check_affected("modify", option, affected, sum(split(rows)))
+    check_affected("modify", option, affected, rows)
     check_roads(option, rows, modified=True, what="modify")
 
 

@@ -21,7 +21,6 @@ from django.db.models import F, Model, QuerySet
 
 from roadbench.database.django_internals import delete_in_one_statement, parent_links
 from roadbench.designs.base import RoadOption
-from roadbench.designs.roads.data import ROAD_TYPES
 
 
 def parent_of(model: type[Model]) -> tuple[type[Model], str] | None:
@@ -40,7 +39,7 @@ def parent_of(model: type[Model]) -> tuple[type[Model], str] | None:
 
 
 def mti_unsupported(technique: str, django_method: str, option: RoadOption) -> str | None:
-    if all(parent_of(option.model_for(t)) for t in ROAD_TYPES):
+    if all(parent_of(option.model_for(t)) for t in option.types):
         return None
     return (
         f"{technique} is roadbench's technique for multi-table inheritance; option "
@@ -96,7 +95,7 @@ def delete_by_subquery(option: RoadOption, road_type: str) -> int:
 def mti_tables(option: RoadOption) -> list[str]:
     """The tables delete_by_subquery deletes from: the parent's, then each type's child's."""
     tables: list[str] = []
-    for road_type in ROAD_TYPES:
+    for road_type in option.types:
         model = option.model_for(road_type)
         found = parent_of(model)
         assert found is not None  # checked by mti_unsupported
@@ -110,7 +109,7 @@ def database_cascade_unsupported(option: RoadOption) -> str | None:
     """Parent links declared ``on_delete=DB_CASCADE`` (Django 6.1): the database already
     deletes a child with its parent, and Django deletes the parents in one statement."""
     db_cascade = getattr(models, "DB_CASCADE", None)  # None before Django 6.1
-    links = [link for t in ROAD_TYPES for link in parent_links(option.model_for(t)).values()]
+    links = [link for t in option.types for link in parent_links(option.model_for(t)).values()]
     if not links or any(
         link is None or link.remote_field.on_delete is not db_cascade for link in links
     ):

@@ -1,16 +1,17 @@
-"""select: reads over n stored roads, every row fully consumed.
+"""select: reads over n stored entities, every row fully consumed.
 
-Two families of methods. The *filtered* ones run the same four filters (per type, one on a
-common and one on a type-specific attribute) in different ways. The *listing* ones read every
-road with a type-specific attribute, the way a listing page does, through each option's
-shared entry point: they show the N+1 queries of multi-table inheritance and what cuts them.
+Two families of methods. The *filtered* ones run the same filters (per type, one on a common
+and one on a type-specific field: the study's ``select_filters``) in different ways. The
+*listing* ones read every entity with a type-specific field, the way a listing page does,
+through each design's shared entry point: they show the N+1 queries of multi-table
+inheritance and what cuts them. Which fields each reads comes from the study (see
+``designs.study``), never from a name written here.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import django
@@ -19,65 +20,40 @@ from django.db import connection
 from django.db.models import Index, Model, QuerySet
 
 from roadbench.designs.base import RoadOption
-from roadbench.designs.roads.data import FREEWAY, ROAD_TYPES, TOLLROAD, road_fields, split
+from roadbench.designs.study import RangeFilter, Study
 from roadbench.ops.base import LOADED, Method, Operation
-from roadbench.ops.checks import SPECIFIC, check_affected
+from roadbench.ops.checks import check_affected
 
 
-@dataclass(frozen=True)
-class RoadFilter:
-    """``field >= low`` (and ``< high``) on one road type: an ORM filter and a predicate."""
-
-    road_type: str
-    field: str
-    low: Any
-    high: Any = None
-
-    def lookup(self, option: RoadOption) -> dict[str, Any]:
-        """The filter on the design's path to the attribute."""
-        path = option.path(self.road_type, self.field)
-        lookup = {f"{path}__gte": self.low}
-        if self.high is not None:
-            lookup[f"{path}__lt"] = self.high
-        return lookup
-
-    def matches(self, i: int) -> bool:
-        value = road_fields(self.road_type, i)[self.field]
-        return bool(value >= self.low and (self.high is None or value < self.high))
+def lookup(option: RoadOption, road_filter: RangeFilter) -> dict[str, Any]:
+    """The filter on the design's path to the field."""
+    path = option.path(road_filter.type_key, road_filter.field)
+    found = {f"{path}__gte": road_filter.low}
+    if road_filter.high is not None:
+        found[f"{path}__lt"] = road_filter.high
+    return found
 
 
-# Per type: one filter on a common attribute, one on a type-specific attribute.
-FILTERS = (
-    RoadFilter(FREEWAY, "lanes", 4),
-    RoadFilter(FREEWAY, "speed_limit", 100),
-    RoadFilter(TOLLROAD, "lanes", 4),
-    RoadFilter(TOLLROAD, "toll_amount", 6),
-)
-
-# A selective filter (0.8% of roads) on a column with no index, for indexed vs unindexed.
-RANGE_FILTERS = tuple(RoadFilter(t, "length_km", 10, 14) for t in ROAD_TYPES)
-# A selective filter (2.5% of freeways) on a type-specific attribute: a JSON key in option 5.
-SPECIFIC_FILTERS = (RoadFilter(FREEWAY, "exits", 10, 11),)
-
-# The columns every road of a type has (the same data the model objects carry).
-COLUMNS = {
-    FREEWAY: ("id", "name", "length_km", "lanes", "opened", "speed_limit", "exits"),
-    TOLLROAD: ("id", "name", "length_km", "lanes", "opened", "toll_amount", "operator"),
-}
-# The few columns a listing shows.
-LISTING = ("id", "name", "lanes")
+def matches(study: Study, road_filter: RangeFilter, i: int) -> bool:
+    value = study.values(road_filter.type_key, i)[road_filter.field]
+    return bool(value >= road_filter.low and (road_filter.high is None or value < road_filter.high))
 
 
-# Worked out once per size: at 500,000 roads it costs seconds of Python per check.
+def columns(study: Study, entity_type: str) -> tuple[str, ...]:
+    """The columns every entity of a type has (the same data the model objects carry)."""
+    return ("id", *study.fields_of(entity_type))
+
+
+# Worked out once per size: at 500,000 entities it costs seconds of Python per check.
 @functools.lru_cache(maxsize=32)
-def expected_rows(rows: int, filters: tuple[RoadFilter, ...] = FILTERS) -> int:
-    """How many rows the filters return over road 0..n-1 of each type."""
-    counts = dict(zip(ROAD_TYPES, split(rows), strict=True))
-    return sum(sum(1 for i in range(counts[f.road_type]) if f.matches(i)) for f in filters)
+def expected_rows(study: Study, rows: int, filters: tuple[RangeFilter, ...]) -> int:
+    """How many rows the filters return over entity 0..n-1 of each type."""
+    counts = study.split(rows)
+    return sum(sum(1 for i in range(counts[f.type_key]) if matches(study, f, i)) for f in filters)
 
 
-def _filtered(option: RoadOption, road_filter: RoadFilter) -> QuerySet[Any]:
-    return option.queryset(road_filter.road_type).filter(**road_filter.lookup(option))
+def _filtered(option: RoadOption, road_filter: RangeFilter) -> QuerySet[Any]:
+    return option.queryset(road_filter.type_key).filter(**lookup(option, road_filter))
 
 
 def _paths(option: RoadOption, road_type: str, attributes: tuple[str, ...]) -> list[str]:
@@ -88,17 +64,19 @@ def _paths(option: RoadOption, road_type: str, attributes: tuple[str, ...]) -> l
 
 
 def select_objects(option: RoadOption, rows: int) -> int:
-    return sum(len(list(_filtered(option, f))) for f in FILTERS)
+    return sum(len(list(_filtered(option, f))) for f in option.study.select_filters)
 
 
 def select_values_list(option: RoadOption, rows: int) -> int:
     return sum(
         len(
             list(
-                _filtered(option, f).values_list(*_paths(option, f.road_type, COLUMNS[f.road_type]))
+                _filtered(option, f).values_list(
+                    *_paths(option, f.type_key, columns(option.study, f.type_key))
+                )
             )
         )
-        for f in FILTERS
+        for f in option.study.select_filters
     )
 
 
@@ -109,35 +87,35 @@ def select_only(option: RoadOption, rows: int) -> int:
             list(
                 _filtered(option, f)
                 .select_related(None)
-                .only(*_paths(option, f.road_type, LISTING))
+                .only(*_paths(option, f.type_key, option.study.listing))
             )
         )
-        for f in FILTERS
+        for f in option.study.select_filters
     )
 
 
 def select_iterator(option: RoadOption, rows: int) -> int:
     read = 0
-    for road_filter in FILTERS:
+    for road_filter in option.study.select_filters:
         for _road in _filtered(option, road_filter).iterator(chunk_size=2000):
             read += 1
     return read
 
 
-def _cache_key(option: RoadOption, road_filter: RoadFilter) -> str:
-    return f"roadbench:{option.number}:{road_filter.road_type}:{road_filter.field}"
+def _cache_key(option: RoadOption, road_filter: RangeFilter) -> str:
+    return f"roadbench:{option.number}:{road_filter.type_key}:{road_filter.field}"
 
 
 def fill_cache(option: RoadOption, rows: int) -> None:
     """Untimed: the first read, which stores each filter's roads in Django's cache."""
     clear_cache(option, rows)
-    for road_filter in FILTERS:
+    for road_filter in option.study.select_filters:
         cache.set(_cache_key(option, road_filter), list(_filtered(option, road_filter)), None)
 
 
 def select_cached(option: RoadOption, rows: int) -> int:
     read = 0
-    for road_filter in FILTERS:
+    for road_filter in option.study.select_filters:
         roads = cache.get(_cache_key(option, road_filter))
         if roads is None:  # a miss would be a bug in the preparation; count it honestly
             roads = list(_filtered(option, road_filter))
@@ -147,16 +125,18 @@ def select_cached(option: RoadOption, rows: int) -> int:
 
 def clear_cache(option: RoadOption, rows: int) -> None:
     # Only roadbench's keys: clear() on a Redis cache would flush the whole Redis database.
-    cache.delete_many([_cache_key(option, f) for f in FILTERS])
+    cache.delete_many([_cache_key(option, f) for f in option.study.select_filters])
 
 
 def select_range(option: RoadOption, rows: int) -> int:
-    return sum(len(list(_filtered(option, f))) for f in RANGE_FILTERS)
+    return sum(len(list(_filtered(option, f))) for f in option.study.select_range_filters)
 
 
 def _length_indexes(option: RoadOption) -> list[tuple[type[Model], Index]]:
-    """An index on length_km for each table that holds the column (one per table)."""
-    indexes = dict(option.index(t, "length_km", "rb_len") for t in ROAD_TYPES)
+    """An index on the range filter's field for each table that holds it (one per table)."""
+    indexes = dict(
+        option.index(f.type_key, f.field, "rb_len") for f in option.study.select_range_filters
+    )
     return sorted(indexes.items(), key=lambda item: item[0]._meta.db_table)
 
 
@@ -180,9 +160,16 @@ def length_index_unsupported(option: RoadOption) -> str | None:
 
 
 def specific_index_unsupported(option: RoadOption) -> str | None:
-    _model, index = option.index(FREEWAY, "exits", "rb_exits")
+    (road_filter,) = option.study.select_specific_filters
+    _model, index = _specific_index(option)
     reason = index_skipped(index)
-    return f"no index on a freeway's exits here: {reason}" if reason else None
+    where = f"a {road_filter.type_key}'s {road_filter.field}"
+    return f"no index on {where} here: {reason}" if reason else None
+
+
+def _specific_index(option: RoadOption) -> tuple[type[Model], Index]:
+    (road_filter,) = option.study.select_specific_filters
+    return option.index(road_filter.type_key, road_filter.field, "rb_exits")
 
 
 def add_length_index(option: RoadOption, rows: int) -> None:
@@ -201,13 +188,13 @@ def drop_length_index(option: RoadOption, rows: int) -> None:
 
 
 def select_specific(option: RoadOption, rows: int) -> int:
-    return sum(len(list(_filtered(option, f))) for f in SPECIFIC_FILTERS)
+    return sum(len(list(_filtered(option, f))) for f in option.study.select_specific_filters)
 
 
 def add_specific_index(option: RoadOption, rows: int) -> None:
-    """An index on the freeway's exits, wherever the design keeps them (column or JSON key)."""
+    """An index on the type-specific field, wherever the design keeps it (column or JSON key)."""
     with connection.schema_editor() as editor:
-        editor.add_index(*option.index(FREEWAY, "exits", "rb_exits"))
+        editor.add_index(*_specific_index(option))
     from roadbench.database.fastpath import analyze
 
     analyze(option)
@@ -215,14 +202,14 @@ def add_specific_index(option: RoadOption, rows: int) -> None:
 
 def drop_specific_index(option: RoadOption, rows: int) -> None:
     with connection.schema_editor() as editor:
-        editor.remove_index(*option.index(FREEWAY, "exits", "rb_exits"))
+        editor.remove_index(*_specific_index(option))
 
 
 # --- listings: every road with a type-specific attribute ------------------------------------
 
 
 def _specific(option: RoadOption, road: Model, road_type: str) -> Any:
-    return option.value(road, road_type, SPECIFIC[road_type][0])
+    return option.value(road, road_type, option.study.specific_field(road_type))
 
 
 def list_naive(option: RoadOption, rows: int) -> int:
@@ -232,7 +219,7 @@ def list_naive(option: RoadOption, rows: int) -> int:
     listing starts from the base rows and each ``road.freewayc`` is a query of its own: 2 + N.
     """
     read = 0
-    for road_type in ROAD_TYPES:
+    for road_type in option.types:
         related = option.related(road_type)
         if related is None:
             for road in option.queryset(road_type):
@@ -242,7 +229,7 @@ def list_naive(option: RoadOption, rows: int) -> int:
         base_rows, child = related
         for road in base_rows:
             # The related row is a model of its own, with the attribute as a field.
-            getattr(getattr(road, child), SPECIFIC[road_type][0])
+            getattr(getattr(road, child), option.study.specific_field(road_type))
             read += 1
     return read
 
@@ -250,12 +237,12 @@ def list_naive(option: RoadOption, rows: int) -> int:
 def _list_with_children(option: RoadOption, fetch: Callable[[QuerySet[Any], str], Any]) -> int:
     """The naive listing, with the base rows' query changed by ``fetch(base_rows, child)``."""
     read = 0
-    for road_type in ROAD_TYPES:
+    for road_type in option.types:
         related = option.related(road_type)
         assert related is not None, "guarded by needs_relation"
         base_rows, child = related
         for road in fetch(base_rows, child):
-            getattr(getattr(road, child), SPECIFIC[road_type][0])
+            getattr(getattr(road, child), option.study.specific_field(road_type))
             read += 1
     return read
 
@@ -283,7 +270,7 @@ def needs_fetch_modes(option: RoadOption) -> str | None:
 
 
 def needs_relation(option: RoadOption) -> str | None:
-    if all(option.related(t) is not None for t in ROAD_TYPES):
+    if all(option.related(t) is not None for t in option.types):
         return None
     return f"option {option.number} keeps each road in one row: there is no related table to join"
 
@@ -294,12 +281,10 @@ def needs_join(option: RoadOption) -> str | None:
 
 # --- all roads of every type ----------------------------------------------------------------
 
-COMMON = ("id", "name", "length_km", "lanes", "opened")
-
 
 def all_roads(option: RoadOption, rows: int) -> int:
-    """Every road's common attributes, in one query where the design has a table for them."""
-    return option.count_common(COMMON)
+    """Every entity's common fields, in one query where the design has a table for them."""
+    return option.count_common(("id", *option.study.common))
 
 
 def all_roads_naive(option: RoadOption, rows: int) -> int:
@@ -323,7 +308,19 @@ def _expect(count: Callable[[int], int]) -> Callable[[RoadOption, int, int], Non
 
 
 def _verify(option: RoadOption, rows: int, affected: int) -> None:
-    check_affected("select", option, affected, expected_rows(rows))
+    check_affected(
+        "select", option, affected, expected_rows(option.study, rows, option.study.select_filters)
+    )
+
+
+def _expect_filtered(
+    filters: Callable[[Study], tuple[RangeFilter, ...]],
+) -> Callable[[RoadOption, int, int], None]:
+    def verify(option: RoadOption, rows: int, affected: int) -> None:
+        expected = expected_rows(option.study, rows, filters(option.study))
+        check_affected("select", option, affected, expected)
+
+    return verify
 
 
 every_road = _expect(lambda rows: rows)
@@ -341,7 +338,7 @@ OPERATION = Operation(
             Method(
                 "values_list", "the four filters, the same columns as tuples", select_values_list
             ),
-            Method("only", f"the four filters, only({', '.join(LISTING)})", select_only),
+            Method("only", "the four filters, only() the id, label and counter", select_only),
             Method(
                 "iterator",
                 "the four filters, streamed with iterator(chunk_size=2000)",
@@ -358,7 +355,7 @@ OPERATION = Operation(
                 "unindexed",
                 "a selective length_km range filter; no index on the column",
                 select_range,
-                verify=_expect(lambda r: expected_rows(r, RANGE_FILTERS)),
+                verify=_expect_filtered(lambda s: s.select_range_filters),
             ),
             Method(
                 "indexed",
@@ -367,13 +364,13 @@ OPERATION = Operation(
                 unsupported_reason=length_index_unsupported,
                 prepare=add_length_index,
                 cleanup=drop_length_index,
-                verify=_expect(lambda r: expected_rows(r, RANGE_FILTERS)),
+                verify=_expect_filtered(lambda s: s.select_range_filters),
             ),
             Method(
                 "specific_unindexed",
                 "a selective filter on a type-specific attribute (exits); no index",
                 select_specific,
-                verify=_expect(lambda r: expected_rows(r, SPECIFIC_FILTERS)),
+                verify=_expect_filtered(lambda s: s.select_specific_filters),
             ),
             Method(
                 "specific_indexed",
@@ -382,7 +379,7 @@ OPERATION = Operation(
                 unsupported_reason=specific_index_unsupported,
                 prepare=add_specific_index,
                 cleanup=drop_specific_index,
-                verify=_expect(lambda r: expected_rows(r, SPECIFIC_FILTERS)),
+                verify=_expect_filtered(lambda s: s.select_specific_filters),
             ),
             Method(
                 "naive",

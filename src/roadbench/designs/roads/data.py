@@ -10,6 +10,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from roadbench.designs.study import EntityType, RangeFilter, Study
+
 FREEWAY = "freeway"
 TOLLROAD = "tollroad"
 ROAD_TYPES = (FREEWAY, TOLLROAD)
@@ -46,3 +48,50 @@ def split(rows: int) -> tuple[int, int]:
     """Freeways and tollroads for ``rows`` roads: equal numbers, the odd one a freeway."""
     freeways = (rows + 1) // 2
     return freeways, rows - freeways
+
+
+def _road_study() -> Study:
+    # The seed study's roles are named, so every figure stays what the study measured:
+    # modify adds a lane, 10 km/h to a freeway's speed limit and 1 to a tollroad's toll.
+    return Study(
+        entity="road",
+        plural="roads",
+        types=(
+            EntityType(
+                FREEWAY,
+                ("speed_limit", "exits"),
+                kinds={"speed_limit": "SmallIntegerField", "exits": "IntegerField"},
+            ),
+            EntityType(
+                TOLLROAD,
+                ("toll_amount", "operator"),
+                kinds={"toll_amount": "DecimalField", "operator": "CharField"},
+            ),
+        ),
+        common=("name", "length_km", "lanes", "opened"),
+        common_kinds={
+            "name": "CharField",
+            "length_km": "FloatField",
+            "lanes": "SmallIntegerField",
+            "opened": "DateField",
+        },
+        values=road_fields,
+        label="name",
+        counter="lanes",
+        specific={FREEWAY: "speed_limit", TOLLROAD: "toll_amount"},
+        steps={FREEWAY: 10, TOLLROAD: 1},
+        # Per type: one filter on a common and one on a type-specific attribute.
+        filters=(
+            RangeFilter(FREEWAY, "lanes", 4),
+            RangeFilter(FREEWAY, "speed_limit", 100),
+            RangeFilter(TOLLROAD, "lanes", 4),
+            RangeFilter(TOLLROAD, "toll_amount", 6),
+        ),
+        # A selective filter (0.8% of roads) on a column with no index.
+        range_filters=tuple(RangeFilter(t, "length_km", 10, 14) for t in ROAD_TYPES),
+        # A selective filter (2.5% of freeways) on a type-specific attribute.
+        specific_filters=(RangeFilter(FREEWAY, "exits", 10, 11),),
+    )
+
+
+ROADS = _road_study()

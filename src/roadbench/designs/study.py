@@ -1,0 +1,221 @@
+"""A study: what the designs of one question store, declared once.
+
+A study names its entity (road/roads, product/products), its types (freeway and tollroad;
+book, e-book and audiobook), each type's share of the data, the fields every entity has and
+each type's own. Every design of the study stores the same entities: entity ``i`` of a type
+has the same values in each, so designs compare. What the ops need is derived from the
+declaration by the rules below, or named by the study where it wants its own:
+
+- ``label``: the field whose distinct values a check counts: the first text field in common;
+- ``counter``: the number a check sums and modify changes (by ``counter_step``) on every
+  entity: the first integer field in common;
+- ``specific[type]``: the number a check sums, modify changes (by ``steps[type]``, default 1)
+  and a listing shows of each type: the type's first numeric field of its own;
+- ``filters``: per type ``counter >= threshold`` and ``specific >= threshold``, thresholds
+  the median of the values of the type's first 100 entities;
+- ``range_filter``: a selective range (about 1% of the entities) on the first common number
+  other than ``counter``, for the indexed and unindexed reads;
+- ``specific_filter``: a selective range on the first type's first integer field of its own,
+  for the reads of a type-specific field with and without an index;
+- ``listing``: what ``only()`` keeps: the primary key, ``label`` and ``counter``.
+
+No field name of any study is written in an op, a check, the fast path or a renderer.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from roadbench.errors import BadInput
+
+# Kinds of field the rules tell apart (Django's get_internal_type()).
+TEXT = {"CharField", "TextField", "SlugField", "EmailField", "URLField"}
+INTEGER = {
+    "SmallIntegerField",
+    "IntegerField",
+    "BigIntegerField",
+    "PositiveSmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+}
+NUMBER = INTEGER | {"FloatField", "DecimalField"}
+
+# How many entities the derived thresholds and ranges are read from.
+SAMPLE = 100
+RANGE_SAMPLE = 1000
+
+
+@dataclass(frozen=True)
+class EntityType:
+    """A kind of entity with fields of its own, and its weight in the data."""
+
+    key: str
+    fields: tuple[str, ...]
+    weight: int = 1
+    # Django's internal type of each of its own fields, by name (for the rules above).
+    kinds: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RangeFilter:
+    """``field >= low`` (and ``< high``) on one type's entities."""
+
+    type_key: str
+    field: str
+    low: Any
+    high: Any = None
+
+
+# eq=False: a study is compared and hashed by identity (its checks are cached per study).
+@dataclass(frozen=True, eq=False)
+class Study:
+    entity: str
+    plural: str
+    types: tuple[EntityType, ...]
+    common: tuple[str, ...]
+    # Entity ``i`` of a type as {field: value} over the common and the type's own fields.
+    values: Callable[[str, int], dict[str, Any]]
+    # Django's internal type of each common field, by name.
+    common_kinds: Mapping[str, str] = field(default_factory=dict)
+    # Roles named by the study; each left empty is derived (see the module's docstring).
+    label: str = ""
+    counter: str = ""
+    counter_step: Any = 1
+    specific: Mapping[str, str] = field(default_factory=dict)
+    steps: Mapping[str, Any] = field(default_factory=dict)
+    filters: tuple[RangeFilter, ...] = ()
+    range_filters: tuple[RangeFilter, ...] = ()
+    specific_filters: tuple[RangeFilter, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.types:
+            raise BadInput(f"the study of {self.plural} declares no type")
+        keys = [t.key for t in self.types]
+        if len(set(keys)) != len(keys):
+            raise BadInput(f"the study of {self.plural} declares a type twice: {keys}")
+        for entity_type in self.types:
+            if type(entity_type.weight) is not int or entity_type.weight < 1:
+                raise BadInput(
+                    f"type {entity_type.key!r} of {self.plural}: its weight must be a whole "
+                    f"number of 1 or more, not {entity_type.weight!r}"
+                )
+
+    # --- the types and how many entities each holds ------------------------------------
+
+    @property
+    def type_keys(self) -> tuple[str, ...]:
+        return tuple(t.key for t in self.types)
+
+    def type(self, key: str) -> EntityType:
+        for entity_type in self.types:
+            if entity_type.key == key:
+                return entity_type
+        raise KeyError(key)
+
+    @property
+    def min_rows(self) -> int:
+        return len(self.types)
+
+    def split(self, rows: int) -> dict[str, int]:
+        """``rows`` entities over the types by weight: one of each first, the rest shared by
+        weight (whole numbers), what is left over going to the first types in order."""
+        counts = dict.fromkeys(self.type_keys, 1 if rows >= len(self.types) else 0)
+        rest = rows - sum(counts.values())
+        total = sum(t.weight for t in self.types)
+        for entity_type in self.types:
+            counts[entity_type.key] += rest * entity_type.weight // total
+        for key in self.type_keys[: rows - sum(counts.values())]:
+            counts[key] += 1
+        return counts
+
+    def fields_of(self, type_key: str) -> tuple[str, ...]:
+        return (*self.common, *self.type(type_key).fields)
+
+    def kind(self, type_key: str, name: str) -> str:
+        return self.common_kinds.get(name) or self.type(type_key).kinds.get(name, "")
+
+    # --- roles --------------------------------------------------------------------------
+
+    @functools.cached_property
+    def label_field(self) -> str:
+        return self.label or self._first(self.common, self.common_kinds, TEXT, "a text field")
+
+    @functools.cached_property
+    def counter_field(self) -> str:
+        return self.counter or self._first(
+            self.common, self.common_kinds, INTEGER, "an integer field"
+        )
+
+    def specific_field(self, type_key: str) -> str:
+        if type_key in self.specific:
+            return self.specific[type_key]
+        entity_type = self.type(type_key)
+        return self._first(entity_type.fields, entity_type.kinds, NUMBER, "a number of its own")
+
+    def specific_step(self, type_key: str) -> Any:
+        return self.steps.get(type_key, 1)
+
+    def changes(self, type_key: str) -> dict[str, Any]:
+        """What modify adds to each entity of a type: {field: step}."""
+        return {
+            self.counter_field: self.counter_step,
+            self.specific_field(type_key): self.specific_step(type_key),
+        }
+
+    @functools.cached_property
+    def select_filters(self) -> tuple[RangeFilter, ...]:
+        if self.filters:
+            return self.filters
+        return tuple(
+            RangeFilter(t, name, self._median(t, name))
+            for t in self.type_keys
+            for name in (self.counter_field, self.specific_field(t))
+        )
+
+    @functools.cached_property
+    def select_range_filters(self) -> tuple[RangeFilter, ...]:
+        if self.range_filters:
+            return self.range_filters
+        numbers = [
+            n for n in self.common if self.common_kinds.get(n) in NUMBER and n != self.counter_field
+        ]
+        name = numbers[0] if numbers else self.counter_field
+        return tuple(RangeFilter(t, name, *self._narrow_range(t, name)) for t in self.type_keys)
+
+    @functools.cached_property
+    def select_specific_filters(self) -> tuple[RangeFilter, ...]:
+        if self.specific_filters:
+            return self.specific_filters
+        first = self.types[0]
+        name = self._first(first.fields, first.kinds, INTEGER | NUMBER, "a number of its own")
+        return (RangeFilter(first.key, name, *self._narrow_range(first.key, name)),)
+
+    @property
+    def listing(self) -> tuple[str, ...]:
+        return ("id", self.label_field, self.counter_field)
+
+    def _first(
+        self, names: tuple[str, ...], kinds: Mapping[str, str], wanted: set[str], what: str
+    ) -> str:
+        for name in names:
+            if kinds.get(name) in wanted:
+                return name
+        raise BadInput(
+            f"the study of {self.plural} has no {what} among {', '.join(names) or 'no fields'}: "
+            "name the role in the study's declaration"
+        )
+
+    def _median(self, type_key: str, name: str) -> Any:
+        values = sorted(self.values(type_key, i)[name] for i in range(SAMPLE))
+        return values[len(values) // 2]
+
+    def _narrow_range(self, type_key: str, name: str) -> tuple[Any, Any]:
+        """[low, high) holding about 1% of the values: the smallest value above the 1st
+        percentile and the next distinct one (a selective filter an index can serve)."""
+        values = sorted(self.values(type_key, i)[name] for i in range(RANGE_SAMPLE))
+        low = values[len(values) // 100]
+        higher = [v for v in values if v > low]
+        return low, (higher[0] if higher else None)
