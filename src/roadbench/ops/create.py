@@ -84,7 +84,8 @@ def bulk_mti_unsupported(option: RoadOption) -> str | None:
     if not all(len(p) == 1 and None not in p.values() for p in links):
         return (
             "bulk-mti is roadbench's technique for multi-table inheritance; "
-            f"option {option.number}'s roads have no concrete parent model: use bulk"
+            f"option {option.number}'s {option.study.plural} have no concrete parent model: "
+            "use bulk"
         )
     if not connection.features.can_return_rows_from_bulk_insert:
         return no_bulk_ids_reason()
@@ -102,14 +103,14 @@ def _verify(option: RoadOption, rows: int, affected: int) -> None:
 
 OPERATION = Operation(
     name="create",
-    description="Write n roads, half freeways and half tollroads, into empty tables.",
+    description="Write n entities, split over the types by their weights, into empty tables.",
     methods={
         m.name: m
         for m in (
-            Method("save", "Model.save() per road, each in its own autocommit", create_save),
+            Method("save", "Model.save() per entity, each in its own autocommit", create_save),
             Method(
                 "atomic",
-                "Model.save() per road, all inside one transaction.atomic()",
+                "Model.save() per entity, all inside one transaction.atomic()",
                 create_atomic,
             ),
             Method(

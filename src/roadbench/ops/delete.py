@@ -1,4 +1,4 @@
-"""delete: remove every stored road."""
+"""delete: remove every stored entity."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def delete_mti_fk_once(option: RoadOption, rows: int) -> int:
     except IntegrityError as exc:
         raise Unsupported(
             f"delete-mti-fk-once on option {option.number}: {' '.join(str(exc).split())} "
-            "(it does not follow relations to the roads: use queryset)"
+            f"(it does not follow relations to the {option.study.plural}: use queryset)"
         ) from exc
 
 
@@ -81,11 +81,11 @@ def _verify(option: RoadOption, rows: int, affected: int) -> None:
 
 OPERATION = Operation(
     name="delete",
-    description="Delete every stored road.",
+    description="Delete every stored entity.",
     methods={
         m.name: m
         for m in (
-            Method("each", "Model.delete() per road (autocommit)", delete_each),
+            Method("each", "Model.delete() per entity (autocommit)", delete_each),
             Method("queryset", "QuerySet.delete() per type", delete_queryset),
             # Before delete-mti: compare's many-scale row for option 3 takes the first
             # supported technique that replaces queryset.

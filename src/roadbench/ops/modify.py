@@ -84,11 +84,11 @@ def _verify(option: RoadOption, rows: int, affected: int) -> None:
 
 OPERATION = Operation(
     name="modify",
-    description="Change one common and one type-specific attribute of every stored road.",
+    description="Change one common and one type-specific number of every stored entity.",
     methods={
         m.name: m
         for m in (
-            Method("save", "load each road, change it, Model.save() (autocommit)", modify_save),
+            Method("save", "load each entity, change it, Model.save() (autocommit)", modify_save),
             Method(
                 "update",
                 "QuerySet.update() with F() expressions per type",

@@ -43,7 +43,8 @@ def mti_unsupported(technique: str, django_method: str, option: RoadOption) -> s
         return None
     return (
         f"{technique} is roadbench's technique for multi-table inheritance; option "
-        f"{option.number}'s roads have no concrete parent table: use {django_method}"
+        f"{option.number}'s {option.study.plural} have no concrete parent table: "
+        f"use {django_method}"
     )
 
 

@@ -272,7 +272,10 @@ def needs_fetch_modes(option: RoadOption) -> str | None:
 def needs_relation(option: RoadOption) -> str | None:
     if all(option.related(t) is not None for t in option.types):
         return None
-    return f"option {option.number} keeps each road in one row: there is no related table to join"
+    return (
+        f"option {option.number} keeps each {option.study.entity} in one row: there is no "
+        "related table to join"
+    )
 
 
 def needs_join(option: RoadOption) -> str | None:
@@ -328,8 +331,8 @@ every_road = _expect(lambda rows: rows)
 OPERATION = Operation(
     name="select",
     description=(
-        "Read the stored roads: four filters (a common and a type-specific attribute, per "
-        "type), listings with a type-specific attribute, and all roads of every type."
+        "Read the stored entities: filters (a common and a type-specific field, per type), "
+        "listings with a type-specific field, and every entity of every type."
     ),
     methods={
         m.name: m
@@ -353,13 +356,13 @@ OPERATION = Operation(
             ),
             Method(
                 "unindexed",
-                "a selective length_km range filter; no index on the column",
+                "a selective range filter on a common number; no index on its column",
                 select_range,
                 verify=_expect_filtered(lambda s: s.select_range_filters),
             ),
             Method(
                 "indexed",
-                "the same filter with an index on length_km (added untimed)",
+                "the same filter with an index on that column (added untimed)",
                 select_range,
                 unsupported_reason=length_index_unsupported,
                 prepare=add_length_index,
@@ -368,7 +371,7 @@ OPERATION = Operation(
             ),
             Method(
                 "specific_unindexed",
-                "a selective filter on a type-specific attribute (exits); no index",
+                "a selective filter on a type-specific number; no index",
                 select_specific,
                 verify=_expect_filtered(lambda s: s.select_specific_filters),
             ),
@@ -383,7 +386,7 @@ OPERATION = Operation(
             ),
             Method(
                 "naive",
-                "listing: each road, then its type-specific attribute (N+1 on 3)",
+                "listing: each entity, then its type-specific field (N+1 on multi-table designs)",
                 list_naive,
                 verify=every_road,
             ),
@@ -410,19 +413,19 @@ OPERATION = Operation(
             ),
             Method(
                 "all_roads",
-                "every road's common attributes (one query; a UNION without a shared table)",
+                "every entity's common fields (one query; a UNION without a shared table)",
                 all_roads,
                 verify=every_road,
             ),
             Method(
                 "all_roads_naive",
-                "every road of every type with its type-specific attributes, the naive way",
+                "every entity of every type with its type-specific fields, the naive way",
                 all_roads_naive,
                 verify=every_road,
             ),
             Method(
                 "all_roads_detail",
-                "every road of every type with its type-specific attributes, the best way",
+                "every entity of every type with its type-specific fields, the best way",
                 all_roads_detail,
                 verify=every_road,
             ),
