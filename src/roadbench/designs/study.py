@@ -89,6 +89,9 @@ class Study:
     filters: tuple[RangeFilter, ...] = ()
     range_filters: tuple[RangeFilter, ...] = ()
     specific_filters: tuple[RangeFilter, ...] = ()
+    # The abstract models that declare the fields, when the study was declared with them
+    # (``designs.shapes.study_of``): "" holds the common fields, each type's key its own.
+    field_models: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.types:

@@ -59,10 +59,10 @@ def actual_summary(option: RoadOption, entity_type: str) -> dict[str, Any]:
 
 
 def _number(value: Any) -> Any:
-    """Sums compared as decimals; a float sum (summed in another order by the database) to
-    nine significant digits."""
+    """Sums compared as decimals; a float sum (summed in another order by the database, or
+    read from a JSON document) to six decimal places."""
     if isinstance(value, float):
-        return Decimal(f"{value:.9g}")
+        return Decimal(str(round(value, 6)))
     return Decimal(str(value))
 
 

@@ -10,9 +10,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Model, QuerySet
 
-from roadbench.designs.base import APP_LABEL, SPECIFIC, Listing, RoadOption
+from roadbench.designs.base import APP_LABEL, Listing, RoadOption
 from roadbench.designs.roads.columns import CommonRoad
-from roadbench.designs.roads.data import FREEWAY, ROAD_TYPES, TOLLROAD
 
 
 class RoadC(CommonRoad):
@@ -61,7 +60,7 @@ MULTI_TABLE_QUERIES = {
 
 @dataclass(frozen=True)
 class MultiTableOption(RoadOption):
-    """A road is a parent row plus a child row: two rows per road, joined on the same id."""
+    """An entity is a parent row plus a child row: two rows each, joined on the same id."""
 
     rows_per_road: int = 2
 
@@ -75,7 +74,7 @@ class MultiTableOption(RoadOption):
         return self.base_model._default_manager.filter(**{f"{child}__isnull": False}), child
 
     def _children(self) -> dict[str, str]:
-        return {t: self.child_name(t) for t in ROAD_TYPES}
+        return {t: self.child_name(t) for t in self.types}
 
     def _detail(self, road: Model) -> Listing:
         for road_type, child in self._children().items():
@@ -83,8 +82,8 @@ class MultiTableOption(RoadOption):
                 detail = getattr(road, child)
             except ObjectDoesNotExist:  # not this type; with select_related, no query either
                 continue
-            return [(road_type, getattr(detail, SPECIFIC[road_type][0]))]
-        raise AssertionError(f"road {road.pk} has no child row")
+            return [(road_type, getattr(detail, self.study.specific_field(road_type)))]
+        raise AssertionError(f"{self.study.entity} {road.pk} has no child row")
 
     def listing_naive(self) -> Listing:
         """Parents, then each child accessor tried in turn: a query per road and type tried."""
@@ -103,8 +102,12 @@ class MultiTableOption(RoadOption):
     def subclass_listing(self, roads: Iterable[Model]) -> Listing:
         """The listing of roads that a library returns as instances of their type's model
         (options 6 and 7): each carries its own attributes, no query per road."""
-        types = {self.freeway_model: FREEWAY, self.tollroad_model: TOLLROAD}
-        return [(t, getattr(road, SPECIFIC[t][0])) for road in roads for t in (types[type(road)],)]
+        types = {model: t for t, model in self.type_models.items()}
+        return [
+            (t, getattr(road, self.study.specific_field(t)))
+            for road in roads
+            for t in (types[type(road)],)
+        ]
 
 
 OPTION = MultiTableOption(
