@@ -442,7 +442,7 @@ def _warn(results: Any) -> None:
     """Each case's instability warnings, on stderr."""
     for result in results:
         for warning in result.warnings:
-            _notify(f"warning: option {result.option} {result.op} {result.method}: {warning}")
+            _notify(f"warning: {result.heading} {result.op} {result.method}: {warning}")
 
 
 def _comparison_footer(report: Any) -> None:

@@ -194,6 +194,8 @@ class CaseRunner:
             rows=rows,
             technique=method.technique,
             warmup=timing.warmup,
+            design=option.key if option.origin != "roadbench" else "",
+            entity=option.study.plural,
         )
         reason = method.unsupported_reason(option)
         if reason:

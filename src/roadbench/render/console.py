@@ -12,7 +12,7 @@ from rich.text import Text
 
 from roadbench.measuring.counting import KINDS
 from roadbench.reports.comparison import RANKED, ComparisonReport, ComparisonRow, ComparisonTable
-from roadbench.reports.results import CaseResult, Environment
+from roadbench.reports.results import CaseResult, Environment, entity_plural
 
 
 def seconds(value: float | None) -> str:
@@ -58,7 +58,7 @@ def results_table(results: Iterable[CaseResult], env: Environment | None = None)
     table = Table(title="roadbench run", caption=environment_line(env) if env else None)
     table.add_column("")
     for r in results:
-        table.add_column(f"option {r.option} · {r.op} · {r.method}", justify="right")
+        table.add_column(f"{r.heading} · {r.op} · {r.method}", justify="right")
 
     def line(label: str, values: Iterable[str | Text]) -> None:
         table.add_row(label, *values)
@@ -247,12 +247,16 @@ def comparison_table(
     table: ComparisonTable = report.table
     shown = options or table.options
     grid = Table(
-        title=f"roadbench compare · {report.scale} scale · {report.rows:,} roads per option",
+        title=(
+            f"roadbench compare · {report.scale} scale · {report.rows:,} "
+            f"{entity_plural(report.results)} per option"
+        ),
         caption=comparison_legend(report) if legend else None,
     )
     grid.add_column("operation", no_wrap=True, min_width=18)
+    headings = {r.option: r.heading for r in report.results}
     for n in shown:
-        grid.add_column(f"option {n}", justify="right", no_wrap=True)
+        grid.add_column(headings.get(n, f"option {n}"), justify="right", no_wrap=True)
     # A long tie ("tie 1,2,3,4,5,6,7,8,9") wraps rather than widening a split table.
     grid.add_column("fastest", justify="center", min_width=9, max_width=12, overflow="fold")
     suffix = f" ({report.scale})"

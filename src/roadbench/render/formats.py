@@ -13,7 +13,7 @@ from typing import Any
 
 from roadbench.render.console import byte_size, ratio_text, verdict_text
 from roadbench.reports.comparison import LISTING, RANKED, STUDY, ComparisonReport
-from roadbench.reports.results import CaseResult
+from roadbench.reports.results import CaseResult, entity_plural
 
 FORMATS = ("table", "json", "markdown", "csv", "github-benchmark", "github-benchmark-rows")
 # A scaling result has no cases of its own to chart with github-action-benchmark: its points
@@ -136,8 +136,9 @@ def comparison_markdown(report: ComparisonReport) -> str:
         [(str(n), table.weaknesses.get(n, ""), str(table.wins.get(n, 0))) for n in table.options],
     )
     note = (
-        f"\n{report.rows:,} roads per option; options measured in interleaved rounds; each "
-        "ratio is the median of per-round ratios to the row's fastest ± half its 95% interval; "
+        f"\n{report.rows:,} {entity_plural(report.results)} per option; options measured in "
+        "interleaved rounds; each ratio is the median of per-round ratios to the row's fastest "
+        "± half its 95% interval; "
         f"~ marks a ratio less precise than ±{report.precision:.0%}. A row is a tie unless the "
         f"others are slower beyond the interval and by {report.min_effect:.0%}; "
         f"{table.ties} row(s) tied, and ties count as 1 in the totals. "
@@ -313,7 +314,7 @@ def _interval_s(interval: list[float] | None) -> tuple[str, str]:
 
 
 def _case_name(r: CaseResult) -> str:
-    return f"option {r.option} {r.op} {r.method} ({r.rows:,} rows)"
+    return f"{r.heading} {r.op} {r.method} ({r.rows:,} rows)"
 
 
 def github_benchmark(results: Iterable[CaseResult], rows_per_s: bool = False) -> str:

@@ -16,7 +16,8 @@ from roadbench import __version__
 from roadbench.database import sqlite_settings
 from roadbench.errors import BadInput
 
-SCHEMA_VERSION = 1
+# 2: a case says its design's name and its entities' plural (files of 1 still load).
+SCHEMA_VERSION = 2
 OK = "ok"
 UNSUPPORTED = "unsupported"
 
@@ -134,10 +135,30 @@ class CaseResult:
     # the process's peak so far).
     memory_peak_bytes: int | None = None
     rss_peak_bytes: int | None = None
+    # A plugin's design by its key ("" for roadbench's own, shown as "option N"), and what
+    # the design stores, in the plural: absent from files saved before schema 2.
+    design: str = ""
+    entity: str = "roads"
 
     @property
     def ok(self) -> bool:
         return self.status == OK
+
+    @property
+    def heading(self) -> str:
+        return design_heading(self.option, self.design)
+
+
+def design_heading(number: int, design: str = "") -> str:
+    """How outputs name a design: roadbench's own by number (``option 3``), a plugin's by its
+    key (``shop-mti``), as ``roadbench options`` lists them."""
+    return design or f"option {number}"
+
+
+def entity_plural(results: list[CaseResult]) -> str:
+    """What the cases' designs store, in the plural ("roads"; "entities" when they differ)."""
+    found = {r.entity for r in results}
+    return found.pop() if len(found) == 1 else "entities"
 
 
 @dataclass
