@@ -553,6 +553,7 @@ def queries(
                         rows,
                         status="unsupported",
                         reason=reason,
+                        design=_design_key(road_option),
                     )
                 )
                 continue
@@ -574,6 +575,7 @@ def queries(
                     operation.name,
                     chosen.name,
                     rows,
+                    design=_design_key(road_option),
                     rows_affected=captured[rows][0],
                     queries=sum(f.count for f in fingerprints),
                     total_s=captured[rows][1],
@@ -587,6 +589,11 @@ def queries(
                     "no lazy loading (ran under FETCH_RAISE)"
                 )
     return QueriesReport(environment=environment, cases=reports)
+
+
+def _design_key(option: Any) -> str:
+    """How outputs name the design: a plugin's by its key, roadbench's own by number."""
+    return option.key if option.origin != "roadbench" else ""
 
 
 def _add_plans(

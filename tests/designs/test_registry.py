@@ -75,8 +75,12 @@ def test_a_design_and_an_op_in_one_new_file_each(tmp_path, monkeypatch):
         "OPERATION = replace(get_op('select'), name='rbtest_onefile_select', order=900)\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    from roadbench import api
+    from roadbench import api, plugins
     from roadbench.plugins import load_module
+
+    # The modules --plugin loaded go to every child process (the load test's server): this
+    # test's are its own, gone with it.
+    monkeypatch.setattr(plugins, "_modules", [])
 
     before = (list(OPTIONS), list(OPS))
     try:

@@ -184,6 +184,8 @@ class CaseQueries:
     rows: int
     status: str = "ok"
     reason: str | None = None
+    # A plugin's design by its key ("" for roadbench's own: "option N").
+    design: str = ""
     rows_affected: int = 0
     queries: int = 0
     total_s: float = 0.0

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from roadbench.measuring.queries import CaseQueries, QueriesReport
 from roadbench.render.console import environment_line, fitted_tables, number, seconds
+from roadbench.reports.results import design_heading
 
 
 def summary_table(report: QueriesReport, width: int | None = None) -> Group:
@@ -26,7 +27,7 @@ def summary_table(report: QueriesReport, width: int | None = None) -> Group:
     ]
     rows: list[list[str | Text]] = []
     for case in report.cases:
-        label = f"option {case.option}"
+        label = design_heading(case.option, case.design)
         if case.status != "ok":
             # The reason, which would not fit a cell, follows the table (unsupported_notes).
             rows.append([label, Text("unsupported", style="yellow"), *[""] * 5])
@@ -56,7 +57,8 @@ def unsupported_notes(report: QueriesReport) -> Iterator[Text]:
     for case in report.cases:
         if case.status != "ok":
             yield Text(
-                f"option {case.option} · {case.op} · {case.method}: unsupported: {case.reason}",
+                f"{design_heading(case.option, case.design)} · {case.op} · {case.method}: "
+                f"unsupported: {case.reason}",
                 style="yellow",
             )
 
@@ -80,7 +82,8 @@ def short_fingerprint(text: str) -> str:
 
 def case_table(case: CaseQueries, show_sql: bool, width: int | None = None) -> RenderableType:
     title = (
-        f"option {case.option} · {case.op} · {case.method} · {case.rows:,} rows: "
+        f"{design_heading(case.option, case.design)} · {case.op} · {case.method} · "
+        f"{case.rows:,} rows: "
         f"{case.queries:,} queries for {case.rows_affected:,} rows"
     )
     figure = {"justify": "right", "no_wrap": True}
