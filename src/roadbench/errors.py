@@ -78,6 +78,13 @@ class PluginCheckFailed(RoadbenchError):
     exit_code = 7
 
 
+class PluginFailed(RoadbenchError):
+    """A plugin's design or op raised while it ran: the plugin's error, named as its own, with
+    where to look; not roadbench's ("please report it")."""
+
+    exit_code = 1
+
+
 class Interrupted(RoadbenchError):
     """Ctrl-C, SIGTERM or SIGHUP stopped a run; the message says what became of its database."""
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.db.models import Model
 
+from roadbench.database.django_internals import parent_links
 from roadbench.designs.base import RoadOption
 from roadbench.errors import BadInput
 from roadbench.registry import Registry
@@ -22,6 +23,23 @@ def _check_design(option: RoadOption) -> None:
     if not isinstance(option, RoadOption):
         raise BadInput(f"{option!r} is not a roadbench design (RoadOption)")
     _check_number_and_key(option)
+    _check_reaches_children(option)
+
+
+def _check_reaches_children(option: RoadOption) -> None:
+    """A multi-table design (each type a child of a concrete parent) must say how the parent
+    reaches a child (``related``): without it a listing reads each type's own rows and shows
+    no N+1, a measurement of a listing that is not one."""
+    if option.unavailable or option.origin == "roadbench":
+        return
+    for entity_type, model in option.type_models.items():
+        links = parent_links(model).values() if hasattr(model, "_meta") else ()
+        if any(link is not None for link in links) and option.related(entity_type) is None:
+            raise BadInput(
+                f"design {option.name!r} ({option.origin}): its {entity_type} model "
+                f"{model.__name__} is a multi-table child, but the design does not say how "
+                "its parent reaches it: define related() (or build it on MultiTableOption)"
+            )
 
 
 OPTIONS: Registry[int, RoadOption] = Registry(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from roadbench.database.fastpath import analyze, clear_roads, insert_entities
 from roadbench.designs.base import RoadOption
-from roadbench.errors import Unsupported
+from roadbench.errors import PluginFailed, RoadbenchError, Unsupported
 from roadbench.measuring.counting import QueryCount, count_queries
 from roadbench.measuring.memory import MemoryPeak, trace_memory
 from roadbench.measuring.phases import CHECK, CLOCK, COUNT, MEMORY, PREPARE, TIMED
@@ -224,6 +224,17 @@ class CaseRunner:
         except Unsupported as exc:
             # Raised by the op at run time: the database refused what Django sent here.
             self._refuse(str(exc))
+        except RoadbenchError:
+            raise
+        except Exception as exc:
+            plugin = plugin_origin(self.option, self.op)
+            if plugin is None:
+                raise  # roadbench's own design and op: roadbench's bug
+            raise PluginFailed(
+                f"{plugin}: {self.option.name} ({self.option.label}) · {self.op.name} · "
+                f"{self.method.name} raised {type(exc).__name__}: {' '.join(str(exc).split())}; "
+                f"{_hint(exc)}"
+            ) from exc
 
     def start(self) -> None:
         """Calibrate the loops and run the warm-up values (untimed)."""
@@ -279,6 +290,26 @@ class CaseRunner:
             peak = memory_case(self.option, self.op, self.method, self.rows, self.state)
             result.memory_peak_bytes = peak.python_bytes
             result.rss_peak_bytes = peak.rss_bytes
+
+
+def plugin_origin(option: RoadOption, op: Operation) -> str | None:
+    """The plugin a case's code comes from (its design's, else its op's); None for roadbench's."""
+    for origin in (option.origin, op.origin):
+        if origin != "roadbench":
+            return origin
+    return None
+
+
+def _hint(exc: Exception) -> str:
+    """Where a plugin's author looks first, by what went wrong."""
+    from django.core.exceptions import FieldDoesNotExist, FieldError
+
+    if isinstance(exc, (FieldError, FieldDoesNotExist, AttributeError, KeyError)):
+        return (
+            "look at the design's path(), value(), expression() or queryset(), or the roles its "
+            "study names (docs/extending.md)"
+        )
+    return "look at the design's or the op's own code (roadbench check-plugin runs every case)"
 
 
 def measure_interleaved(
