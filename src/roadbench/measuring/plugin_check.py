@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from roadbench.designs.base import RoadOption
-from roadbench.errors import DatabaseUnavailable, Interrupted, VerificationFailed
+from roadbench.errors import DatabaseUnavailable, Interrupted, PluginFailed, VerificationFailed
 from roadbench.measuring.measure import TableState, Timing, measure_case
 from roadbench.ops.base import CHANGED, Method, Operation
 from roadbench.registry import one_line
@@ -51,8 +51,11 @@ def check_case(
         result = measure_case(option, op, method, rows, CHECK_TIMING, state)
     except (Interrupted, DatabaseUnavailable):
         raise  # the run's, not the case's: the database is gone or the user stopped it
-    except Exception as exc:  # the case's: reported, and the next case runs
+    except Exception as raised:  # the case's: reported, and the next case runs
         _after_failure(option, method, rows, state)
+        # measure_case names a plugin's exception as the plugin's: its cause is what happened.
+        cause = raised.__cause__ if isinstance(raised, PluginFailed) else None
+        exc = cause if isinstance(cause, Exception) else raised
         return Outcome(
             FAILED,
             error=f"{type(exc).__name__}: {one_line(exc)}",
