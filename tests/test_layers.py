@@ -12,7 +12,7 @@ import pytest
 GRAPH = grimp.build_graph("roadbench", exclude_type_checking_imports=True)
 
 # The shims that keep 0.2 plugins importing re-export the designs: they sit beside the layers.
-COMPATIBILITY = {"roadbench.models", "roadbench.models.base"}
+COMPATIBILITY = {"roadbench.models", "roadbench.models.base", "roadbench.data"}
 
 
 def _edges() -> list[tuple[str, str]]:

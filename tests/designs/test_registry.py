@@ -161,3 +161,42 @@ def test_a_design_whose_package_is_missing_says_how_to_install_it(bench):
     result = measure_case(missing, op, op.method("save"), 10, Timing(0, 1), TableState())
     assert result.status == "unsupported"
     assert "pip install 'roadbench[designs]'" in (result.reason or "")
+
+
+def test_a_plugin_written_for_roadbench_0_2_still_imports_and_runs(tmp_path, monkeypatch):
+    """0.2's import paths (roadbench.models, roadbench.models.base, roadbench.data) are kept as
+    re-exports: such a plugin loads and measures unchanged."""
+    (tmp_path / "rbtest_old_plugin.py").write_text(
+        "from dataclasses import dataclass\n"
+        "from django.db import models\n"
+        "from roadbench.data import FREEWAY, TOLLROAD\n"
+        "from roadbench.models import get_option\n"
+        "from roadbench.models.base import APP_LABEL, CommonRoad, RoadOption\n"
+        "class OldRoad(CommonRoad):\n"
+        "    road_type = models.CharField(max_length=10)\n"
+        "    speed_limit = models.SmallIntegerField(null=True)\n"
+        "    exits = models.IntegerField(null=True)\n"
+        "    toll_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True)\n"
+        "    operator = models.CharField(max_length=100, null=True)\n"
+        "    class Meta:\n"
+        "        app_label = APP_LABEL\n"
+        "        db_table = 'rbtest_old_plugin_road'\n"
+        "assert get_option(1).number == 1\n"
+        "OPTION = RoadOption(number=905, key='rbtest-old', name='old', description='0.2 style',\n"
+        "    models=(OldRoad,), freeway_model=OldRoad, tollroad_model=OldRoad,\n"
+        "    base_model=OldRoad,\n"
+        "    type_values={FREEWAY: {'road_type': FREEWAY}, TOLLROAD: {'road_type': TOLLROAD}})\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from roadbench import api, plugins
+    from roadbench.plugins import load_module
+
+    monkeypatch.setattr(plugins, "_modules", [])
+    try:
+        assert load_module("rbtest_old_plugin") == ["design 905"]
+        (result,) = api.run(
+            option="rbtest-old", op="create", rows=10, timing=api.PRESETS["fast"]
+        ).results
+        assert (result.status, result.rows_affected) == ("ok", 10)
+    finally:
+        OPTIONS.unregister(OPTIONS[905])
