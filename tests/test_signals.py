@@ -98,3 +98,49 @@ def test_a_nested_block_leaves_the_enclosing_one_held(noted):
         noted.append("outer cleanup finished")
     assert signal.SIGTERM not in blocked()
     assert noted == ["outer cleanup finished", signal.SIGTERM]
+
+
+FINALIZER_SWALLOWS = """
+import gc, os, signal, sys, time, weakref
+from roadbench.signals import interrupt_on_stop_signals
+
+interrupt_on_stop_signals()
+
+
+class Thing:
+    pass
+
+
+thing = Thing()
+# The signal comes while a finalizer runs (as during the gc.collect() before each timed value):
+# Python prints an exception raised there as "Exception ignored" and carries on.
+weakref.finalize(thing, os.kill, os.getpid(), signal.SIGTERM)
+try:
+    del thing
+    gc.collect()
+    for _ in range(1000):  # ten seconds at most for the signal to come back
+        time.sleep(0.01)
+    print("carried on")
+except KeyboardInterrupt as exc:
+    print("interrupted", exc)
+"""
+
+
+def test_a_signal_that_lands_in_a_finalizer_still_interrupts():
+    """An interrupt raised inside a finalizer is swallowed by Python; it is sent again, so it
+    lands outside: SIGTERM during a run inside a project was lost this way (exit 0, the run
+    went on to its end)."""
+    import subprocess
+    import sys
+
+    from tests.helpers import default_stop_signals
+
+    done = subprocess.run(
+        [sys.executable, "-c", FINALIZER_SWALLOWS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=default_stop_signals,
+    )
+    assert done.stdout == "interrupted SIGTERM\n", done.stderr
+    assert "Exception ignored" not in done.stderr

@@ -14,13 +14,17 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # A child asked to stop gets this long to clean up (its throwaway database) before SIGKILL.
 CHILD_STOP_S = 30
+# A stop signal a finalizer swallowed is sent again after this long (see _interrupt_swallowed).
+RESEND_AFTER_S = 0.01
 
 
 class _Interrupts:
@@ -30,18 +34,52 @@ class _Interrupts:
 
     active = 0
     raised = False
+    signum = 0  # the signal the interrupt was raised for
 
 
 def _interrupt_once(signum: int, _frame: object) -> None:
     if not _Interrupts.raised:
         _Interrupts.raised = True
+        _Interrupts.signum = signum
         raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+_previous_unraisable_hook = sys.unraisablehook
+
+
+def _interrupt_swallowed(unraisable: Any) -> None:
+    """An interrupt raised while a finalizer ran (a weakref callback or ``__del__``, as during
+    ``gc.collect()``) is printed as "Exception ignored" and lost, and the run went on to its
+    end: the signal is sent again instead, from another thread a moment later, to land after
+    the finalizer (and this hook), where it interrupts; in another finalizer, this again."""
+    if (
+        isinstance(unraisable.exc_value, KeyboardInterrupt)
+        and _Interrupts.raised
+        and _Interrupts.signum
+        and signal.getsignal(_Interrupts.signum) is _interrupt_once
+    ):
+        _Interrupts.raised = False
+        signum = _Interrupts.signum
+        threading.Thread(target=_send_again, args=(signum,), daemon=True).start()
+        return
+    _previous_unraisable_hook(unraisable)
+
+
+def _send_again(signum: int) -> None:
+    time.sleep(RESEND_AFTER_S)
+    os.kill(os.getpid(), signum)
+
+
+def _catch_swallowed_interrupts() -> None:
+    if sys.unraisablehook is not _interrupt_swallowed:
+        sys.unraisablehook = _interrupt_swallowed
 
 
 def interrupt_on_stop_signals() -> None:
     """For the rest of the process: the first stop signal raises KeyboardInterrupt, later
     ones do nothing. A signal the process was started ignoring stays ignored (``nohup``)."""
     _Interrupts.active += 1
+    _catch_swallowed_interrupts()
     for signum in STOP_SIGNALS:
         if signal.getsignal(signum) != signal.SIG_IGN:
             signal.signal(signum, _interrupt_once)
@@ -83,6 +121,7 @@ def signals_as_interrupt() -> Iterator[None]:
         yield
         return
     _Interrupts.active += 1
+    _catch_swallowed_interrupts()
     try:
         with _stop_signals_handled_by(_interrupt_once):
             yield
