@@ -209,8 +209,34 @@ def _root(
             show_default=False,
         ),
     ] = None,
+    settings: Annotated[
+        str | None,
+        typer.Option(
+            "--settings",
+            metavar="MODULE",
+            help="Run inside a Django project: its settings module (mysite.settings), as "
+            "django-admin takes it; default: $DJANGO_SETTINGS_MODULE. Its apps, models and "
+            "database engine, in a test database made from its migrations and dropped at the "
+            "end; its own databases are never written to (docs/your-project.md).",
+            show_default=False,
+        ),
+    ] = None,
+    pythonpath: Annotated[
+        Path | None,
+        typer.Option(
+            "--pythonpath",
+            metavar="DIR",
+            help="A directory to put first on the Python path (the project's, for --settings), "
+            "as django-admin takes it.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """roadbench: what will the Django ORM cost me, and how should I model this?"""
+    if settings is not None or pythonpath is not None:
+        from roadbench.database.project import use_project
+
+        use_project(settings, None if pythonpath is None else str(pythonpath))
     if plugin:
         from roadbench import api
 

@@ -55,6 +55,21 @@ def help_block(command: str) -> str:
     return f"```\n{help_text(command)}```\n"
 
 
+def root_help_block() -> str:
+    """``roadbench --help`` (the options given before the command) as a fenced block."""
+    from roadbench.cli.app import app
+
+    group = typer.main.get_command(app)
+    with group.make_context(
+        "roadbench",
+        [],
+        terminal_width=HELP_WIDTH,
+        max_content_width=HELP_WIDTH,
+        resilient_parsing=True,
+    ) as ctx:
+        return f"```\n{str(group.get_help(ctx)).rstrip()}\n```\n"
+
+
 def exit_codes() -> dict[int, str]:
     """Every exit code roadbench uses and what it means, from the error classes' docstrings."""
     codes: dict[int, str] = dict(OTHER_EXIT_CODES)

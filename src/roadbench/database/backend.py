@@ -53,11 +53,17 @@ class Backend(Protocol):
     FAST_PATH: str
 
     def throwaway_database(
-        self, parsed: Any, keep: bool, say: Callable[[str], None], removal: Any
+        self,
+        parsed: Any,
+        keep: bool,
+        say: Callable[[str], None],
+        removal: Any,
+        test_name: str | None = None,
     ) -> AbstractContextManager[Any]:
         """Create the run's own database (or schema, or file), make it Django's default
         connection, yield a ``BenchDatabase``; remove it after, whatever happened, and record
-        in ``removal`` what really happened."""
+        in ``removal`` what really happened. ``test_name`` (servers): a project's test
+        database of that name instead, never made over an existing one."""
         ...
 
     def describe(self, connection: Any) -> tuple[str, str]:

@@ -5,10 +5,11 @@ signal it can handle. Only a process that could not do that leaves them. Everyth
 creates carries its mark from the moment it exists, and is held by its live owner; a leftover
 is what carries the mark and has no live owner:
 
-- on the URL's server, a ``roadbench_<time>_<pid>_<hex>`` database (PostgreSQL: or schema in
-  the URL's database, owned by the URL's role) whose comment (MySQL: ``roadbench_mark`` table)
-  is exactly roadbench's mark for that name (``lifecycle.database_mark``) and whose lock
-  nobody holds (``roadbench.database.ownership``, ``roadbench.database.mysql``);
+- on the URL's server (inside a project: its database's), a ``roadbench_<time>_<pid>_<hex>``
+  database (PostgreSQL: or schema in the URL's database, owned by the URL's role), or a
+  project's test database of any name, whose comment (MySQL: ``roadbench_mark`` table) is
+  exactly roadbench's mark for that name (``lifecycle.database_mark``) and whose lock nobody
+  holds (``roadbench.database.ownership``, ``roadbench.database.mysql``);
 - on this machine, whatever the database, a ``roadbench*`` directory in the temporary
   directory whose ``roadbench.lock`` holds the mark and no live process's ``flock``: an
   embedded SQLite run's, a load test's, ``--instructions``' callgrind output, the rows files
@@ -27,7 +28,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from roadbench.database import Leftover, backend_for, parse_database_url, resolve_url
+from roadbench.database import Leftover, backend_for
 
 __all__ = ["CleanupReport", "Leftover", "cleanup", "find_leftovers"]
 
@@ -55,8 +56,9 @@ class CleanupReport:
 
 def _leftovers(url: str | None, remove: bool) -> tuple[str, list[Leftover]]:
     from roadbench.database import temporary
+    from roadbench.database.lifecycle import target_database
 
-    parsed = parse_database_url(resolve_url(url))
+    parsed = target_database(url)  # inside a project: its database's server
     found = backend_for(parsed.vendor).leftovers(parsed, remove)
     return parsed.masked, found + temporary.leftovers(remove)
 

@@ -61,8 +61,9 @@ def database_mark(kind: str, name: str) -> str:
 
 def mark_literal(mark: str) -> str:
     """A mark as a quoted SQL string (COMMENT takes no parameters). A mark is letters, digits,
-    ``_`` and spaces only, which every server quotes alike."""
-    if not re.fullmatch(r"[A-Za-z0-9_ ]+", mark):
+    spaces and ``_ $ . -`` only (a project's test database name may hold them), which every
+    server quotes alike."""
+    if not re.fullmatch(r"[A-Za-z0-9_ $.-]+", mark):
         raise ValueError(f"not a mark: {mark!r}")
     return f"'{mark}'"
 
@@ -95,14 +96,13 @@ def bench_database(
     message says whether the database was removed. With ``keep`` the database is left and named.
     """
     configure_django()
-    parsed = parse_database_url(resolve_url(url))
+    parsed = target_database(url)
     say = notify or (lambda _msg: None)
     removal = Removal()
     interrupted = False
     with signals_as_interrupt():
-        manager = backend_for(parsed.vendor).throwaway_database(parsed, keep, say, removal)
         try:
-            with manager as bench:
+            with _throwaway(parsed, keep, say, removal) as bench:
                 yield bench
         except KeyboardInterrupt as exc:
             interrupted = True
@@ -110,6 +110,50 @@ def bench_database(
         finally:
             if removal.failed and not interrupted:
                 say(removal.done)
+
+
+def target_database(url: str | None) -> DatabaseURL:
+    """The database a run works beside: the URL's (``--database``, else
+    ``$ROADBENCH_DATABASE_URL``, else the embedded file); inside a project, the URL's or else
+    the project's own ``DATABASES['default']`` (``database.project``)."""
+    from roadbench.database import project
+
+    parsed = parse_database_url(resolve_url(url))
+    if project.settings_module():
+        configure_django()
+        return project.project_database(parsed)
+    return parsed
+
+
+@contextlib.contextmanager
+def _throwaway(
+    parsed: DatabaseURL, keep: bool, say: Callable[[str], None], removal: Removal
+) -> Iterator[BenchDatabase]:
+    """The backend's throwaway database; inside a project, its test database (on a server
+    named as Django's test runner names it), holding the project's migrated tables."""
+    from roadbench.database import project
+
+    backend = backend_for(parsed.vendor)
+    if not isinstance(parsed, project.ProjectDatabaseURL):
+        with backend.throwaway_database(parsed, keep, say, removal) as bench:
+            yield bench
+        return
+    test_name = project.test_database_name(parsed)  # refused here: before anything is made
+    if parsed.vendor == "sqlite":
+        # A new file in a temporary directory of roadbench's own (Django's default is memory,
+        # which would time no disk at all); the project's own file is never opened.
+        where = project.ProjectDatabaseURL(
+            None,
+            {"ENGINE": parsed.config["ENGINE"]},
+            "sqlite",
+            label=f"a temporary SQLite file (test database of {project.settings_module()})",
+        )
+        manager = backend.throwaway_database(where, keep, say, removal)
+    else:
+        manager = backend.throwaway_database(parsed, keep, say, removal, test_name=test_name)
+    with manager as bench:
+        project.migrate()
+        yield bench
 
 
 def activate(config: dict[str, Any]) -> None:
@@ -149,6 +193,8 @@ class Made:
 
     name: str = ""
     kind: str | None = None  # "database" or "schema"
+    # A project's test database: this name, a database only, never over an existing one.
+    test_database: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,14 +230,16 @@ def server_database(
     say: Callable[[str], None],
     removal: Removal,
     server: Server,
+    test_name: str | None = None,
 ) -> Iterator[BenchDatabase]:
     """A server backend's ``throwaway_database``: a new database (or schema) under the run's
-    lock, held on the admin connection from before CREATE until after the drop."""
+    lock, held on the admin connection from before CREATE until after the drop; with
+    ``test_name``, a project's test database of that name."""
     admin = server.connect(parsed)
-    made = Made()
+    made = Made(test_database=test_name is not None)
     ready = False
     try:
-        made.name = _owned_name(parsed, admin, server)
+        made.name = _owned_name(parsed, admin, server, test_name)
         isolation, config = server.create(parsed, admin, made, say)
         bench = BenchDatabase(parsed, made.name, isolation)
         activate(config)
@@ -214,9 +262,15 @@ def server_database(
             admin.close()  # releases the lock
 
 
-def _owned_name(parsed: DatabaseURL, admin: Any, server: Server) -> str:
-    """A new unique name whose lock this run now holds."""
+def _owned_name(parsed: DatabaseURL, admin: Any, server: Server, given: str | None) -> str:
+    """A new unique name (or the ``given`` one) whose lock this run now holds."""
     try:
+        if given is not None:
+            if server.take_lock(admin, given):
+                return given
+            raise DatabaseUnavailable(
+                f"another roadbench run is using the test database {given} on {parsed.masked}"
+            )
         for _ in range(3):
             name = unique_name()
             # False if another session holds it (PostgreSQL: two names share a hash): another.
@@ -307,8 +361,27 @@ def option_tables(models: Iterable[type[Any]]) -> Iterator[None]:
 
 def inspect_database(url: str | None = None) -> dict[str, Any]:
     """What a run would use, and whether it can connect; creates and writes nothing."""
-    parsed = parse_database_url(resolve_url(url))
+    from roadbench.database import project
+
+    parsed = target_database(url)
     info: dict[str, Any] = {"url": parsed.masked, "vendor": parsed.vendor}
+    if isinstance(parsed, project.ProjectDatabaseURL):
+        info["settings"] = project.settings_module()
+        test_name = project.test_database_name(parsed)  # a refusal is doctor's answer too
+        if parsed.vendor == "sqlite":
+            info.update(backend_for("sqlite").inspect(parse_database_url(None)))
+            info["isolation"] = (
+                "the project's migrations in a new SQLite file in a temporary directory, "
+                "removed at exit; the project's own file is never opened"
+            )
+        else:
+            info.update(backend_for(parsed.vendor).inspect(parsed))
+            info["isolation"] = (
+                f"the project's migrations in a new test database {test_name}, dropped at the "
+                "end (never over an existing one)"
+            )
+        info["connect"] = "ok"
+        return info
     info.update(backend_for(parsed.vendor).inspect(parsed))
     info["connect"] = "ok"
     return info

@@ -50,6 +50,7 @@ MARK_TABLE = "roadbench_mark"  # MySQL's mark (it has no database comments)
 ACCESS_DENIED = {1044, 1045, 1142, 1227}
 # Client errors (2000 and up) come from the driver, not the server: a CREATE may have run.
 CLIENT_ERRORS = 2000
+DATABASE_EXISTS = 1007  # ER_DB_CREATE_EXISTS
 FAST_PATH = "LOAD DATA LOCAL INFILE"
 FALLBACK_PATH = "multi-row INSERT"
 
@@ -313,6 +314,9 @@ def _create(
         code = error_code(exc)
         made.kind = None if code and code < CLIENT_ERRORS else made.kind  # the server refused
         reason = first_line(parsed.scrub(_message(exc)))
+        if made.test_database:
+            refused = _test_database_refused(parsed, admin, name, code, reason)
+            raise DatabaseUnavailable(refused) from None
         if code in ACCESS_DENIED:
             raise DatabaseUnavailable(refusal(parsed, _current_user(admin), reason)) from None
         raise DatabaseUnavailable(
@@ -324,6 +328,40 @@ def _create(
         "OPTIONS": connection_options(parsed, CONNECT_TIMEOUT_S),
     }
     return "database", config
+
+
+def _test_database_refused(
+    parsed: DatabaseURL, admin: Any, name: str, code: int | None, reason: str
+) -> str:
+    """Why a project's test database was not made, and what to do: one that exists is never
+    used or dropped (Django's tests may be running in it, or kept it with --keepdb)."""
+    if code != DATABASE_EXISTS:
+        return f"cannot create the test database {name} on {parsed.masked}: {reason}"
+    if database_mark("database", name) in _marks(admin, name):
+        return (
+            f"the test database {name} on {parsed.masked} is left from an earlier roadbench run "
+            "(killed, or run with --keep): `roadbench cleanup` with the same --settings "
+            "(or --database) removes it"
+        )
+    return (
+        f"the test database {name} already exists on {parsed.masked}; roadbench never uses "
+        "or drops a database it did not make (Django's tests may be running in it, or kept it "
+        "with --keepdb): drop it, or set DATABASES['default']['TEST']['NAME'] to another name"
+    )
+
+
+def _marks(conn: Any, name: str) -> set[str]:
+    """The marks a database carries: its comment (MariaDB) and its mark table's row (MySQL)."""
+    found = set()
+    with contextlib.suppress(driver().Error), contextlib.closing(conn.cursor()) as cur:
+        if is_mariadb(conn):
+            cur.execute(
+                "SELECT SCHEMA_COMMENT FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+                [name],
+            )
+            found |= {str(row[0]) for row in cur.fetchall() if row[0]}
+    found.add(_mark_in_table(conn, name) or "")
+    return found - {""}
 
 
 def is_mariadb(conn: Any) -> bool:
@@ -370,9 +408,13 @@ SERVER = Server(
 
 
 def throwaway_database(
-    parsed: DatabaseURL, keep: bool, say: Callable[[str], None], removal: Removal
+    parsed: DatabaseURL,
+    keep: bool,
+    say: Callable[[str], None],
+    removal: Removal,
+    test_name: str | None = None,
 ) -> AbstractContextManager[BenchDatabase]:
-    return server_database(parsed, keep, say, removal, SERVER)
+    return server_database(parsed, keep, say, removal, SERVER, test_name)
 
 
 # --- doctor and cleanup -----------------------------------------------------------------------
@@ -433,12 +475,16 @@ def leftovers(parsed: DatabaseURL, remove: bool) -> list[Leftover]:
     try:
         comment = "SCHEMA_COMMENT" if is_mariadb(conn) else "NULL"
         with contextlib.closing(conn.cursor()) as cur:
+            # A run's name, or a project's test database that may be roadbench's (any name):
+            # its comment (MariaDB) or its mark table (MySQL) is read below.
             cur.execute(
                 f"SELECT SCHEMA_NAME, {comment} FROM information_schema.SCHEMATA "
-                "WHERE SCHEMA_NAME LIKE %s ORDER BY 1",
-                ["roadbench\\_%"],
+                f"WHERE SCHEMA_NAME LIKE %s OR {comment} = CONCAT(%s, SCHEMA_NAME) "
+                "OR SCHEMA_NAME IN (SELECT TABLE_SCHEMA FROM information_schema.TABLES "
+                f"WHERE TABLE_NAME = '{MARK_TABLE}') ORDER BY 1",
+                ["roadbench\\_%", database_mark("database", "")],
             )
-            named = [(n, c) for n, c in cur.fetchall() if RUN_NAME.fullmatch(n)]
+            named = cur.fetchall()
             cur.execute(
                 "SELECT DISTINCT DB FROM information_schema.PROCESSLIST WHERE DB IS NOT NULL"
             )
@@ -447,7 +493,8 @@ def leftovers(parsed: DatabaseURL, remove: bool) -> list[Leftover]:
         for name, comment_text in candidates:
             mark = database_mark("database", name)
             if comment_text != mark and _mark_in_table(conn, name) != mark:
-                found.append(Leftover("database", name, LEFT_ALONE))
+                if RUN_NAME.fullmatch(name):  # a look-alike: listed, never touched
+                    found.append(Leftover("database", name, LEFT_ALONE))
                 continue
             item = Leftover("database", name)
             item.tables, item.holds = _contents(parsed, conn, name)

@@ -45,6 +45,7 @@ from roadbench.database.urls import DatabaseURL
 from roadbench.errors import DatabaseUnavailable
 
 INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE
+DUPLICATE_DATABASE = "42P04"
 FAST_PATH = "COPY"
 
 
@@ -103,6 +104,8 @@ def _create(
         config["NAME"] = name
     except error as exc:
         made.kind = None if pg_sqlstate(exc) else made.kind  # refused by the server: nothing made
+        if made.test_database:
+            raise DatabaseUnavailable(_test_database_refused(parsed, admin, name, exc)) from None
         if pg_sqlstate(exc) != INSUFFICIENT_PRIVILEGE:
             raise DatabaseUnavailable(
                 f"cannot create a database on {parsed.masked}: {first_line(parsed.scrub(str(exc)))}"
@@ -127,6 +130,33 @@ def _create(
             f"{parsed.config.get('NAME')} instead (dropped at the end)"
         )
     return isolation, config
+
+
+def _test_database_refused(parsed: DatabaseURL, admin: Any, name: str, exc: Exception) -> str:
+    """Why a project's test database was not made, and what to do: one that exists is never
+    used or dropped (Django's tests may be running in it, or kept it with --keepdb)."""
+    if pg_sqlstate(exc) != DUPLICATE_DATABASE:
+        return (
+            f"cannot create the test database {name} on {parsed.masked}: "
+            f"{first_line(parsed.scrub(str(exc)))}"
+        )
+    with admin.cursor() as cur:
+        cur.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [name],
+        )
+        row = cur.fetchone()
+    if row is not None and row[0] == database_mark("database", name):
+        return (
+            f"the test database {name} on {parsed.masked} is left from an earlier roadbench run "
+            "(killed, or run with --keep): `roadbench cleanup` with the same --settings "
+            "(or --database) removes it"
+        )
+    return (
+        f"the test database {name} already exists on {parsed.masked}; roadbench never uses "
+        "or drops a database it did not make (Django's tests may be running in it, or kept it "
+        "with --keepdb): drop it, or set DATABASES['default']['TEST']['NAME'] to another name"
+    )
 
 
 def drop(admin: Any, isolation: str, name: str, force: bool = True) -> bool:
@@ -171,9 +201,13 @@ SERVER = Server(
 
 
 def throwaway_database(
-    parsed: DatabaseURL, keep: bool, say: Callable[[str], None], removal: Removal
+    parsed: DatabaseURL,
+    keep: bool,
+    say: Callable[[str], None],
+    removal: Removal,
+    test_name: str | None = None,
 ) -> AbstractContextManager[BenchDatabase]:
-    return server_database(parsed, keep, say, removal, SERVER)
+    return server_database(parsed, keep, say, removal, SERVER, test_name)
 
 
 def describe(connection: Any) -> tuple[str, str]:
@@ -214,17 +248,26 @@ def leftovers(parsed: DatabaseURL, remove: bool) -> list[Leftover]:
     conn = connect(parsed)
     try:
         with conn.cursor() as cur:
+            # A run's name, or a project's test database marked as roadbench's (any name).
             cur.execute(
                 "SELECT 'database', datname, shobj_description(oid, 'pg_database') "
-                "FROM pg_database WHERE datname LIKE %(like)s "
+                "FROM pg_database WHERE (datname LIKE %(like)s "
+                "OR shobj_description(oid, 'pg_database') = %(mark)s || datname) "
                 "AND datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user) "
                 "UNION ALL SELECT 'schema', nspname, obj_description(oid, 'pg_namespace') "
                 "FROM pg_namespace WHERE nspname LIKE %(like)s "
                 "AND nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) "
                 "ORDER BY 2",
-                {"like": NAME_PREFIX.replace("_", "\\_") + "%"},
+                {
+                    "like": NAME_PREFIX.replace("_", "\\_") + "%",
+                    "mark": database_mark("database", ""),
+                },
             )
-            candidates = [row for row in cur.fetchall() if RUN_NAME.fullmatch(row[1])]
+            candidates = [
+                row
+                for row in cur.fetchall()
+                if RUN_NAME.fullmatch(row[1]) or row[2] == database_mark(row[0], row[1])
+            ]
             # A held lock: a live run's, on this machine or another (marked yet or not).
             found = [
                 Leftover(

@@ -1,4 +1,5 @@
-"""Django in-process: ``settings.configure()`` once, no project, no settings module."""
+"""Django in-process: ``settings.configure()`` once, with roadbench's own settings, or inside
+the user's project with its settings module under roadbench's (``database.project``)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,21 @@ from typing import Any
 
 
 def configure_django(**overrides: Any) -> None:
-    """``settings.configure()`` once per process: no project, no settings module, no migrations.
+    """``settings.configure()`` once per process: no project, no settings module, no migrations;
+    or the project's (``--settings`` / ``$DJANGO_SETTINGS_MODULE``: ``database.project``).
 
     ``overrides`` are for the load-test server process (URLs, middleware, its database).
     """
     import django
     from django.conf import settings
 
+    from roadbench.database import project
+
     if settings.configured:
+        return
+    module = project.settings_module()
+    if module:
+        project.configure_project(module, overrides)
         return
     values: dict[str, Any] = {
         "DEBUG": False,

@@ -133,8 +133,13 @@ def _claim_sqlite_file(parsed: DatabaseURL, path: Path) -> bool:
 
 @contextlib.contextmanager
 def throwaway_database(
-    parsed: DatabaseURL, keep: bool, say: Callable[[str], None], removal: Removal
+    parsed: DatabaseURL,
+    keep: bool,
+    say: Callable[[str], None],
+    removal: Removal,
+    test_name: str | None = None,
 ) -> Iterator[BenchDatabase]:
+    """``test_name`` is for servers: a project's SQLite test database is the embedded file."""
     temp_dir: str | None = None
     created_file = False
     if parsed.embedded:
