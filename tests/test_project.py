@@ -531,3 +531,22 @@ def test_a_project_on_mariadb_through_database_and_its_leftover_in_cleanup(mysql
         with mysql_cursor(mysql_url) as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{real}`")
             cur.execute(f"DROP DATABASE IF EXISTS `{test_name}`")
+
+
+def test_a_second_run_never_takes_the_test_database_of_a_live_one(postgres_url, postgres_project):
+    env, real = postgres_project
+    test_name = f"test_{real}"
+    with ended(start([*IN_PROJECT, "compare", "--fast", "-n", "200"], env)) as first:
+        wait_for(lambda: existing(postgres_url, "database", {test_name}), first, "CREATE")
+        second = roadbench([*IN_PROJECT, *QUICK_RUN], env)
+        assert first.poll() is None, "the first run ended before the second was refused"
+        first.send_signal(signal.SIGTERM)
+        _out, err = first.communicate(timeout=120)
+    assert second.returncode == 3
+    line = one_error_line(second.stderr)
+    assert line.startswith(
+        f"roadbench: error: another roadbench run is using the test database {test_name} on "
+    )
+    assert line.endswith(f"/{real} (mysite.settings)")
+    assert first.returncode == 130, err
+    assert existing(postgres_url, "database", {test_name}) == set()
