@@ -550,3 +550,33 @@ def test_a_second_run_never_takes_the_test_database_of_a_live_one(postgres_url, 
     assert line.endswith(f"/{real} (mysite.settings)")
     assert first.returncode == 130, err
     assert existing(postgres_url, "database", {test_name}) == set()
+
+
+def test_a_project_whose_database_does_not_exist_yet_runs_beside_it(postgres_url, tmp_path):
+    """As in a CI job that only runs tests: the project's NAME is not on the server. The test
+    database is made from the ``postgres`` database, as Django's test runner makes it, and
+    the project's own is never created."""
+    real = f"rbproj_{os.getpid()}_{secrets.token_hex(3)}"
+    cfg = parse_database_url(postgres_url).config
+    env = base_env(
+        tmp_path,
+        MYSITE_DB_ENGINE="django.db.backends.postgresql",
+        MYSITE_DB_NAME=real,
+        MYSITE_DB_USER=str(cfg["USER"] or ""),
+        MYSITE_DB_PASSWORD=str(cfg["PASSWORD"] or ""),
+        MYSITE_DB_HOST=str(cfg["HOST"] or ""),
+        MYSITE_DB_PORT=str(cfg["PORT"] or ""),
+    )
+    try:
+        ran = roadbench([*IN_PROJECT, *QUICK_RUN], env)
+        assert ran.returncode == 0, ran.stderr
+        doctor = roadbench([*IN_PROJECT, "doctor", "--json"], env)
+        assert doctor.returncode == 0, doctor.stderr
+        assert json.loads(doctor.stdout)["connect"] == "ok"
+        cleaned = roadbench([*IN_PROJECT, "cleanup"], env)
+        assert cleaned.returncode == 0, cleaned.stderr
+        assert existing(postgres_url, "database", {real, f"test_{real}"}) == set()
+    finally:
+        with admin_cursor(postgres_url) as cur:
+            for name in (real, f"test_{real}"):
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -56,9 +56,9 @@ class CleanupReport:
 
 def _leftovers(url: str | None, remove: bool) -> tuple[str, list[Leftover]]:
     from roadbench.database import temporary
-    from roadbench.database.lifecycle import target_database
+    from roadbench.database.lifecycle import creation_database, target_database
 
-    parsed = target_database(url)  # inside a project: its database's server
+    parsed = creation_database(target_database(url))  # inside a project: its server
     found = backend_for(parsed.vendor).leftovers(parsed, remove)
     return parsed.masked, found + temporary.leftovers(remove)
 

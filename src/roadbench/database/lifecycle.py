@@ -125,6 +125,19 @@ def target_database(url: str | None) -> DatabaseURL:
     return parsed
 
 
+def creation_database(parsed: DatabaseURL) -> DatabaseURL:
+    """Where a project's test database is created from and looked for (doctor, cleanup): on
+    PostgreSQL the ``postgres`` database, as Django's test runner connects to it, so the
+    project's own is not connected to and need not exist."""
+    from roadbench.database import project
+
+    if isinstance(parsed, project.ProjectDatabaseURL) and parsed.vendor == "postgresql":
+        from roadbench.database.postgresql import maintenance_database
+
+        return maintenance_database(parsed)
+    return parsed
+
+
 @contextlib.contextmanager
 def _throwaway(
     parsed: DatabaseURL, keep: bool, say: Callable[[str], None], removal: Removal
@@ -375,7 +388,7 @@ def inspect_database(url: str | None = None) -> dict[str, Any]:
                 "removed at exit; the project's own file is never opened"
             )
         else:
-            info.update(backend_for(parsed.vendor).inspect(parsed))
+            info.update(backend_for(parsed.vendor).inspect(creation_database(parsed)))
             info["isolation"] = (
                 f"the project's migrations in a new test database {test_name}, dropped at the "
                 "end (never over an existing one)"

@@ -11,6 +11,7 @@ The driver is the one Django uses: psycopg 3 when installed, else psycopg2
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -207,7 +208,21 @@ def throwaway_database(
     removal: Removal,
     test_name: str | None = None,
 ) -> AbstractContextManager[BenchDatabase]:
+    if test_name is not None:
+        parsed = maintenance_database(parsed)
     return server_database(parsed, keep, say, removal, SERVER, test_name)
+
+
+def maintenance_database(parsed: DatabaseURL) -> DatabaseURL:
+    """Where a project's test database is created from: the ``postgres`` database, as Django's
+    test runner does, so the project's own database is not even connected to (and need not
+    exist yet, as in a CI job that only runs tests); else the project's, as Django falls back."""
+    maintenance = dataclasses.replace(parsed, config={**parsed.config, "NAME": "postgres"})
+    try:
+        connect(maintenance).close()
+    except DatabaseUnavailable:
+        return parsed
+    return maintenance
 
 
 def describe(connection: Any) -> tuple[str, str]:
