@@ -780,7 +780,8 @@ def check_plugin(
                 label = f"{bench.vendor} · {option.label} · {op.name} {method.name}"
                 if progress:
                     progress(label, len(check.cases), total)
-                outcome = check_case(option, op, method, rows, state, files, op in contents.ops)
+                plugin_op = any(op is mine for mine in contents.ops)
+                outcome = check_case(option, op, method, rows, state, files, plugin_op)
                 check.cases.append(
                     PluginCase(
                         database=bench.vendor,
