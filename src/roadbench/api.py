@@ -22,7 +22,13 @@ from typing import Any
 
 import django
 
-from roadbench.errors import BadInput, DatabaseUnavailable, RegressionFound, Unsupported
+from roadbench.errors import (
+    BadInput,
+    DatabaseUnavailable,
+    PluginCheckFailed,
+    RegressionFound,
+    Unsupported,
+)
 from roadbench.load.runner import LoadSettings, parse_duration, parse_mix
 from roadbench.measuring.measure import (
     PRESETS,
@@ -103,6 +109,7 @@ __all__ = [
     "ops_listing",
     "parse_duration",
     "parse_mix",
+    "plugin_passed",
     "preset_timing",
     "profile",
     "profile_files",
@@ -799,6 +806,17 @@ def check_plugin(
     if progress:
         progress("done", total, total)
     return check
+
+
+def plugin_passed(check: PluginCheck) -> None:
+    """PluginCheckFailed (exit 7) when a case of ``check_plugin`` failed: call after showing
+    the check, so every case is in the output."""
+    if check.failed:
+        first = check.failed[0]
+        raise PluginCheckFailed(
+            f"{len(check.failed)} of {len(check.cases)} cases failed; the first, "
+            f"{first.name} on {first.database}: {first.error} ({first.hint})"
+        )
 
 
 def _plugin_files(plugin: str) -> list[str]:
