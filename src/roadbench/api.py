@@ -122,6 +122,7 @@ __all__ = [
     "scale_timing",
     "scaling",
     "some_case_ran",
+    "use_project",
     "write_profile",
 ]
 
@@ -828,6 +829,17 @@ def _plugin_files(plugin: str) -> list[str]:
     if not paths and getattr(module, "__file__", None):
         paths = [str(module.__file__)]
     return [os.path.abspath(path) for path in paths]
+
+
+# --- the user's project ---------------------------------------------------------------------
+
+
+def use_project(settings_module: str | None, pythonpath: str | None) -> None:
+    """Run inside a Django project: its settings module, and a directory to put first on the
+    Python path (see ``roadbench.database.project``)."""
+    from roadbench.database.project import use_project as use
+
+    use(settings_module, pythonpath)
 
 
 # --- exit 4: no case asked for could run ----------------------------------------------------

@@ -234,9 +234,9 @@ def _root(
 ) -> None:
     """roadbench: what will the Django ORM cost me, and how should I model this?"""
     if settings is not None or pythonpath is not None:
-        from roadbench.database.project import use_project
+        from roadbench import api
 
-        use_project(settings, None if pythonpath is None else str(pythonpath))
+        api.use_project(settings, None if pythonpath is None else str(pythonpath))
     if plugin:
         from roadbench import api
 
