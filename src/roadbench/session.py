@@ -43,7 +43,10 @@ def open_session(
 
         models = models_of(road_options)
         with option_tables(models) if not keep else _tables_kept(models):
-            yield bench, environment, TableState()
+            state = TableState()
+            for option in road_options:
+                option.prepare_session(state)
+            yield bench, environment, state
 
 
 def _tables_kept(models: Any) -> Any:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
@@ -77,6 +78,25 @@ def own_columns(model: type[Any]) -> list[Any]:
 def all_columns(model: type[Any]) -> list[Any]:
     """Every field stored in a column, the parents' included: ``Options.concrete_fields``."""
     return list(model._meta.concrete_fields)
+
+
+def signal_receivers(signal: Any, sender: type[Any]) -> list[Any]:
+    """The live receivers connected to ``signal`` for ``sender`` itself (not for every
+    sender): ``Signal.receivers`` holds ((receiver id, sender id), receiver or weakref,
+    is_async) entries; Django has no public way to list them."""
+    from django.dispatch.dispatcher import _make_id
+
+    wanted = _make_id(sender)
+    found = []
+    for entry in signal.receivers:
+        (_receiver_key, sender_key), receiver = entry[0], entry[1]
+        if sender_key != wanted:
+            continue
+        if isinstance(receiver, weakref.ReferenceType):
+            receiver = receiver()
+        if receiver is not None:
+            found.append(receiver)
+    return found
 
 
 def date_adapter(connection: Any) -> Callable[[Any], Any]:

@@ -247,6 +247,11 @@ class RoadOption:
     def all_models(self) -> Iterable[type[Model]]:
         return (*self.support_models, *self.models)
 
+    def prepare_session(self, session: object) -> None:
+        """Called once its tables exist in a session (``session`` is the same object for
+        every design of it): rows the design's own rows need, such as those its foreign keys
+        point to, are made here, untimed and uncounted."""
+
 
 def unavailable_design(
     number: int, key: str, name: str, description: str, reason: str

@@ -127,15 +127,23 @@ def is_unique(field: models.Field) -> bool:
     return bool(field.unique) or any(field.name in group for group in groups)
 
 
-def _cannot(field: models.Field, reason: str) -> BadInput:
+class CannotFill(BadInput):
+    """A field roadbench cannot fill: which one, and why (callers word the fix their way)."""
+
+    def __init__(self, field: models.Field, reason: str) -> None:
+        self.field = field
+        self.reason = " ".join(reason.split())
+        super().__init__(
+            f"{field.model._meta.label}.{field.name}: {self.reason}; give it a value: "
+            f"overrides={{'{field.name}': callable(type, i) or constant}}"
+        )
+
+
+def _cannot(field: models.Field, reason: str) -> CannotFill:
     # BadInput (exit 2), not Unsupported (exit 4): a field of the user's design that roadbench
     # cannot fill is input to correct with a value, not a case to skip and show as
     # "unsupported" beside the others, which would hide it.
-    reason = " ".join(reason.split())
-    return BadInput(
-        f"{field.model._meta.label}.{field.name}: {reason}; give it a value: "
-        f"overrides={{'{field.name}': callable(type, i) or constant}}"
-    )
+    return CannotFill(field, reason)
 
 
 def _crc(text: str) -> int:

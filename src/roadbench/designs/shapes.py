@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models, transaction
 from django.db.models import Expression, F, FloatField, Index, Model
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
@@ -263,3 +264,205 @@ class JsonDesign(RoadOption):
         if self._common(attribute):
             return model, Index(fields=[attribute], name=name)
         return model, Index(KeyTransform(attribute, "attrs"), name=name)
+
+
+def sibling(study: Study, number: int, key: str, name: str = "") -> SiblingDesign:
+    """A table of the common fields plus a detail table per type, each detail row joined to
+    its entity by a OneToOneField that is also its primary key (composition, no inheritance)."""
+    base = _model(_name(key), (study.field_models[""],), _table(key, study.entity))
+    details = {
+        t: _model(
+            f"{_name(key)}{_name(t)}Detail",
+            (_abstract(study, t),),
+            _table(key, t),
+            {
+                "entity": models.OneToOneField(
+                    base,
+                    on_delete=models.CASCADE,
+                    primary_key=True,
+                    related_name=f"{_accessor(t)}_detail",
+                )
+            },
+        )
+        for t in study.type_keys
+    }
+    return SiblingDesign(
+        number=number,
+        key=key,
+        name=name or "one-to-one detail tables",
+        description=_described(
+            study, f"A shared {study.entity} table plus a one-to-one detail table per type"
+        ),
+        models=(base, *details.values()),
+        study=study,
+        type_models=dict.fromkeys(study.type_keys, base),
+        base_model=base,
+        details=details,
+    )
+
+
+def _accessor(type_key: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", type_key.lower()).strip("_") or "t"
+
+
+@dataclass(frozen=True)
+class SiblingDesign(RoadOption):
+    """Two rows per entity: the common fields' row and its type's detail row, written in one
+    transaction; reading a type's own fields is a join."""
+
+    rows_per_road: int = 2
+    details: Mapping[str, type[Model]] | None = None
+
+    def _base(self) -> type[Model]:
+        assert self.base_model is not None
+        return self.base_model
+
+    def _detail_model(self, road_type: str) -> type[Model]:
+        assert self.details is not None
+        return self.details[road_type]
+
+    def accessor(self, road_type: str) -> str:
+        return f"{_accessor(road_type)}_detail"
+
+    def _common(self, attribute: str) -> bool:
+        return attribute in ("id", "pk", *self.study.common)
+
+    def _split(self, road_type: str, i: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        values = self.study.values(road_type, i)
+        common = {k: v for k, v in values.items() if self._common(k)}
+        return common, {k: v for k, v in values.items() if not self._common(k)}
+
+    def detail(self, entity: Model, road_type: str) -> Model:
+        return getattr(entity, self.accessor(road_type))  # type: ignore[no-any-return]
+
+    def of_type(self, road_type: str) -> Any:
+        """A type's rows of the common table, without their detail rows."""
+        return self._base()._default_manager.filter(
+            **{f"{self.accessor(road_type)}__isnull": False}
+        )
+
+    def queryset(self, road_type: str) -> Any:
+        return self.of_type(road_type).select_related(self.accessor(road_type))
+
+    def path(self, road_type: str, attribute: str) -> str:
+        return attribute if self._common(attribute) else f"{self.accessor(road_type)}__{attribute}"
+
+    def value(self, road: Model, road_type: str, attribute: str) -> Any:
+        owner = road if self._common(attribute) else self.detail(road, road_type)
+        return getattr(owner, attribute)
+
+    def new_road(self, road_type: str, i: int) -> Model:
+        common, own = self._split(road_type, i)
+        entity = self._base()(**common)
+        setattr(
+            entity, self.accessor(road_type), self._detail_model(road_type)(entity=entity, **own)
+        )
+        return entity
+
+    def save_new(self, road_type: str, i: int) -> Model:
+        common, own = self._split(road_type, i)
+        with transaction.atomic():
+            entity = self._base()._default_manager.create(**common)
+            self._detail_model(road_type)._default_manager.create(entity=entity, **own)
+        return entity  # type: ignore[no-any-return]
+
+    def bulk_create(self, road_type: str, count: int, batch_size: int) -> None:
+        pairs = [self._split(road_type, i) for i in range(count)]
+        with transaction.atomic():
+            entities = self._base()._default_manager.bulk_create(
+                [self._base()(**common) for common, _ in pairs], batch_size=batch_size
+            )
+            detail = self._detail_model(road_type)
+            detail._default_manager.bulk_create(
+                [detail(entity=e, **own) for e, (_, own) in zip(entities, pairs, strict=True)],
+                batch_size=batch_size,
+            )
+
+    def bulk_create_unsupported(self) -> str | None:
+        from django.db import connection
+
+        from roadbench.database.backend import no_bulk_ids_reason
+
+        # The detail rows need the common rows' ids back from the bulk insert.
+        if not connection.features.can_return_rows_from_bulk_insert:
+            return no_bulk_ids_reason()
+        return None
+
+    def fast_insert(self, road_type: str, count: int) -> None:
+        from roadbench.database.fastpath import insert_model_rows, reserve_ids
+
+        pairs = [self._split(road_type, i) for i in range(count)]
+        ids = reserve_ids(self._base(), count)
+        insert_model_rows(
+            self._base(), [{**c, "id": pk} for (c, _), pk in zip(pairs, ids, strict=True)]
+        )
+        insert_model_rows(
+            self._detail_model(road_type),
+            [{**own, "entity_id": pk} for (_, own), pk in zip(pairs, ids, strict=True)],
+        )
+
+    def change(self, road: Model, road_type: str, attribute: str, step: Any) -> None:
+        owner = road if self._common(attribute) else self.detail(road, road_type)
+        setattr(owner, attribute, getattr(owner, attribute) + step)
+
+    def save_changed(self, road: Model, road_type: str) -> None:
+        with transaction.atomic():
+            road.save()
+            self.detail(road, road_type).save()
+
+    def update(self, road_type: str, steps: dict[str, Any]) -> int:
+        """One UPDATE per table: Django's update() sets the columns of one table only."""
+        common = {a: F(a) + s for a, s in steps.items() if self._common(a)}
+        own = {a: F(a) + s for a, s in steps.items() if not self._common(a)}
+        changed = (
+            self.of_type(road_type).update(**common) if common else self.of_type(road_type).count()
+        )
+        if own:
+            self._detail_model(road_type)._default_manager.update(**own)
+        return changed  # type: ignore[no-any-return]
+
+    def bulk_update(
+        self, road_type: str, roads: list[Model], attributes: list[str], batch_size: int
+    ) -> int:
+        common = [a for a in attributes if self._common(a)]
+        own = [a for a in attributes if not self._common(a)]
+        manager = self._base()._default_manager
+        changed = (
+            manager.bulk_update(roads, common, batch_size=batch_size) if common else len(roads)
+        )
+        if own:
+            details = [self.detail(r, road_type) for r in roads]
+            self._detail_model(road_type)._default_manager.bulk_update(
+                details, own, batch_size=batch_size
+            )
+        return changed
+
+    def delete_all(self, road_type: str) -> int:
+        """Delete the common rows; Django's collector deletes their detail rows first."""
+        _total, per_model = self.of_type(road_type).delete()
+        return per_model.get(self._base()._meta.label, 0)
+
+    def index(self, road_type: str, attribute: str, prefix: str) -> tuple[type[Model], Index]:
+        model = self._base() if self._common(attribute) else self._detail_model(road_type)
+        return model, Index(fields=[attribute], name=f"{prefix}_{model._meta.model_name}"[:30])
+
+    def related(self, road_type: str) -> tuple[Any, str] | None:
+        return self.of_type(road_type), self.accessor(road_type)
+
+    def _listed(self, entity: Model) -> list[tuple[str, Any]]:
+        for road_type in self.types:
+            try:
+                detail = self.detail(entity, road_type)
+            except ObjectDoesNotExist:  # not this type; with select_related, no query either
+                continue
+            return [(road_type, getattr(detail, self.study.specific_field(road_type)))]
+        raise AssertionError(f"{self.study.entity} {entity.pk} has no detail row")
+
+    def listing_naive(self) -> list[tuple[str, Any]]:
+        """The common rows, then each detail accessor in turn: a query per entity and type."""
+        return [item for e in self._base()._default_manager.all() for item in self._listed(e)]
+
+    def listing_best(self) -> list[tuple[str, Any]]:
+        """One query: the common table LEFT JOINed to every detail table."""
+        rows = self._base()._default_manager.select_related(*(self.accessor(t) for t in self.types))
+        return [item for e in rows for item in self._listed(e)]

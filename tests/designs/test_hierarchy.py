@@ -1,0 +1,193 @@
+"""The user's hierarchy as a study and a design (``--model``), found by introspection, on real
+models in real databases (tests/designs/hierarchy_models.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from roadbench.designs import OPTIONS
+from roadbench.designs.hierarchy import find_hierarchy, user_design
+from roadbench.errors import BadInput
+from roadbench.measuring.measure import PRESETS, measure_case
+from roadbench.ops import OPS
+from roadbench.session import open_session
+from tests.designs import hierarchy_models as hm
+
+ONE_VALUE = replace(PRESETS["fast"], repeat=1, warmup=0)
+ROWS = 30
+
+
+def test_a_multi_table_hierarchy_is_found_with_its_fields_outside_models_and_proxies():
+    hierarchy = find_hierarchy("roadbench.HtProduct")
+    assert hierarchy.shape == "multi-table inheritance"
+    assert hierarchy.base is hm.HtProduct
+    # Direct children are the types; the grandchild is no type of its own but its table is made.
+    assert hierarchy.types == {
+        "htbook": hm.HtBook,
+        "htebook": hm.HtEBook,
+        "htaudiobook": hm.HtAudiobook,
+    }
+    assert hierarchy.table_models == (
+        hm.HtProduct,
+        hm.HtBook,
+        hm.HtSignedBook,
+        hm.HtEBook,
+        hm.HtAudiobook,
+    )
+    assert [f.name for f in hierarchy.common] == [
+        "name",
+        "sku",
+        "price",
+        "stock",
+        "publisher",
+        "created",
+    ]
+    assert {k: [f.name for f in v] for k, v in hierarchy.own.items()} == {
+        "htbook": ["weight", "pages"],
+        "htebook": ["download_size", "format"],
+        "htaudiobook": ["duration", "narrator"],
+    }
+    assert hierarchy.outside == (hm.HtPublisher,)
+    assert hierarchy.notices == [
+        "roadbench.HtSignedBook is a child of roadbench.HtBook, not of roadbench.HtProduct: "
+        "measured as no type of its own (its table is made)",
+        "roadbench.HtBestseller is a proxy of roadbench.HtBook: its rows are "
+        "roadbench.HtBook's and no field says which, so it is no type of its own (left out)",
+    ]
+    assert hierarchy.behaviour == [
+        "roadbench.HtProduct: custom manager in_stock (InStock)",
+        "roadbench.HtProduct: constraint ht_price (CheckConstraint)",
+        "roadbench.HtProduct: its own save()",
+        "roadbench.HtBook: post_save receiver count_books",
+    ]
+
+
+def test_the_study_names_relations_by_column_and_derives_its_roles():
+    _hierarchy, design = user_design("roadbench.HtProduct", functions={})
+    study = design.study
+    assert study.type_keys == ("htbook", "htebook", "htaudiobook")
+    assert study.common == ("name", "sku", "price", "stock", "publisher_id", "created")
+    assert (study.label_field, study.counter_field) == ("name", "stock")
+    assert [study.specific_field(t) for t in study.type_keys] == [
+        "weight",
+        "download_size",
+        "duration",
+    ]
+
+
+def test_sibling_models_are_a_table_per_type_with_their_shared_fields_in_common():
+    hierarchy = find_hierarchy("roadbench.HtPen, roadbench.HtPencil")
+    assert hierarchy.shape == "table per type"
+    assert hierarchy.base is None
+    assert [f.name for f in hierarchy.common] == ["title", "quantity"]
+    assert {k: [f.name for f in v] for k, v in hierarchy.own.items()} == {
+        "htpen": ["ink", "length_mm"],
+        "htpencil": ["hardness"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("HtProduct", "--model 'HtProduct': name a model as app_label.ModelName (shop.Product)"),
+        ("roadbench.HtBestseller", "--model roadbench.HtBestseller is a proxy: name a concrete"),
+        ("roadbench.HtBook", "--model roadbench.HtBook is itself a child of roadbench.HtProduct"),
+        ("roadbench.HtPublisher", "--model roadbench.HtPublisher has no multi-table children"),
+        ("roadbench.Nope", "--model roadbench.Nope: App 'roadbench' doesn't have a 'Nope' model"),
+    ],
+)
+def test_what_is_no_hierarchy_is_refused_in_one_line(spec, message):
+    with pytest.raises(BadInput) as caught:
+        find_hierarchy(spec)
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_field_roadbench_cannot_fill_is_named_with_the_fix():
+    with pytest.raises(BadInput) as caught:
+        user_design("roadbench.HtOdd", functions={})
+    message = str(caught.value)
+    assert message.startswith("roadbench.HtOdd.code: every value roadbench makes fails its ")
+    assert 'roadbench.toml: [values] "roadbench.HtOdd.code" = "module:function"' in message
+
+
+def test_a_value_function_from_roadbench_toml_fills_it(tmp_path, monkeypatch):
+    (tmp_path / "htvalues.py").write_text(
+        "def code(type_key, i):\n    return 'ab!' + str(i % 10)\n", encoding="utf-8"
+    )
+    (tmp_path / "roadbench.toml").write_text(
+        '[values]\n"roadbench.HtOdd.code" = "htvalues:code"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _hierarchy, design = user_design("roadbench.HtOdd")
+    assert design.study.values("htoddchild", 3)["code"] == "ab!3"
+
+
+def _every_case(database: str | None) -> dict[tuple[str, str], tuple[str, str | None]]:
+    _hierarchy, design = user_design("roadbench.HtProduct", functions={})
+    seen = {}
+    with OPTIONS.registered(design), open_session([design], database, None) as (_b, _e, state):
+        # A sample of each type passes the models' own validation (full_clean).
+        for type_key in design.types:
+            for i in (0, 1, 7):
+                design.new_road(type_key, i).full_clean()
+        for op in (OPS[name] for name in ("create", "select", "modify", "delete")):
+            for method in op.methods.values():
+                result = measure_case(design, op, method, ROWS, ONE_VALUE, state)
+                seen[(op.name, method.name)] = (result.status, result.reason)
+        publishers = list(hm.HtPublisher.objects.values_list("name", flat=True))
+    assert len(publishers) == 5
+    return seen
+
+
+def _check(seen: dict) -> None:
+    assert {status for status, _reason in seen.values()} <= {"ok", "unsupported"}
+    for case, (status, reason) in seen.items():
+        if status == "unsupported":
+            assert reason, case
+    for case in (
+        ("create", "save"),
+        ("select", "objects"),
+        ("select", "all_roads_naive"),
+        ("select", "select_related"),
+        ("modify", "save"),
+        ("delete", "each"),
+    ):
+        assert seen[case] == ("ok", None), case
+    assert seen[("create", "bulk")][0] == "unsupported"
+
+
+def test_every_op_and_method_on_the_users_design_on_sqlite():
+    _check(_every_case(None))
+
+
+@pytest.mark.postgres
+def test_every_op_and_method_on_the_users_design_on_postgresql(postgres_url):
+    _check(_every_case(postgres_url))
+
+
+def test_no_config_file_means_no_value_functions(tmp_path: Path, monkeypatch):
+    from roadbench.designs.hierarchy import configured_values
+
+    monkeypatch.chdir(tmp_path)
+    assert configured_values() == {}
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.roadbench.values]\n"app.M.f" = "nocolon"\n', encoding="utf-8"
+    )
+    with pytest.raises(BadInput, match="name a function as 'module:function'"):
+        configured_values()
+
+
+def test_a_hierarchy_without_the_fields_the_ops_need_says_which():
+    with pytest.raises(BadInput) as caught:
+        user_design("roadbench.HtPublisher,roadbench.HtPen", functions={})
+    assert str(caught.value) == (
+        "--model roadbench.HtPublisher,roadbench.HtPen: roadbench's ops need a text field every "
+        "type has; its common fields are none"
+    )
+    _hierarchy, design = user_design("roadbench.HtPen,roadbench.HtPencil", functions={})
+    assert [design.study.specific_field(t) for t in design.types] == ["length_mm", "hardness"]
