@@ -1777,3 +1777,29 @@ def test_compare_refuses_an_unknown_op_before_any_work(capsys, tmp_path):
     outcome = cli(capsys, "compare", "--ops", "create,nope", "--save", str(tmp_path / "c.json"))
     assert_one_line_error(outcome, 2, "unknown op 'nope'; choose one of create, select")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- issue 22, items 2 and 3 (advise): --model and advise refuse what is no hierarchy ----------
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("run", "--op", "select"), "name a design: --option (see `roadbench options`) or --model"),
+        (("compare", "--model", "Product"), "--model 'Product': name a model as app_label"),
+        (("queries", "select", "--model", "roadbench.Nope"), "doesn't have a 'Nope' model"),
+        (("advise", "roadbench.Nope"), "--model roadbench.Nope: App 'roadbench' doesn't have"),
+        (("advise", ""), "--model names no model"),
+        (("advise", "roadbench.HtBook"), "is itself a child of roadbench.HtProduct"),
+        (("advise", "roadbench.HtBestseller"), "is a proxy: name a concrete model"),
+        (("compare", "--model", ""), "--model"),
+        (
+            ("compare", "--model", "roadbench.HtProduct", "--instructions"),
+            "--instructions does not measure --model designs yet",
+        ),
+    ],
+)
+def test_what_is_no_hierarchy_is_one_line_and_exit_2(capsys, args, words):
+    from tests.designs import hierarchy_models  # noqa: F401 (the models the commands name)
+
+    assert_one_line_error(cli(capsys, *args), 2, words)

@@ -43,6 +43,7 @@ from roadbench.measuring.measure import (
 from roadbench.measuring.phases import CLOCK, GROWTH
 from roadbench.measuring.queries import CaseQueries, QueriesReport
 from roadbench.plugins import load_plugins, load_registries
+from roadbench.reports.advice import AdviceReport, AdvisedDesign
 from roadbench.reports.comparison import (
     DEFAULT_MIN_EFFECT,
     SCALES,
@@ -228,8 +229,19 @@ def scale_timing(scale: str) -> Timing:
     return MANY_TIMING if scale == "many" else FEW_TIMING
 
 
+def use_model(model: str | None, notify: Notify | None = None) -> int | None:
+    """``--model app.Model`` (or ``app.A,app.B``): the user's hierarchy registered as a design
+    (``designs.hierarchy``), its number returned; None when no model is named."""
+    if model is None:
+        return None
+    load_registries()
+    from roadbench.designs.hierarchy import register_model
+
+    return register_model(model, notify).number
+
+
 def run(
-    option: int | str,
+    option: int | str | None,
     op: str,
     method: str | None = None,
     rows: int = SCALES["few"],
@@ -241,13 +253,21 @@ def run(
     instructions: bool = False,
     cache: str | None = None,
     memory: bool = False,
+    model: str | None = None,
 ) -> RunReport:
     """Measure one case (option, op, method, rows) in a throwaway database.
 
     ``memory``: add a memory pass (peak Python allocation and resident high-water mark).
     ``cache``: a ``redis://`` URL for Django's cache instead of its in-process LocMemCache.
+    ``model``: the user's hierarchy (``app.Model``), the design measured unless ``option``.
     """
     load_registries()
+    _no_instructions_with_model(instructions, model)
+    number = use_model(model, notify)
+    if option is None:
+        if number is None:
+            raise BadInput("name a design: --option (see `roadbench options`) or --model")
+        option = number
     from roadbench.designs import get_option
     from roadbench.ops import get_op
 
@@ -270,6 +290,13 @@ def run(
     if instructions and result.ok:
         _count_instructions([result], database, sqlite, notify)
     return RunReport(environment=environment, results=[result])
+
+
+def _no_instructions_with_model(instructions: bool, model: str | None) -> None:
+    # The child process under valgrind sets Django up from roadbench's settings and knows
+    # only the registered designs: the user's models are not there.
+    if instructions and model is not None:
+        raise BadInput("--instructions does not measure --model designs yet")
 
 
 def _count_instructions(
@@ -390,13 +417,20 @@ def compare(
     instructions: bool = False,
     memory: bool = False,
     ops: list[str] | str | None = None,
+    model: str | None = None,
 ) -> ComparisonReport:
     """Run every op on every option at one scale and build the seed study's table.
 
     ``ops``: the ops to compare, by name (a list, or text as "create,select"); None:
     roadbench's own, so that an installed plugin's op never changes a comparison's totals.
+    ``model``: the user's hierarchy (``app.Model``) as a design, compared alone unless
+    ``options`` names others (``model`` is its key).
     """
     load_registries()
+    _no_instructions_with_model(instructions, model)
+    number = use_model(model, notify)
+    if options is None and number is not None:
+        options = [number]
     from roadbench.designs import get_option, parse_options
     from roadbench.reports.comparison import compared_ops
 
@@ -482,21 +516,85 @@ def _op_names(ops: list[str] | str | None) -> list[str] | None:
     return names
 
 
+# --- the designs a project could have -------------------------------------------------------
+
+
+def advise(
+    model: str,
+    scale: str = "few",
+    rows: int | None = None,
+    timing: Timing | None = None,
+    database: str | None = None,
+    notify: Notify | None = None,
+    progress: Progress | None = None,
+    min_effect: float = DEFAULT_MIN_EFFECT,
+) -> AdviceReport:
+    """The user's hierarchy (``app.Model`` or ``app.A,app.B``) beside the five designs it
+    could have with the same fields (single table, table per type, multi-table, JSONField,
+    one-to-one detail tables), compared as ``compare`` compares designs; and what those
+    designs leave out of the user's models."""
+    load_registries()
+    from roadbench.designs import OPTIONS
+    from roadbench.designs.hierarchy import USER_NUMBER, advice_designs
+
+    hierarchy, yours, alternatives = advice_designs(model)
+    if USER_NUMBER in OPTIONS and OPTIONS[USER_NUMBER] is not yours:
+        OPTIONS.unregister(OPTIONS[USER_NUMBER])  # an earlier --model's, in this process
+    designs = [yours, *alternatives]  # the notices are the report's (printed with it)
+    with contextlib.ExitStack() as registered:
+        for design in designs:
+            registered.enter_context(OPTIONS.registered(design))
+        comparison = compare(
+            scale=scale,
+            rows=rows,
+            timing=timing,
+            database=database,
+            options=[d.number for d in designs],
+            notify=notify,
+            progress=progress,
+            min_effect=min_effect,
+        )
+    return AdviceReport(
+        model=hierarchy.label,
+        shape=hierarchy.shape,
+        designs=[
+            AdvisedDesign(d.number, d.key, d.name, d.description, yours=d is yours) for d in designs
+        ],
+        notices=list(hierarchy.notices),
+        leaves_out=list(hierarchy.behaviour),
+        comparison=comparison,
+    )
+
+
 # --- seeing the queries ---------------------------------------------------------------------
 
 
-def designs(option: int | str | list[int] | None) -> list[int]:
+def designs(
+    option: int | str | list[int] | None,
+    model: str | None = None,
+    notify: Notify | None = None,
+) -> list[int]:
     """The numbers of the designs ``option`` names, as queries, profile and scaling take it:
     a design's number, a list of numbers, or text as --option takes it ("3", "2,3",
-    "sibling,json", "all"); None: the seed study's three designs."""
+    "sibling,json", "all"); None: the seed study's three designs, or the user's own design
+    when ``model`` names a hierarchy."""
     load_registries()
     from roadbench.designs import parse_options
 
+    option = _model_or(option, model, notify)
     if isinstance(option, (list, tuple)):
         option = ",".join(map(str, option))
     if option is not None and not str(option).strip():
         raise BadInput("{option} names no design (see `roadbench options`)", "option")
     return parse_options(None if option is None else str(option))
+
+
+def _model_or(
+    option: int | str | list[int] | None, model: str | None, notify: Notify | None
+) -> int | str | list[int] | None:
+    """The designs asked for: ``option`` as given, else the user's design when ``model``."""
+    number = use_model(model, notify)
+    return number if option is None and number is not None else option
 
 
 def _cases(
@@ -522,6 +620,7 @@ def queries(
     scaling: tuple[int, ...] | None = None,
     notify: Notify | None = None,
     fetch_raise: bool = False,
+    model: str | None = None,
 ) -> QueriesReport:
     """The SQL one case sends (or each option's, side by side), grouped by fingerprint.
 
@@ -533,7 +632,7 @@ def queries(
     load_registries()
     from roadbench.measuring.queries import apply_scaling, group, lazy_loading_blocked
 
-    cases = _cases(option, op, method)
+    cases = _cases(_model_or(option, model, notify), op, method)
     check_rows(rows)
     sizes = sorted({*scaling, rows}) if scaling else [rows]
     for size in scaling or ():
@@ -633,12 +732,13 @@ def profile(
     rows: int = SCALES["few"],
     database: str | None = None,
     notify: Notify | None = None,
+    model: str | None = None,
 ) -> tuple[Any, list[Any]]:
     """pyinstrument profiles of one case (or each option's): (environment, [CaseProfile])."""
     load_registries()
     from roadbench.measuring.profiling import profile_case
 
-    cases = _cases(option, op, method)
+    cases = _cases(_model_or(option, model, notify), op, method)
     check_rows(rows)
     profiles = []
     with open_session([o for o, _, _ in cases], database, notify) as (_bench, environment, state):
@@ -672,6 +772,7 @@ def scaling(
     notify: Notify | None = None,
     progress: Progress | None = None,
     min_effect: float = DEFAULT_MIN_EFFECT,
+    model: str | None = None,
 ) -> ScalingReport:
     """One op at growing sizes for each option: time and queries, and how fast they grow;
     at each size the options take turns round by round and are judged as compare's rows."""
@@ -681,7 +782,7 @@ def scaling(
 
     check_min_effect(min_effect)
 
-    cases = _cases(option, op, method)
+    cases = _cases(_model_or(option, model, notify), op, method)
     if len(set(sizes)) < 2:
         raise BadInput("{sizes} needs at least two different sizes", "sizes")
     for size in sizes:

@@ -84,6 +84,18 @@ OneOrAllOpt = Annotated[
         show_default=False,
     ),
 ]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        metavar="APP.MODEL",
+        help="Your own hierarchy as a design (key model): a multi-table base (shop.Product) or "
+        "sibling models sharing an abstract base (shop.Book,shop.EBook); measured instead of "
+        "the default designs (see docs/your-project.md).",
+        show_default=False,
+        callback=not_empty("--model"),
+    ),
+]
 MethodOpt = Annotated[
     str | None,
     typer.Option(
@@ -314,11 +326,17 @@ def _timing(
 
 @app.command()
 def run(
-    option: Annotated[
-        str,
-        typer.Option("--option", "-o", help="Design, by number or name (see `roadbench options`)."),
-    ],
     op: Annotated[str, typer.Option("--op", help=OP_HELP)],
+    option: Annotated[
+        str | None,
+        typer.Option(
+            "--option",
+            "-o",
+            help="Design, by number or name (see `roadbench options`); or --model.",
+            show_default=False,
+        ),
+    ] = None,
+    model: ModelOpt = None,
     method: MethodOpt = None,
     rows: RowsOpt = 200,
     repeat: RepeatOpt = None,
@@ -365,6 +383,7 @@ def run(
         instructions=instructions,
         cache=cache,
         memory=memory,
+        model=model,
     )
     _report_out("run", report, fmt, as_json, save)
     _warn(report.results)
@@ -405,6 +424,7 @@ def compare(
             callback=not_empty("--ops"),
         ),
     ] = None,
+    model: ModelOpt = None,
     repeat: RepeatOpt = None,
     warmup: WarmupOpt = None,
     fast: FastOpt = False,
@@ -458,6 +478,7 @@ def compare(
             instructions=instructions,
             memory=memory,
             ops=compared_ops,
+            model=model,
         )
     if _report_out("compare", report, fmt, as_json, save) == "table":
         _comparison_footer(report)
@@ -484,6 +505,7 @@ def _comparison_footer(report: Any) -> None:
 def queries(
     op: OpArg,
     option: OneOrAllOpt = None,
+    model: ModelOpt = None,
     method: MethodOpt = None,
     rows: RowsOpt = 200,
     sql: Annotated[
@@ -532,6 +554,7 @@ def queries(
         scaling=parse_sizes(sizes) if scaling else None,
         notify=_notify,
         fetch_raise=fetch_raise,
+        model=model,
     )
     if as_json:
         sys.stdout.write(api.dump_json(report.to_dict()) + "\n")
@@ -545,6 +568,7 @@ def queries(
 def profile(
     op: OpArg,
     option: OneOrAllOpt = None,
+    model: ModelOpt = None,
     method: MethodOpt = None,
     rows: RowsOpt = 200,
     html: Annotated[
@@ -562,11 +586,11 @@ def profile(
     from roadbench import api
 
     outputs = {"html": html, "speedscope": speedscope, "json": json_file}
-    numbers = api.designs(option)
+    numbers = api.designs(option, model, _notify)
     _check_outputs(*((f"--{kind}", path) for kind, path in outputs.items()))
     _check_outputs(*((f"--{kind}", path) for kind, path in api.profile_files(outputs, numbers)))
     _environment, profiles = api.profile(
-        op, option=option, method=method, rows=rows, database=database, notify=_notify
+        op, option=numbers, method=method, rows=rows, database=database, notify=_notify
     )
     for case in profiles:
         stdout.print(case.header(), highlight=False)
@@ -611,6 +635,7 @@ def scaling(
         str, typer.Option("--sizes", help="Road counts, comma-separated.")
     ] = "100,1000,10000",
     option: OneOrAllOpt = None,
+    model: ModelOpt = None,
     method: MethodOpt = None,
     repeat: RepeatOpt = None,
     warmup: WarmupOpt = None,
@@ -657,6 +682,7 @@ def scaling(
                 task, description=label, completed=done, total=total
             ),
             min_effect=min_effect / 100,
+            model=model,
         )
     _emit(report.to_dict(), as_json, save, scaling_table(report))
     if output is not None and any(p.median_s for s in report.series for p in s.points):
@@ -947,6 +973,61 @@ def cleanup(
     report = api.cleanup(database, dry_run=dry_run)
     _emit(report.to_dict(), as_json, None, cleanup_table(report))
     api.all_removed(report)
+
+
+@app.command()
+def advise(
+    model: Annotated[
+        str,
+        typer.Argument(
+            metavar="APP.MODEL",
+            help="Your hierarchy: a multi-table base (shop.Product) or sibling models sharing "
+            "an abstract base (shop.Book,shop.EBook).",
+        ),
+    ],
+    scale: Annotated[
+        str, typer.Option("--scale", "-s", help="few (200 rows) or many (500,000 rows).")
+    ] = "few",
+    rows: Annotated[
+        int | None,
+        typer.Option(
+            "--rows",
+            "-n",
+            help="Rows per design, overriding the scale's count.",
+            show_default=False,
+        ),
+    ] = None,
+    fast: FastOpt = False,
+    rigorous: RigorousOpt = False,
+    min_effect: MinEffectOpt = 3.0,
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+    save: SaveOpt = None,
+) -> None:
+    """Your hierarchy beside the designs it could have (single table, table per type,
+    multi-table, JSONField, one-to-one detail tables), with the same fields: who wins each
+    operation, and what the alternatives leave out."""
+    from roadbench import api
+    from roadbench.render.advice import advice_text
+
+    _check_outputs(("--save", save))
+    default = api.scale_timing(scale)
+    report = api.advise(
+        model,
+        scale=scale,
+        rows=rows,
+        timing=_timing(None, None, default, fast, rigorous),
+        database=database,
+        notify=_notify,
+        min_effect=min_effect / 100,
+    )
+    if as_json:
+        _emit(report.to_dict(), as_json, save, None)
+    else:
+        if save is not None:
+            api.save_json(report.to_dict(), save)
+            _notify(f"saved to {save}")
+        _show(advice_text(report))  # plain lines, whole at any width
 
 
 @app.command("check-plugin")

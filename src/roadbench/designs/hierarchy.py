@@ -592,14 +592,14 @@ def user_design(
     if hierarchy.base is not None:
         design = UserMultiTable(
             name=f"{hierarchy.label} (yours)",
-            description=f"Your {hierarchy.shape}: {', '.join(hierarchy.types)}",
+            description=f"{hierarchy.label}, {hierarchy.shape}: {', '.join(hierarchy.types)}",
             base_model=hierarchy.base,
             **common,
         )
     else:
         design = UserTablePerType(
             name=f"{hierarchy.label} (yours)",
-            description=f"Your models, a table per type: {', '.join(hierarchy.types)}",
+            description=f"{hierarchy.label}, a table per type: {', '.join(hierarchy.types)}",
             **common,
         )
     return hierarchy, design
@@ -608,3 +608,60 @@ def user_design(
 def values_of(model: type[Model], type_key: str, i: int) -> dict[str, Any]:
     """``field_values.values_for`` re-exported for tests of a sample's full_clean()."""
     return values_for(model, type_key, i)
+
+
+def register_model(spec: str, notify: Callable[[str], None] | None = None) -> RoadOption:
+    """The user's design registered under ``USER_NUMBER`` and key ``model`` (replacing one
+    registered before in this process), so every op, method, check and output reaches it
+    as it reaches roadbench's own designs; the notices (a grandchild, a proxy) are said."""
+    from roadbench.designs import OPTIONS
+
+    hierarchy, design = user_design(spec)
+    if USER_NUMBER in OPTIONS:
+        OPTIONS.unregister(OPTIONS[USER_NUMBER])
+    OPTIONS.register(design)
+    for notice in hierarchy.notices:
+        if notify:
+            notify(notice)
+    return design
+
+
+# --- the designs it could have ----------------------------------------------------------------
+
+# The alternatives ``advise`` builds with the hierarchy's fields: (number after the user's,
+# key, builder name in designs.shapes).
+ALTERNATIVES = (
+    (1, "as-single-table", "single_table"),
+    (2, "as-table-per-type", "table_per_type"),
+    (3, "as-multi-table", "multi_table"),
+    (4, "as-json", "json_field"),
+    (5, "as-one-to-one", "sibling"),
+)
+
+_built: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[Hierarchy, RoadOption, list[Any]]] = {}
+
+
+def advice_designs(
+    spec: str, functions: Mapping[str, ValueFunction] | None = None
+) -> tuple[Hierarchy, RoadOption, list[RoadOption]]:
+    """The user's design and the five alternatives with the same fields and the same data
+    (one study): models of roadbench's own, made in the throwaway database. Built once per
+    process and hierarchy (Django registers a model class once)."""
+    from dataclasses import replace
+
+    from roadbench.designs import shapes
+
+    chosen = configured_values() if functions is None else functions
+    cache_key = (spec.replace(" ", ""), tuple(sorted(chosen.items())))
+    if cache_key not in _built:
+        hierarchy, design = user_design(spec, functions=chosen)
+        alternatives = [
+            replace(
+                getattr(shapes, builder)(design.study, number=USER_NUMBER + offset, key=key),
+                support_models=hierarchy.outside,
+                origin=f"advise {hierarchy.label}",
+            )
+            for offset, key, builder in ALTERNATIVES
+        ]
+        _built[cache_key] = (hierarchy, design, alternatives)
+    return _built[cache_key]

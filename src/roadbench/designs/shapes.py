@@ -166,7 +166,8 @@ def single_table(study: Study, number: int, key: str, name: str = "") -> RoadOpt
     a row's type has none of them."""
     attrs: dict[str, Any] = {TYPE_COLUMN: _type_column(study)}
     for entity_type in study.types:
-        for own in _own_fields(_abstract(study, entity_type.key)):
+        # Every field the type declares, one with a default too: the data may give it a value.
+        for own in _abstract(study, entity_type.key)._meta.fields:
             if own.name in attrs:
                 continue  # two types with a field of one name share its column
             column = own.clone()

@@ -1,0 +1,143 @@
+"""``--model`` on run, compare, queries, profile and scaling, and ``advise``, as a user runs
+them (in this process, through the console script's entry point), on the hierarchy of
+tests/designs/hierarchy_models.py: three multi-table children, a grandchild, a foreign key to
+an outside model and a proxy."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from roadbench.designs import OPTIONS
+from roadbench.ops.select import expected_rows
+from tests.designs import hierarchy_models  # noqa: F401 (the models the commands name)
+from tests.test_adversarial import assert_one_line_error, cli
+
+MODEL = "roadbench.HtProduct"
+KEYS = [
+    "model",
+    "as-single-table",
+    "as-table-per-type",
+    "as-multi-table",
+    "as-json",
+    "as-one-to-one",
+]
+
+
+def test_run_measures_the_users_design(capsys):
+    out = cli(capsys, "run", "--model", MODEL, "--op", "select", "--fast", "-n", "12")
+    assert out.code == 0, out.stderr
+    assert "model · select · objects" in out.stdout
+    assert "roadbench.HtBestseller is a proxy of roadbench.HtBook" in out.stderr
+    out = cli(capsys, "run", "--model", MODEL, "--op", "select", "--fast", "-n", "12", "--json")
+    (result,) = json.loads(out.stdout)["results"]
+    # The rows the study's filters select among product 0..11 of each type, read back.
+    study = OPTIONS[900].study
+    assert result["rows_affected"] == expected_rows(study, 12, study.select_filters) > 0
+
+
+def test_compare_measures_the_users_design_alone(capsys):
+    out = cli(capsys, "compare", "--model", MODEL, "--fast", "-n", "12", "--json")
+    assert out.code == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert {case["option"] for case in data["planned"]} == {900}
+    statuses = {(r["op"], r["method"]): r["status"] for r in data["results"]}
+    assert statuses[("select", "all_roads_naive")] == "ok"
+    assert statuses[("delete", "each")] == "ok"
+
+
+def test_queries_show_the_users_listing_n_plus_one(capsys):
+    out = cli(capsys, "queries", "select", "--model", MODEL, "-m", "all_roads_naive", "-n", "6")
+    assert out.code == 0, out.stderr
+    # 6 products, 2 of each type: the parents, then each child tried in turn (a book costs
+    # one query, an e-book two, an audiobook three): 1 + 2 + 4 + 6.
+    assert "model · select · all_roads_naive · 6 rows: 13 queries for 6 rows" in out.stdout
+    assert "N+1" in out.stdout
+
+
+def test_profile_and_scaling_take_the_users_design(capsys):
+    out = cli(capsys, "profile", "create", "--model", MODEL, "-n", "6")
+    assert out.code == 0, out.stderr
+    assert out.stdout.startswith("option 900 · create · save · 6 rows · ")
+    out = cli(capsys, "scaling", "create", "--model", MODEL, "--sizes", "3,6", "--repeat", "1")
+    assert out.code == 0, out.stderr
+    assert "k (fit)" in out.stdout
+
+
+def test_an_unfillable_field_is_one_line_naming_it_and_the_fix(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no roadbench.toml here
+    for args in (
+        ("run", "--model", "roadbench.HtOdd", "--op", "create"),
+        ("advise", "roadbench.HtOdd", "--fast"),
+    ):
+        out = cli(capsys, *args)
+        assert_one_line_error(
+            out,
+            2,
+            "roadbench.HtOdd.code: every value roadbench makes fails its RegexValidator",
+            '[values] "roadbench.HtOdd.code" = "module:function"',
+        )
+
+
+def _advise(capsys, *extra: str) -> tuple[str, dict]:
+    out = cli(capsys, "advise", MODEL, "--fast", "-n", "12", *extra)
+    assert out.code == 0, out.stderr
+    data_out = cli(capsys, "advise", MODEL, "--fast", "-n", "12", "--json", *extra)
+    assert data_out.code == 0, data_out.stderr
+    return out.stdout, json.loads(data_out.stdout)
+
+
+def _check_advice(text: str, data: dict) -> None:
+    lines = text.splitlines()
+    assert lines[0] == f"roadbench advise {MODEL} · 12 ht products per design"
+    assert lines[1] == (
+        f"yours (model): {MODEL}, multi-table inheritance: htbook, htebook, htaudiobook"
+    )
+    # The five alternatives, then each operation with every design's ratio beside yours.
+    for key, name in (
+        ("as-single-table", "single table"),
+        ("as-table-per-type", "table per type"),
+        ("as-multi-table", "multi-table inheritance"),
+        ("as-json", "JSONField"),
+        ("as-one-to-one", "one-to-one detail tables"),
+    ):
+        assert f"  {key:<17}  {name}" in lines
+    for operation in ("create (few)", "select (few)", "listing, naive (few)", "modify (few)"):
+        heading = next(line for line in lines if line.startswith(f"{operation}: "))
+        assert re.fullmatch(rf"{re.escape(operation)}: (\S+ wins|tie between \S+(, \S+)+)", heading)
+        block = lines[lines.index(heading) + 1 : lines.index(heading) + 7]
+        assert [line.split()[0] for line in block] == KEYS
+        for line in block:
+            # A ratio with half its interval (rounds interleaved), a time and the queries.
+            assert re.search(r"  \d+\.\d\d ±\d+\.\d\d +[\d.]+ (ms|s|µs), \d+ q · ", line), line
+    listing = lines.index("what each alternative would cost your listing (time and queries):")
+    assert [line.split()[0] for line in lines[listing + 1 : listing + 6]] == KEYS[1:]
+    # The multi-table listing's N+1, and the single table's three queries (one per type).
+    naive = next(v for v in data["verdicts"] if v["operation"] == "listing, naive (few)")
+    # 4 products of each type: the parents, then 1, 2 or 3 queries each (as queries shows).
+    assert naive["costs"]["model"]["queries"] == 1 + 4 * 1 + 4 * 2 + 4 * 3
+    assert naive["costs"]["as-single-table"]["queries"] == 3
+    assert "  - roadbench.HtProduct: custom manager in_stock (InStock)" in lines
+    assert "  - roadbench.HtProduct: its own save()" in lines
+    assert "  - roadbench.HtBook: post_save receiver count_books" in lines
+    # --json: the same verdicts, each a winner or a tie, every design's ratio and interval.
+    assert [d["key"] for d in data["designs"]] == KEYS
+    assert [d["yours"] for d in data["designs"]] == [True] + [False] * 5
+    for verdict in data["verdicts"]:
+        assert (verdict["winner"] is None) == (len(verdict["tied"]) > 1), verdict
+        assert set(verdict["costs"]) == set(KEYS)
+    assert data["leaves_out"][:2] == [
+        "roadbench.HtProduct: custom manager in_stock (InStock)",
+        "roadbench.HtProduct: constraint ht_price (CheckConstraint)",
+    ]
+
+
+def test_advise_prints_the_five_alternatives_beside_yours_on_sqlite(capsys):
+    _check_advice(*_advise(capsys))
+
+
+@pytest.mark.postgres
+def test_advise_prints_the_five_alternatives_beside_yours_on_postgresql(capsys, postgres_url):
+    _check_advice(*_advise(capsys, "--database", postgres_url))
