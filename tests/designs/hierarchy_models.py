@@ -149,3 +149,87 @@ class HtOddChild(HtOdd):
     class Meta:
         app_label = "roadbench"
         db_table = _table("oddchild")
+
+
+# Sibling models with no integer in common, only a price (as tests/project's shop has).
+class HtGadgetBase(models.Model):
+    label = models.CharField(max_length=40)
+    price = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(0)])
+    released = models.DateField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class HtPhone(HtGadgetBase):
+    storage_gb = models.PositiveIntegerField()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("phone")
+
+
+class HtWatch(HtGadgetBase):
+    band = models.CharField(max_length=10, default="steel")
+    battery_days = models.PositiveSmallIntegerField()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("watch")
+
+
+# A django-polymorphic hierarchy and one with django-model-utils' InheritanceManager.
+from model_utils.managers import InheritanceManager  # noqa: E402
+from polymorphic.models import PolymorphicModel  # noqa: E402
+
+
+class HtNotice(PolymorphicModel):
+    title = models.CharField(max_length=60)
+    priority = models.IntegerField()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("notice")
+
+
+class HtEmailNotice(HtNotice):
+    recipients = models.PositiveSmallIntegerField()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("emailnotice")
+
+
+class HtSmsNotice(HtNotice):
+    segments = models.PositiveSmallIntegerField()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("smsnotice")
+
+
+class HtPage(models.Model):
+    title = models.CharField(max_length=60)
+    views = models.IntegerField()
+
+    objects = InheritanceManager()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("page")
+
+
+class HtArticle(HtPage):
+    words = models.IntegerField()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("article")
+
+
+class HtGallery(HtPage):
+    pictures = models.IntegerField()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("gallery")

@@ -6,11 +6,19 @@
   grandchild is stored as its parent's type would be, one level down, so it is not a type of
   its own: its tables are made, and a notice names it); the common fields are the base's
   concrete fields, each type's own its local fields;
+- **django-polymorphic** (a ``PolymorphicModel`` base): the same, its ``polymorphic_ctype``
+  set to each type's own content type, the listing read through the library (subclass
+  instances from a query on the base); **InheritanceManager** (django-model-utils, the base's
+  manager): the best listing is ``select_subclasses()``;
 - **proxies** of any model of the hierarchy are left out with a notice: a proxy's rows are its
   concrete model's, and nothing in the model says which of them it would hold;
 - **sibling models** given as a list (``shop.Book,shop.EBook``, sharing an abstract base):
   a table per type; the common fields are those every model has (by name, in the first
   model's order), each type's own the rest.
+
+The study's roles follow ``designs.study``'s rules (a text and an integer in common, a number
+of each type's own), but a hierarchy with no integer in common (a price, no stock) has modify
+change its first number of any kind.
 
 A foreign key to a model outside the hierarchy points to one of a few rows of that model made
 when the session starts (``OUTSIDE_ROWS``, values from its fields); those models' tables are
@@ -31,10 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 from roadbench.database.django_internals import signal_receivers
-from roadbench.designs.base import RoadOption
+from roadbench.designs.base import Listing, RoadOption
 from roadbench.designs.field_values import CannotFill, left_to_django, value_for, values_for
 from roadbench.designs.roads.multi_table import MultiTableOption
 from roadbench.designs.study import EntityType, Study
@@ -155,7 +163,7 @@ def _multi_table(base: type[Model]) -> Hierarchy:
     types = {_type_key(child): child for child in children}
     hierarchy = Hierarchy(
         label=base._meta.label,
-        shape="multi-table inheritance",
+        shape=_library(base),
         base=base,
         types=types,
         common=tuple(_fields(base, base._meta.local_concrete_fields)),
@@ -203,6 +211,34 @@ def _siblings(found: list[type[Model]]) -> Hierarchy:
     return hierarchy
 
 
+def content_type_id(model: type[Model]) -> int:
+    # Imported here: a project without django.contrib.contenttypes cannot import it.
+    from roadbench.designs.roads._contenttypes import content_type_id as own_id
+
+    return own_id(model)
+
+
+def _content_type_model() -> type[Model]:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType
+
+
+POLYMORPHIC = "multi-table inheritance, django-polymorphic"
+INHERITANCE_MANAGER = "multi-table inheritance, InheritanceManager"
+
+
+def _library(base: type[Model]) -> str:
+    """Which library the hierarchy is read through, when one is installed and used."""
+    # By class name: neither library is imported unless the user's models use it.
+    if any(k.__module__.startswith("polymorphic.") for k in base.__mro__):
+        return POLYMORPHIC
+    for manager in base._meta.managers:
+        if any(k.__name__ == "InheritanceManagerMixin" for k in type(manager).__mro__):
+            return INHERITANCE_MANAGER
+    return "multi-table inheritance"
+
+
 def _type_key(model: type[Model]) -> str:
     return model._meta.model_name or model.__name__.lower()
 
@@ -216,7 +252,8 @@ def _fields(model: type[Model], fields: Iterable[models.Field]) -> list[models.F
 
 def _written(model_field: models.Field) -> bool:
     return not (
-        model_field.primary_key
+        model_field.name == "polymorphic_ctype"  # django-polymorphic's own, set per type
+        or model_field.primary_key
         or isinstance(model_field, models.AutoField)
         or getattr(model_field.remote_field, "parent_link", False)
         or getattr(model_field, "generated", False)
@@ -367,8 +404,8 @@ class OutsideRows:
         self.session = session
         self.pks.clear()
         for model in self.targets:
-            if model._meta.auto_created:
-                continue  # a many-to-many's table: it stays empty
+            if model._meta.auto_created or model._meta.label == "contenttypes.ContentType":
+                continue  # a many-to-many's table stays empty; content types are Django's
             made = []
             for i in range(OUTSIDE_ROWS):
                 values = _model_values(model, "outside", i, self.functions, self.related)
@@ -377,6 +414,8 @@ class OutsideRows:
 
     def related(self, relation: models.Field, type_key: str, i: int) -> Any:
         target = relation.related_model._meta.concrete_model
+        if target._meta.label == "contenttypes.ContentType":
+            return content_type_id(relation.model)  # a real one: the model's own
         if target not in self.pks:
             if relation.null:
                 return None
@@ -441,19 +480,36 @@ def study_of_hierarchy(hierarchy: Hierarchy, functions: Mapping[str, ValueFuncti
         model = hierarchy.types[type_key]
         wanted = names | {f.attname for f in hierarchy.own[type_key]}
         found = _model_values(model, type_key, i, functions, outside.related)
-        return {k: v for k, v in found.items() if k in wanted}
+        chosen = {k: v for k, v in found.items() if k in wanted}
+        if hierarchy.shape == POLYMORPHIC:
+            # Written by save() too; the bulk and fast paths must set it themselves.
+            chosen["polymorphic_ctype_id"] = content_type_id(model)
+        return chosen
 
+    kinds = {f.attname: f.get_internal_type() for f in hierarchy.common}
     study = Study(
         entity=entity,
         plural=plural,
         types=types,
         common=tuple(f.attname for f in hierarchy.common),
-        common_kinds={f.attname: f.get_internal_type() for f in hierarchy.common},
+        common_kinds=kinds,
         values=values,
         field_models=_abstract_models(hierarchy),
+        counter=_counter(kinds),
     )
     object.__setattr__(study, "outside_rows", outside)
     return study
+
+
+def _counter(kinds: Mapping[str, str]) -> str:
+    """The study's rule takes the first integer in common as the number modify changes and
+    checks sum; a hierarchy with none (a price, but no stock) uses its first number of any
+    kind (a DecimalField), not nullable ones last."""
+    from roadbench.designs.study import INTEGER, NUMBER
+
+    if any(kind in INTEGER for kind in kinds.values()):
+        return ""  # the rule's own choice
+    return next((name for name, kind in kinds.items() if kind in NUMBER), "")
 
 
 def outside_rows(study: Study) -> OutsideRows | None:
@@ -495,7 +551,7 @@ def _model_values_one(
 def _check_roles(hierarchy: Hierarchy, study: Study) -> None:
     """The study's rules (designs.study) want a text and an integer field every type has and
     a number field of each type's own: say which is missing, in the user's model's words."""
-    wanted = [("label_field", "a text field"), ("counter_field", "an integer field")]
+    wanted = [("label_field", "a text field"), ("counter_field", "a number field")]
     for role, what in wanted:
         try:
             getattr(study, role)
@@ -560,6 +616,36 @@ class UserMultiTable(MultiTableOption):
 
 
 @dataclass(frozen=True)
+class UserPolymorphic(UserMultiTable):
+    """Read through django-polymorphic: a query on the base returns each type's instances."""
+
+    def related(self, road_type: str) -> tuple[QuerySet[Any], str] | None:
+        """Plain base rows: django-polymorphic would pass the join on to subclass queries."""
+        assert self.base_model is not None
+        child = self.child_name(road_type)
+        manager: Any = self.base_model._default_manager
+        return manager.non_polymorphic().filter(**{f"{child}__isnull": False}), child
+
+    def listing_naive(self) -> Listing:
+        return self.listing_best()
+
+    def listing_best(self) -> Listing:
+        """The base rows in one query, then each type's rows in one query each."""
+        assert self.base_model is not None
+        return self.subclass_listing(self.base_model._default_manager.all())
+
+
+@dataclass(frozen=True)
+class UserInheritanceManager(UserMultiTable):
+    """With django-model-utils' InheritanceManager: select_subclasses() joins every child."""
+
+    def listing_best(self) -> Listing:
+        assert self.base_model is not None
+        manager: Any = self.base_model._default_manager
+        return self.subclass_listing(manager.select_subclasses(*self._children().values()))
+
+
+@dataclass(frozen=True)
 class UserTablePerType(RoadOption):
     """The user's sibling models, a table each."""
 
@@ -590,7 +676,10 @@ def user_design(
     )
     design: RoadOption
     if hierarchy.base is not None:
-        design = UserMultiTable(
+        kind = {POLYMORPHIC: UserPolymorphic, INHERITANCE_MANAGER: UserInheritanceManager}
+        support = (_content_type_model(),) if hierarchy.shape == POLYMORPHIC else ()
+        common["support_models"] = tuple(dict.fromkeys((*support, *hierarchy.outside)))
+        design = kind.get(hierarchy.shape, UserMultiTable)(
             name=f"{hierarchy.label} (yours)",
             description=f"{hierarchy.label}, {hierarchy.shape}: {', '.join(hierarchy.types)}",
             base_model=hierarchy.base,
