@@ -266,7 +266,9 @@ def run(
     number = use_model(model, notify)
     if option is None:
         if number is None:
-            raise BadInput("name a design: --option (see `roadbench options`) or --model")
+            raise BadInput(
+                "name a design: {option} (see `roadbench options`) or {model}", ("option", "model")
+            )
         option = number
     from roadbench.designs import get_option
     from roadbench.ops import get_op
@@ -296,7 +298,9 @@ def _no_instructions_with_model(instructions: bool, model: str | None) -> None:
     # The child process under valgrind sets Django up from roadbench's settings and knows
     # only the registered designs: the user's models are not there.
     if instructions and model is not None:
-        raise BadInput("--instructions does not measure --model designs yet")
+        raise BadInput(
+            "{instructions} does not measure {model} designs yet", ("instructions", "model")
+        )
 
 
 def _count_instructions(

@@ -92,11 +92,11 @@ def test_sibling_models_are_a_table_per_type_with_their_shared_fields_in_common(
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("HtProduct", "--model 'HtProduct': name a model as app_label.ModelName (shop.Product)"),
-        ("roadbench.HtBestseller", "--model roadbench.HtBestseller is a proxy: name a concrete"),
-        ("roadbench.HtBook", "--model roadbench.HtBook is itself a child of roadbench.HtProduct"),
-        ("roadbench.HtPublisher", "--model roadbench.HtPublisher has no multi-table children"),
-        ("roadbench.Nope", "--model roadbench.Nope: App 'roadbench' doesn't have a 'Nope' model"),
+        ("HtProduct", "model 'HtProduct': name a model as app_label.ModelName (shop.Product)"),
+        ("roadbench.HtBestseller", "model roadbench.HtBestseller is a proxy: name a concrete"),
+        ("roadbench.HtBook", "model roadbench.HtBook is itself a child of roadbench.HtProduct"),
+        ("roadbench.HtPublisher", "model roadbench.HtPublisher has no multi-table children"),
+        ("roadbench.Nope", "model roadbench.Nope: App 'roadbench' doesn't have a 'Nope' model"),
     ],
 )
 def test_what_is_no_hierarchy_is_refused_in_one_line(spec, message):
@@ -201,7 +201,7 @@ def test_a_hierarchy_without_the_fields_the_ops_need_says_which():
     with pytest.raises(BadInput) as caught:
         user_design("roadbench.HtPublisher,roadbench.HtPen", functions={})
     assert str(caught.value) == (
-        "--model roadbench.HtPublisher,roadbench.HtPen: roadbench's ops need a text field every "
+        "model roadbench.HtPublisher,roadbench.HtPen: roadbench's ops need a text field every "
         "type has; its common fields are none"
     )
     _hierarchy, design = user_design("roadbench.HtPen,roadbench.HtPencil", functions={})

@@ -94,12 +94,14 @@ def get_model(label: str) -> type[Model]:
 
     text = label.strip()
     if text.count(".") != 1:
-        raise BadInput(f"--model {label!r}: name a model as app_label.ModelName (shop.Product)")
+        raise BadInput(
+            f"{{model}} {label!r}: name a model as app_label.ModelName (shop.Product)", "model"
+        )
     try:
         return apps.get_model(text)
     except LookupError as exc:
         raise BadInput(
-            f"--model {text}: {exc} (is the app in INSTALLED_APPS? --settings)"
+            f"{{model}} {text}: {exc} (is the app in INSTALLED_APPS? --settings)", "model"
         ) from None
 
 
@@ -107,12 +109,14 @@ def find_hierarchy(spec: str) -> Hierarchy:
     """``app.Model`` (a multi-table base) or ``app.A,app.B`` (sibling models)."""
     labels = [part.strip() for part in spec.split(",") if part.strip()]
     if not labels:
-        raise BadInput("--model names no model (app_label.ModelName)")
+        raise BadInput("{model} names no model (app_label.ModelName)", "model")
     found = [get_model(label) for label in labels]
     for model in found:
         if model._meta.abstract or model._meta.proxy:
             kind = "abstract" if model._meta.abstract else "a proxy"
-            raise BadInput(f"--model {model._meta.label} is {kind}: name a concrete model")
+            raise BadInput(
+                f"{{model}} {model._meta.label} is {kind}: name a concrete model", "model"
+            )
     if len(found) == 1:
         return _multi_table(found[0])
     return _siblings(found)
@@ -150,14 +154,16 @@ def _multi_table(base: type[Model]) -> Hierarchy:
     children = _children(base)
     if not children:
         raise BadInput(
-            f"--model {base._meta.label} has no multi-table children; for models sharing an "
-            "abstract base, list them: --model app.Book,app.EBook"
+            f"{{model}} {base._meta.label} has no multi-table children; for models sharing "
+            "an abstract base, list them: {model} app.Book,app.EBook",
+            "model",
         )
     if base._meta.parents:
         parent = next(iter(base._meta.parents))._meta.label
         raise BadInput(
-            f"--model {base._meta.label} is itself a child of {parent}: name the base, "
-            f"--model {parent}"
+            f"{{model}} {base._meta.label} is itself a child of {parent}: name the base, "
+            f"{{model}} {parent}",
+            "model",
         )
     descendants = _descendants(base)
     types = {_type_key(child): child for child in children}
@@ -187,8 +193,9 @@ def _siblings(found: list[type[Model]]) -> Hierarchy:
         if model._meta.parents:
             parent = next(iter(model._meta.parents))._meta.label
             raise BadInput(
-                f"--model {model._meta.label} is a multi-table child of {parent}: name the "
-                f"base alone, --model {parent}"
+                f"{{model}} {model._meta.label} is a multi-table child of {parent}: name the "
+                f"base alone, {{model}} {parent}",
+                "model",
             )
     fields = {m: _fields(m, m._meta.concrete_fields) for m in found}
     names = [set(f.name for f in own) for own in fields.values()]
@@ -196,7 +203,9 @@ def _siblings(found: list[type[Model]]) -> Hierarchy:
     first = found[0]
     types = {_type_key(m): m for m in found}
     if len(types) != len(found):
-        raise BadInput(f"--model names a model twice: {', '.join(m._meta.label for m in found)}")
+        raise BadInput(
+            f"{{model}} names a model twice: {', '.join(m._meta.label for m in found)}", "model"
+        )
     hierarchy = Hierarchy(
         label=",".join(m._meta.label for m in found),
         shape="table per type",
@@ -558,8 +567,9 @@ def _check_roles(hierarchy: Hierarchy, study: Study) -> None:
         except BadInput:
             fields = ", ".join(f.name for f in hierarchy.common) or "none"
             raise BadInput(
-                f"--model {hierarchy.label}: roadbench's ops need {what} every type has; its "
-                f"common fields are {fields}"
+                f"{{model}} {hierarchy.label}: roadbench's ops need {what} every type has; its "
+                f"common fields are {fields}",
+                "model",
             ) from None
     for type_key, model in hierarchy.types.items():
         try:
@@ -567,8 +577,9 @@ def _check_roles(hierarchy: Hierarchy, study: Study) -> None:
         except BadInput:
             fields = ", ".join(f.name for f in hierarchy.own[type_key]) or "none"
             raise BadInput(
-                f"--model {hierarchy.label}: roadbench's ops need a number field of "
-                f"{model._meta.label}'s own; its own fields are {fields}"
+                f"{{model}} {hierarchy.label}: roadbench's ops need a number field of "
+                f"{model._meta.label}'s own; its own fields are {fields}",
+                "model",
             ) from None
 
 
