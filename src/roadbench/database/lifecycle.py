@@ -14,7 +14,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from roadbench.database.backend import backend_for
 from roadbench.database.django_internals import (
@@ -131,10 +131,10 @@ def creation_database(parsed: DatabaseURL) -> DatabaseURL:
     project's own is not connected to and need not exist."""
     from roadbench.database import project
 
-    if isinstance(parsed, project.ProjectDatabaseURL) and parsed.vendor == "postgresql":
-        from roadbench.database.postgresql import maintenance_database
-
-        return maintenance_database(parsed)
+    # Only a backend that has one says so (PostgreSQL): looked up, as every backend's part is.
+    maintenance = getattr(backend_for(parsed.vendor), "maintenance_database", None)
+    if isinstance(parsed, project.ProjectDatabaseURL) and maintenance is not None:
+        return cast(DatabaseURL, maintenance(parsed))
     return parsed
 
 
