@@ -580,3 +580,33 @@ def test_a_project_whose_database_does_not_exist_yet_runs_beside_it(postgres_url
         with admin_cursor(postgres_url) as cur:
             for name in (real, f"test_{real}"):
                 cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_failing_migration_is_one_line_and_its_test_database_is_dropped(
+    postgres_url, postgres_project, tmp_path
+):
+    env, real = postgres_project
+    before = checksum(postgres_url, real)
+    broken = tmp_path / "variant" / "broken_migrations"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("")
+    (broken / "0001_initial.py").write_text(
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    initial = True\n"
+        "    operations = [migrations.RunSQL('SELECT * FROM no_such_table')]\n"
+    )
+    (tmp_path / "variant" / "broken_settings.py").write_text(
+        "from mysite.settings import *  # noqa\nMIGRATION_MODULES = {'shop': 'broken_migrations'}\n"
+    )
+    env = {**env, "PYTHONPATH": str(tmp_path / "variant")}
+    args = ["--pythonpath", str(PROJECT), "--settings", "broken_settings", *QUICK_RUN]
+    failed = roadbench(args, env)
+    assert failed.returncode == 3
+    line = one_error_line(failed.stderr)
+    assert line.startswith(
+        "roadbench: error: the project's migrations failed in the test database: "
+        'ProgrammingError: relation "no_such_table" does not exist'
+    ), line
+    assert existing(postgres_url, "database", {f"test_{real}"}) == set()
+    assert checksum(postgres_url, real) == before
