@@ -467,10 +467,10 @@ def test_a_signal_during_a_run_in_a_project_on_postgres(postgres_url, postgres_p
             f"roadbench: error: interrupted; the throwaway database {test_name} was removed"
         )
     else:
-        assert existing(postgres_url, "database", {test_name}) == {test_name}
+        # Left behind; another copy of the suite's cleanup on this server may remove it first
+        # (it is anybody's leftover now), so this cleanup may find it gone.
         cleaned = roadbench([*IN_PROJECT, "cleanup"], env)
         assert cleaned.returncode == 0, cleaned.stderr
-        assert test_name in cleaned.stdout and "removed" in cleaned.stdout
     assert existing(postgres_url, "database", {test_name}) == set()
     assert checksum(postgres_url, real) == before
 
