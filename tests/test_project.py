@@ -313,7 +313,7 @@ def checksum(url: str, name: str) -> dict[str, str]:
 def postgres_project(postgres_url, tmp_path):
     """The project on PostgreSQL: its real database is one this test creates, migrated and
     holding rows; dropped at the end with the test database named after it (if any)."""
-    real = f"rbproj_{os.getpid()}_{secrets.token_hex(3)}"
+    real = f"rbtest_proj_{os.getpid()}_{secrets.token_hex(3)}"
     cfg = parse_database_url(postgres_url).config
     env = base_env(
         tmp_path,
@@ -503,7 +503,7 @@ def mysql_state(url: str, name: str) -> dict[str, Any]:
 def test_a_project_on_mariadb_through_database_and_its_leftover_in_cleanup(mysql_url, tmp_path):
     from tests.conftest import mysql_cursor
 
-    real = f"rbproj_{os.getpid()}_{secrets.token_hex(3)}"
+    real = f"rbtest_proj_{os.getpid()}_{secrets.token_hex(3)}"
     test_name = f"test_{real}"
     url = mysql_url.rsplit("/", 1)[0] + f"/{real}"
     env = base_env(tmp_path, MYSITE_DB_NAME=str(tmp_path / "never.sqlite3"))
@@ -556,7 +556,7 @@ def test_a_project_whose_database_does_not_exist_yet_runs_beside_it(postgres_url
     """As in a CI job that only runs tests: the project's NAME is not on the server. The test
     database is made from the ``postgres`` database, as Django's test runner makes it, and
     the project's own is never created."""
-    real = f"rbproj_{os.getpid()}_{secrets.token_hex(3)}"
+    real = f"rbtest_proj_{os.getpid()}_{secrets.token_hex(3)}"
     cfg = parse_database_url(postgres_url).config
     env = base_env(
         tmp_path,
