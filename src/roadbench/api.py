@@ -1064,6 +1064,17 @@ def load_report(path: Path, kinds: tuple[str, ...] = ("run", "compare", "scaling
     return load(path, kinds)
 
 
+def html_attachments(
+    queries: Sequence[Path] = (), profiles: Sequence[Path] = ()
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """What an HTML report shows beside its saved file: the cases of ``queries --json``
+    outputs, and (name, HTML) of ``profile --html`` pages; each file checked (BadInput)."""
+    from roadbench.reports.attachments import load_profile, load_statements
+
+    cases = [case for path in queries for case in load_statements(path)]
+    return cases, [load_profile(path) for path in profiles]
+
+
 def chart_reports(files: Sequence[Path]) -> tuple[str, list[Any]]:
     """The saved reports a chart draws: ("compare", comparisons) side by side, or
     ("scaling", [one scaling]) alone, of which some point was measured."""

@@ -24,6 +24,7 @@ from rich.progress import (
 )
 
 from roadbench import __version__
+from roadbench.cli.html import HtmlOpt, check_html, write_html
 from roadbench.cli.values import finite, not_empty, output_format
 from roadbench.cli.values import sizes as parse_sizes
 from roadbench.errors import RoadbenchError
@@ -363,6 +364,7 @@ def run(
     save: SaveOpt = None,
     keep: KeepOpt = False,
     memory: MemoryOpt = False,
+    html: HtmlOpt = None,
 ) -> None:
     """Measure one case: an op done one way on one option."""
     from roadbench import api
@@ -370,6 +372,7 @@ def run(
 
     fmt = output_format(fmt, as_json, FORMATS)
     _check_outputs(("--save", save))
+    check_html(html, ("--save", save))
     report = api.run(
         option=option,
         op=op,
@@ -386,6 +389,7 @@ def run(
         model=model,
     )
     _report_out("run", report, fmt, as_json, save)
+    write_html("run", report, html, _notify)
     _warn(report.results)
     api.check_ran(report)
 
@@ -440,6 +444,7 @@ def compare(
     save: SaveOpt = None,
     keep: KeepOpt = False,
     memory: MemoryOpt = False,
+    html: HtmlOpt = None,
 ) -> None:
     """Run every op on every option and print the seed study's table (fastest = 1)."""
     from roadbench import api
@@ -447,6 +452,7 @@ def compare(
 
     fmt = output_format(fmt, as_json, FORMATS)
     _check_outputs(("--save", save))
+    check_html(html, ("--save", save))
     default = api.scale_timing(scale)
     with Progress(
         TextColumn("{task.description}"),
@@ -482,6 +488,7 @@ def compare(
         )
     if _report_out("compare", report, fmt, as_json, save) == "table":
         _comparison_footer(report)
+    write_html("compare", report, html, _notify)
     _warn(report.results)
 
 
@@ -649,6 +656,7 @@ def scaling(
     database: DatabaseOpt = None,
     as_json: JsonOpt = False,
     save: SaveOpt = None,
+    html: HtmlOpt = None,
 ) -> None:
     """One op at growing sizes for each option: how fast does each one's cost grow?"""
     from roadbench import api
@@ -660,6 +668,7 @@ def scaling(
         _pyplot()  # a missing extra fails before the benchmark, not after it
         _check_outputs(("--chart", output), suffixes=CHART_SUFFIXES)
     _check_outputs(("--save", save), ("--chart", output))
+    check_html(html, ("--save", save), ("--chart", output))
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -690,6 +699,8 @@ def scaling(
 
         scaling_chart(report, output)
         _notify(f"wrote {output}")
+    if any(p.median_s for s in report.series for p in s.points):
+        write_html("scaling", report, html, _notify)
     # No point measured: no empty chart, exit 4 with the reason.
     api.check_ran(report)
 
@@ -814,13 +825,52 @@ def report(
         ),
     ] = None,
     as_json: JsonOpt = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Write one self-contained HTML page instead of printing (with --format or "
+            "--json: as well): the table with each ratio's 95% interval, every case's values "
+            "round by round, growth curves of a scaling, the environment.",
+            show_default=False,
+        ),
+    ] = None,
+    queries: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--queries",
+            metavar="FILE",
+            help="With --html: show the statements saved by `roadbench queries --json` (N+1, "
+            "duplicates, EXPLAIN) with their cases. Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    profile: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--profile",
+            metavar="FILE",
+            help="With --html: embed a profile written by `roadbench profile --html`. Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Render a saved run, comparison or scaling again, in any format, without re-running it."""
     from roadbench import api
+    from roadbench.errors import BadInput
     from roadbench.render.formats import FORMATS
 
+    if html is None and (queries or profile):
+        raise BadInput(f"{'--queries' if queries else '--profile'} goes with --html FILE")
+    printed = fmt is not None or as_json or html is None
     fmt = output_format(fmt, as_json, FORMATS)
+    check_html(html)
     kind, saved = api.load_report(file, ("run", "compare", "scaling"))
+    if html is not None:
+        write_html(kind, saved, html, _notify, queries or [], profile or [])
+    if not printed:
+        return
     if _report_out(kind, saved, fmt, as_json, None) == "table" and kind == "compare":
         _comparison_footer(saved)
 

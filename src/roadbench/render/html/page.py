@@ -164,6 +164,10 @@ caption{text-align:left;color:var(--muted);padding:.2em 0}
 th,td{border-bottom:1px solid var(--line);padding:.3em .55em;text-align:left;vertical-align:top}
 thead th{background:var(--soft);position:sticky;top:0;white-space:nowrap}
 td.num,th.num{text-align:right;white-space:nowrap}
+td .ratio{font-weight:600}td .ci,td .figures{color:var(--muted);font-size:.8rem}
+td .figures{display:block}td svg.interval{display:inline-block;margin-left:auto}
+td a{color:inherit;text-decoration:none}td a:hover .ratio{text-decoration:underline}
+table.sticky tbody th{position:sticky;left:0;background:var(--bg);z-index:1}
 td.tie{background:var(--tie)}td.win{background:var(--win)}td.warn{background:var(--warn)}
 tr.bad td,tr.bad th{background:var(--bad)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.15em 1em;margin:.5em 0}
@@ -177,7 +181,7 @@ details{margin:.4em 0}summary{cursor:pointer}
 .badge{display:inline-block;padding:0 .4em;border-radius:3px;font-size:.8rem;background:var(--soft);
 border:1px solid var(--line);white-space:nowrap}
 .badge.bad{background:var(--bad);border-color:#e5a3a0}.badge.warn{background:var(--warn)}
-.badge.tie{background:var(--tie)}
+.badge.tie{background:var(--tie);white-space:normal}
 .legend{color:var(--muted);font-size:.85rem}
 .legend .key{display:inline-block;width:.8em;height:.8em;vertical-align:middle;
 margin:0 .25em 0 .6em}
@@ -193,6 +197,14 @@ padding-top:.6em;padding-bottom:2em}
 @media (max-width:600px){body{font-size:14px}th,td{padding:.25em .35em}nav.toc ol{columns:1}}
 @media print{.scroll{overflow:visible}details{display:block}}
 """
+
+
+# Nothing may load from elsewhere (a test's console error, and a promise kept offline): styles,
+# scripts, images and fonts only from the page itself; frames only from srcdoc.
+OFFLINE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline' data:; script-src 'unsafe-inline'; "
+    "img-src data:; font-src data:; frame-src 'self'"
+)
 
 
 def page(
@@ -232,6 +244,7 @@ def page(
         "<!DOCTYPE html>\n"
         '<html lang="en" id="top"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f'<meta http-equiv="Content-Security-Policy" content="{OFFLINE_POLICY}">'
         f'<meta name="generator" content="roadbench {esc(__version__)}">'
         f"<title>{esc(title)}</title><style>{STYLE}</style></head>"
         f"<body{attrs(data_kind=kind or None)}>{header}<main>{body}</main>{footer}</body></html>\n"

@@ -31,27 +31,31 @@ def strip_plot(
     width: int = 320,
     height: int = 96,
 ) -> Markup:
-    """Each value as a dot at its round (x) and its size (y, from 0), the median as a line;
+    """Each value as a dot at its round (x) and its size (y, from the least value to the
+    largest), the median as a line;
     a value beyond 1.5 IQR of the quartiles is drawn as an outlier (hollow, red)."""
     if not values:
         return Markup("")
     left, right, top, bottom = 42, 8, 8, 18
     plot_w, plot_h = width - left - right, height - top - bottom
-    high = max(values) * 1.08 or 1.0
+    # The axis spans the values (not from 0): a drift of 2% must show as a slope.
     ordered = sorted(values)
+    pad = (ordered[-1] - ordered[0]) * 0.1 or ordered[-1] * 0.05 or 1.0
+    low, high = max(0.0, ordered[0] - pad), ordered[-1] + pad
     q1, q3 = _quantile(ordered, 0.25), _quantile(ordered, 0.75)
     fence_low, fence_high = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
     step = plot_w / max(1, len(values) - 1) if len(values) > 1 else 0.0
 
     def y(value: float) -> float:
-        return top + plot_h * (1 - value / high)
+        return top + plot_h * (1 - (value - low) / (high - low))
 
     parts = [
         f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{width - right}" '
         f'y2="{top + plot_h}"/>',
-        f'<text x="{left - 4}" y="{_f(y(high / 1.08) + 4)}" text-anchor="end">'
-        f"{esc(_short(high / 1.08 * unit_scale))}</text>",
-        f'<text x="{left - 4}" y="{top + plot_h + 4}" text-anchor="end">0</text>',
+        f'<text x="{left - 4}" y="{_f(y(ordered[-1]) + 4)}" text-anchor="end">'
+        f"{esc(_short(ordered[-1] * unit_scale))}</text>",
+        f'<text x="{left - 4}" y="{_f(y(ordered[0]) + 4)}" text-anchor="end">'
+        f"{esc(_short(ordered[0] * unit_scale))}</text>",
         f'<text x="{left}" y="{height - 3}">round 1</text>',
         f'<text x="{width - right}" y="{height - 3}" text-anchor="end">{len(values)} ({unit})'
         "</text>",
