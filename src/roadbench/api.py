@@ -562,7 +562,9 @@ def advise(
         model=hierarchy.label,
         shape=hierarchy.shape,
         designs=[
-            AdvisedDesign(d.number, d.key, d.name, d.description, yours=d is yours) for d in designs
+            # Each by the name its outputs give it: yours as --model named it (shop.Product).
+            AdvisedDesign(d.number, d.design_name or d.key, d.name, d.description, yours=d is yours)
+            for d in designs
         ],
         notices=list(hierarchy.notices),
         leaves_out=list(hierarchy.behaviour),
@@ -703,8 +705,9 @@ def queries(
 
 
 def _design_key(option: Any) -> str:
-    """How outputs name the design: a plugin's by its key, roadbench's own by number."""
-    return option.key if option.origin != "roadbench" else ""
+    """How outputs name the design: a plugin's by its key, the user's hierarchy by what
+    --model named, roadbench's own ("") by number."""
+    return str(option.design_name)
 
 
 def _add_plans(
@@ -815,6 +818,7 @@ def scaling(
                     series_points,
                     growth_exponent(timed),
                     classify_growth(counted) if len(counted) >= 2 else None,
+                    design=_design_key(road_option),
                 )
             )
     return ScalingReport(

@@ -90,7 +90,8 @@ ModelOpt = Annotated[
     typer.Option(
         "--model",
         metavar="APP.MODEL",
-        help="Your own hierarchy as a design (key model): a multi-table base (shop.Product) or "
+        help="Your own hierarchy as a design, named in outputs as given here (key model): a "
+        "multi-table base (shop.Product) or "
         "sibling models sharing an abstract base (shop.Book,shop.EBook); measured instead of "
         "the default designs (see docs/your-project.md).",
         show_default=False,
@@ -605,7 +606,7 @@ def profile(
         for kind, path in outputs.items():
             if path is not None:
                 target = api.write_profile(case, kind, path, several=len(numbers) > 1)
-                _notify(f"wrote {kind} profile of option {case.option} to {target}")
+                _notify(f"wrote {kind} profile of {case.heading} to {target}")
 
 
 @app.command()

@@ -94,10 +94,13 @@ def models_of(options: Iterable[RoadOption]) -> list[type[Model]]:
 
 
 def get_option(choice: int | str) -> RoadOption:
-    """A design by number (``3``) or name (``multi-table``)."""
+    """A design by number (``3``) or name (``multi-table``; the user's hierarchy also by
+    what --model named, ``shop.Product``)."""
     text = str(choice).strip()
     for option in OPTIONS.values():
-        if text in (str(option.number), option.key):
+        if text in (str(option.number), option.key) or (
+            option.shown_as and text == option.shown_as
+        ):
             return option
     known = ", ".join(f"{o.number} ({o.key})" if o.key else str(o.number) for o in OPTIONS.values())
     raise BadInput(f"unknown option {text}; choose one of {known}")

@@ -86,6 +86,9 @@ class RoadOption:
     unavailable: str | None = None
     # Where the design comes from: "roadbench" or the plugin's module.
     origin: str = "roadbench"
+    # The name outputs give a design that is not roadbench's own, when not its key: the user's
+    # hierarchy is shown as what --model named (``shop.Product``), not as its key ``model``.
+    shown_as: str = ""
     # The queries each "op/method" sends for n roads (up to 40), as (per road, constant),
     # after one warm-up run (which fills Django's ContentType cache): the tests hold the
     # design to them on both databases.
@@ -107,6 +110,14 @@ class RoadOption:
     @property
     def label(self) -> str:
         return self.key or str(self.number)
+
+    @property
+    def design_name(self) -> str:
+        """How outputs name the design: "" for roadbench's own (shown as ``option N``), else
+        ``shown_as`` (the user's hierarchy: what ``--model`` named) or the key (a plugin's)."""
+        if self.origin == "roadbench":
+            return ""
+        return self.shown_as or self.key
 
     # --- reaching roads -------------------------------------------------------------------
 

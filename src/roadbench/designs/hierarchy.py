@@ -684,6 +684,7 @@ def user_design(
         models=hierarchy.table_models,
         support_models=hierarchy.outside,
         origin=f"--model {hierarchy.label}",
+        shown_as=hierarchy.label,
     )
     design: RoadOption
     if hierarchy.base is not None:

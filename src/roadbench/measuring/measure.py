@@ -194,7 +194,7 @@ class CaseRunner:
             rows=rows,
             technique=method.technique,
             warmup=timing.warmup,
-            design=option.key if option.origin != "roadbench" else "",
+            design=option.design_name,
             entity=option.study.plural,
         )
         reason = method.unsupported_reason(option)

@@ -19,6 +19,7 @@ from roadbench.designs.base import RoadOption
 from roadbench.measuring.counting import count_queries
 from roadbench.measuring.measure import TableState, finish_value, prepare_value
 from roadbench.ops.base import Method, Operation
+from roadbench.reports.results import design_heading
 
 MIN_PROFILED_S = 0.5  # profile at least this long in total ...
 MAX_RUNS = 100  # ... but never run an op more often than this
@@ -35,6 +36,11 @@ class CaseProfile:
     session: Session
     database_s: float
     queries: int
+    design: str = ""  # a design not roadbench's own, by its name (see CaseResult.design)
+
+    @property
+    def heading(self) -> str:
+        return design_heading(self.option, self.design)
 
     @property
     def duration_s(self) -> float:
@@ -51,7 +57,7 @@ class CaseProfile:
     def header(self) -> str:
         total = self.duration_s or 1.0
         return (
-            f"option {self.option} · {self.op} · {self.method} · {self.rows:,} rows · "
+            f"{self.heading} · {self.op} · {self.method} · {self.rows:,} rows · "
             f"{self.runs} run{'s' if self.runs != 1 else ''} combined, {self.samples:,} samples\n"
             f"{self.duration_s:.3f} s profiled: database {self.database_s:.3f} s "
             f"({self.database_s / total:.0%}), Python {self.python_s:.3f} s "
@@ -61,6 +67,7 @@ class CaseProfile:
     def summary(self) -> dict[str, Any]:
         return {
             "option": self.option,
+            "design": self.design,
             "op": self.op,
             "method": self.method,
             "rows": self.rows,
@@ -109,6 +116,7 @@ def profile_case(
         session=functools.reduce(Session.combine, sessions),
         database_s=database_s,
         queries=queries,
+        design=option.design_name,
     )
 
 

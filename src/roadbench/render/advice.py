@@ -15,7 +15,7 @@ def advice_text(report: AdviceReport) -> str:
     lines = [
         f"roadbench advise {report.model} · {comparison.rows} "
         f"{entity_plural(comparison.results)} per design",
-        f"yours ({yours.key}): {yours.description}",
+        f"yours: {yours.description}",
         "the designs you could have, with the same fields and data:",
     ]
     width = max(len(d.key) for d in report.designs)

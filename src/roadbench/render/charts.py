@@ -13,6 +13,7 @@ from typing import Any
 
 from roadbench.errors import BadInput
 from roadbench.reports.comparison import STUDY, ComparisonReport
+from roadbench.reports.results import design_headings, entity_plural
 
 INSTALL_HINT = "charts need matplotlib: pip install 'roadbench[charts]'"
 
@@ -47,11 +48,16 @@ def comparison_chart(reports: list[ComparisonReport], path: Path) -> int:
         table = report.table
         rows = [r for r in table.rows if r.role == STUDY]
         width = 0.8 / len(table.options)
+        headings = design_headings(report.results)
         for i, number in enumerate(table.options):
             values = [r.ratios.get(number) or 0.0 for r in rows]
             positions = [j + (i - (len(table.options) - 1) / 2) * width for j in range(len(rows))]
             bars = ax.bar(
-                positions, values, width, label=f"option {number}", yerr=_error_bars(rows, number)
+                positions,
+                values,
+                width,
+                label=headings.get(number, f"option {number}"),
+                yerr=_error_bars(rows, number),
             )
             ax.bar_label(
                 bars,
@@ -64,7 +70,7 @@ def comparison_chart(reports: list[ComparisonReport], path: Path) -> int:
         ax.set_ylabel("time relative to the fastest option (= 1)")
         env = report.environment
         ax.set_title(
-            f"{report.scale} scale · {report.rows:,} roads per option\n"
+            f"{report.scale} scale · {report.rows:,} {entity_plural(report.results)} per option\n"
             f"{env.database_vendor} {env.database_version} · Django {env.django}",
             fontsize=10,
         )
@@ -116,11 +122,11 @@ def scaling_chart(report: Any, path: Path) -> None:
             ],
             marker="o",
             capsize=3,
-            label=f"option {series.option} (time ∝ rows^{exponent})",
+            label=f"{series.heading} (time ∝ rows^{exponent})",
         )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("roads")
+    ax.set_xlabel("rows")
     ax.set_ylabel("median time (s)")
     env = report.environment
     ax.set_title(

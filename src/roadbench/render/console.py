@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.cells import cell_len
@@ -12,7 +12,13 @@ from rich.text import Text
 
 from roadbench.measuring.counting import KINDS
 from roadbench.reports.comparison import RANKED, ComparisonReport, ComparisonRow, ComparisonTable
-from roadbench.reports.results import CaseResult, Environment, entity_plural
+from roadbench.reports.results import (
+    CaseResult,
+    Environment,
+    design_headings,
+    design_names,
+    entity_plural,
+)
 
 
 def seconds(value: float | None) -> str:
@@ -118,11 +124,17 @@ def seconds_within(median: float, interval: Sequence[float] | None) -> str:
     raise AssertionError("unreachable")
 
 
-def verdict_text(winner: int | None, tied: list[int]) -> str:
-    """A row's (or the table's) verdict: the winner, or which options are tied."""
+def verdict_text(
+    winner: int | None, tied: list[int], names: Mapping[int, str] | None = None
+) -> str:
+    """A row's (or the table's) verdict: the winner, or which options are tied; a design
+    that is not roadbench's own by its name (``names``, see ``design_names``)."""
+    named = names or {}
     if winner is not None:
-        return str(winner)
-    return "tie " + ",".join(str(n) for n in tied) if tied else ""
+        return named.get(winner, str(winner))
+    shown = [named.get(n, str(n)) for n in tied]
+    separator = "," if all(name.isdigit() for name in shown) else ", "
+    return "tie " + separator.join(shown) if tied else ""
 
 
 # Columns a comparison cell needs (``1.18 ±0.04 ~``), and the operation and winner columns.
@@ -254,7 +266,8 @@ def comparison_table(
         caption=comparison_legend(report) if legend else None,
     )
     grid.add_column("operation", no_wrap=True, min_width=18)
-    headings = {r.option: r.heading for r in report.results}
+    headings = design_headings(report.results)
+    names = design_names(report.results)
     for n in shown:
         grid.add_column(headings.get(n, f"option {n}"), justify="right", no_wrap=True)
     # A long tie ("tie 1,2,3,4,5,6,7,8,9") wraps rather than widening a split table.
@@ -290,13 +303,13 @@ def comparison_table(
             cells.append(Text("\n".join(lines), style="bold green" if best else ""))
         name = row.label.removesuffix(suffix)
         label = name if row.role in RANKED else Text(name, style="dim")
-        verdict = verdict_text(row.winner, row.tied) if row.role in RANKED else ""
+        verdict = verdict_text(row.winner, row.tied, names) if row.role in RANKED else ""
         grid.add_row(label, *cells, verdict, end_section=True)
     grid.add_section()
     grid.add_row(
         "total (lower wins)",
         *[_total(table.totals.get(n), n == table.winner or n in table.tied_overall) for n in shown],
-        verdict_text(table.winner, table.tied_overall),
+        verdict_text(table.winner, table.tied_overall, names),
     )
     if report.scale == "many":
         grid.add_row(
@@ -307,7 +320,7 @@ def comparison_table(
                 )
                 for n in shown
             ],
-            str(table.winner_without_bulk_create or ""),
+            verdict_text(table.winner_without_bulk_create, [], names),
         )
     grid.add_row("rows won", *[str(table.wins.get(n, 0)) for n in shown], "")
     grid.add_row("rows tied", *["" for _ in shown], str(table.ties))
@@ -519,6 +532,7 @@ def scaling_table(report: Any, width: int | None = None) -> Group:
     )
     # Every cell first, one column per option (its sizes, then its k and query growth).
     columns: list[list[str | Text]] = [[] for _ in report.series]
+    names = {series.option: series.short_name for series in report.series}
     verdicts: list[str] = []
     for i in range(len(report.sizes)):
         fastest, tied = None, []
@@ -534,11 +548,11 @@ def scaling_table(report: Any, width: int | None = None) -> Group:
                 fastest = series.option
             elif point.rank == TIED:
                 tied.append(series.option)
-        verdicts.append(verdict_text(fastest, tied))
+        verdicts.append(verdict_text(fastest, tied, names))
     for column, series in zip(columns, report.series, strict=True):
         column.append("—" if series.exponent is None else f"{series.exponent:.2f}")
         column.append(series.query_growth or "—")
-    headers = [f"option {series.option}" for series in report.series]
+    headers = [series.heading for series in report.series]
     labels = [f"{rows:,}" for rows in report.sizes] + ["k (fit)", "queries"]
     frame = max(map(cell_len, labels)) + COLUMN_FRAME + 1
     if several:

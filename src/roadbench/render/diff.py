@@ -179,5 +179,7 @@ def diff_csv(report: DiffReport) -> str:
     )
     writer.writerow(fields)
     for case in report.cases:
-        writer.writerow(["" if getattr(case, f) is None else getattr(case, f) for f in fields])
+        row = ["" if getattr(case, f) is None else getattr(case, f) for f in fields]
+        row[0] = case.design or case.option  # a design not roadbench's own by its name
+        writer.writerow(row)
     return out.getvalue()

@@ -13,7 +13,7 @@ from typing import Any
 
 from roadbench.render.console import byte_size, ratio_text, verdict_text
 from roadbench.reports.comparison import LISTING, RANKED, STUDY, ComparisonReport
-from roadbench.reports.results import CaseResult, entity_plural
+from roadbench.reports.results import CaseResult, design_headings, design_names, entity_plural
 
 FORMATS = ("table", "json", "markdown", "csv", "github-benchmark", "github-benchmark-rows")
 # A scaling result has no cases of its own to chart with github-action-benchmark: its points
@@ -55,7 +55,9 @@ def results_csv(results: Iterable[CaseResult]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for r in results:
-        writer.writerow(["" if getattr(r, f) is None else getattr(r, f) for f in CSV_FIELDS])
+        row = ["" if getattr(r, f) is None else getattr(r, f) for f in CSV_FIELDS]
+        row[0] = r.design or r.option  # a design not roadbench's own by its name
+        writer.writerow(row)
     return out.getvalue()
 
 
@@ -80,7 +82,7 @@ def results_markdown(results: Iterable[CaseResult]) -> str:
         peaks = (_bytes(r.memory_peak_bytes), _bytes(r.rss_peak_bytes)) if memory else ()
         rows.append(
             (
-                str(r.option),
+                r.design or str(r.option),
                 r.op,
                 r.method,
                 f"{r.rows:,}",
@@ -103,19 +105,22 @@ def comparison_markdown(report: ComparisonReport) -> str:
     """The seed study's summary table, paste-ready: fastest option = 1, totals, weaknesses."""
     table = report.table
     env = report.environment
-    header = ("Operation", *(f"Option {n}" for n in table.options), "Fastest")
+    names = design_names(report.results)
+    headings = design_headings(report.results)
+    header = ("Operation", *(_title(headings.get(n, f"option {n}")) for n in table.options))
+    header += ("Fastest",)
     rows = []
     for row in table.rows:
         if row.role != STUDY:
             continue
         label = row.label[0].upper() + row.label[1:]
-        verdict = verdict_text(row.winner, row.tied) or "—"
+        verdict = verdict_text(row.winner, row.tied, names) or "—"
         rows.append((label, *(ratio_text(row, n) for n in table.options), verdict))
     listing = [
         (
             row.label[0].upper() + row.label[1:],
             *(ratio_text(row, n) for n in table.options),
-            verdict_text(row.winner, row.tied) or "—",
+            verdict_text(row.winner, row.tied, names) or "—",
         )
         for row in table.rows
         if row.role == LISTING
@@ -126,14 +131,18 @@ def comparison_markdown(report: ComparisonReport) -> str:
         if report.scale == "many":
             total += f" ({_ratio(table.totals_without_bulk_create.get(n))})"
         totals.append(total)
-    rows.append(("Total", *totals, verdict_text(table.winner, table.tied_overall) or "—"))
+    overall = verdict_text(table.winner, table.tied_overall, names) or "—"
+    rows.append(("Total", *totals, overall))
     text = markdown_table(header, rows)
     if listing:
         # Every road of every type with its type-specific attributes: outside the seed's total.
         text += "\n" + markdown_table(("Listing", *header[1:]), listing)
     text += "\n" + markdown_table(
         ("Option", "Weakest operation", "Rows won"),
-        [(str(n), table.weaknesses.get(n, ""), str(table.wins.get(n, 0))) for n in table.options],
+        [
+            (names.get(n, str(n)), table.weaknesses.get(n, ""), str(table.wins.get(n, 0)))
+            for n in table.options
+        ],
     )
     note = (
         f"\n{report.rows:,} {entity_plural(report.results)} per option; options measured in "
@@ -178,6 +187,7 @@ def comparison_csv(report: ComparisonReport) -> str:
         )
     )
     results = {(r.option, r.op, r.method): r for r in report.results}
+    names = design_names(report.results)
     for row in table.rows:
         for n in table.options:
             if n not in row.methods:
@@ -186,7 +196,7 @@ def comparison_csv(report: ComparisonReport) -> str:
                 (
                     row.label,
                     row.role,
-                    n,
+                    names.get(n, n),
                     row.methods[n],
                     _fmt(row.medians.get(n), 6),
                     _fmt(_cpu(results.get((n, row.op, row.methods[n]))), 6),
@@ -195,11 +205,20 @@ def comparison_csv(report: ComparisonReport) -> str:
                     _fmt(row.ratios.get(n), 4) if row.role in RANKED else "",
                     *_interval(row.ratio_ci.get(n) if row.role in RANKED else None),
                     "yes" if n in row.unstable else "",
-                    row.winner or "" if row.role in RANKED else "",
-                    " ".join(map(str, row.tied)) if row.role in RANKED else "",
+                    _name(names, row.winner) if row.role in RANKED else "",
+                    " ".join(_name(names, n) for n in row.tied) if row.role in RANKED else "",
                 )
             )
     return out.getvalue()
+
+
+def _name(names: dict[int, str], option: int | None) -> str:
+    return "" if option is None else names.get(option, str(option))
+
+
+def _title(heading: str) -> str:
+    """A markdown column's heading: ``Option 3`` for roadbench's own, a name as it is."""
+    return heading.capitalize() if heading.startswith("option ") else heading
 
 
 def _interval(interval: list[float] | None) -> tuple[str, str]:
@@ -230,7 +249,8 @@ def scaling_markdown(report: Any) -> str:
     from roadbench.reports.scaling import FASTEST, TIED
 
     several = len(report.series) > 1 and scaling_judged(report)
-    header = ("Rows", *(f"Option {s.option}" for s in report.series))
+    header = ("Rows", *(_title(s.heading) for s in report.series))
+    names = {s.option: s.short_name for s in report.series}
     header += ("Fastest",) if several else ()
     rows = []
     for i, size in enumerate(report.sizes):
@@ -241,7 +261,7 @@ def scaling_markdown(report: Any) -> str:
         ranks = [(s.option, p.rank) for s, p in zip(report.series, points, strict=True)]
         winner = next((n for n, rank in ranks if rank == FASTEST), None)
         tied = [n for n, rank in ranks if rank == TIED]
-        verdict = (verdict_text(winner, tied) or "—",) if several else ()
+        verdict = (verdict_text(winner, tied, names) or "—",) if several else ()
         rows.append((f"{size:,}", *cells, *verdict))
     empty = ("",) if several else ()
     rows.append(("k (fit)", *(_fmt_fixed(s.exponent) for s in report.series), *empty))
@@ -293,7 +313,7 @@ def scaling_csv(report: Any) -> str:
                     report.op,
                     report.method,
                     size,
-                    series.option,
+                    series.short_name,
                     p.status,
                     _fmt(p.median_s, 6),
                     *_interval_s(p.interval_s),

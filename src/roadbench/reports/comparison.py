@@ -17,6 +17,8 @@ from roadbench.reports.results import (
     CaseResult,
     Environment,
     case_from_dict,
+    design_heading,
+    design_headings,
     environment_from_dict,
     from_fields,
 )
@@ -255,10 +257,11 @@ def build_table(
                 _ratio(result.cpu_median_s, result.median_s) if ok and result else None
             )
 
+            heading = design_heading(p.option, result.design if result is not None else "")
             if result is not None and not result.ok:
-                row_notes.append(f"option {p.option} {p.method}: {result.reason}")
+                row_notes.append(f"{heading} {p.method}: {result.reason}")
             if p.note:
-                row_notes.append(f"option {p.option} uses {p.method}: {p.note}")
+                row_notes.append(f"{heading} uses {p.method}: {p.note}")
         verdict = row_verdict(found, min_effect, precision)
         rows.append(
             ComparisonRow(
@@ -379,6 +382,9 @@ class ComparisonReport:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["table"] = asdict(self.table)
+        # How the outputs name each design (the table's keys are numbers): "option 3", a
+        # plugin's key, the user's hierarchy as --model named it.
+        data["designs"] = {str(n): name for n, name in design_headings(self.results).items()}
         return data
 
     @classmethod

@@ -19,7 +19,7 @@ from typing import Any
 
 from roadbench.errors import BadInput
 from roadbench.measuring.stats import mann_whitney_u, median_interval, relative_half_width
-from roadbench.reports.results import SCHEMA_VERSION, CaseResult, case_from_dict
+from roadbench.reports.results import SCHEMA_VERSION, CaseResult, case_from_dict, design_heading
 
 # Environment fields whose difference can explain a change by itself.
 COMPARED_ENVIRONMENT = (
@@ -69,10 +69,12 @@ class CaseDiff:
     noise: float | None = None  # the change the two runs' own spread could explain
     base_instructions: int | None = None
     new_instructions: int | None = None
+    design: str = ""  # a design not roadbench's own, by its name (see CaseResult.design)
 
     @property
     def name(self) -> str:
-        return f"option {self.option} · {self.op} · {self.method} · {self.rows:,} rows"
+        heading = design_heading(self.option, self.design)
+        return f"{heading} · {self.op} · {self.method} · {self.rows:,} rows"
 
     @property
     def query_change(self) -> int | None:
@@ -197,6 +199,8 @@ def diff(base: dict[str, Any], new: dict[str, Any], min_change: float = 0.05) ->
     for key in [*before, *(k for k in after if k not in before)]:
         old, now = before.get(key), after.get(key)
         case = CaseDiff(*key, verdict=NOT_COMPARABLE)
+        either = now if now is not None else old
+        case.design = either.design if either is not None else ""
         if old is None:
             case.verdict = ADDED
         elif now is None:

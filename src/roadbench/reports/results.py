@@ -8,6 +8,7 @@ import os
 import platform
 import subprocess
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,17 @@ def design_heading(number: int, design: str = "") -> str:
     """How outputs name a design: roadbench's own by number (``option 3``), a plugin's by its
     key (``shop-mti``), as ``roadbench options`` lists them."""
     return design or f"option {number}"
+
+
+def design_names(results: Iterable[CaseResult]) -> dict[int, str]:
+    """Each design's short name, as verdicts and csv cells give it: roadbench's own by number
+    (``3``), a plugin's by its key, the user's hierarchy by what --model named."""
+    return {r.option: r.design or str(r.option) for r in results}
+
+
+def design_headings(results: Iterable[CaseResult]) -> dict[int, str]:
+    """Each design's heading (``option 3``, ``shop-mti``, ``shop.Product``)."""
+    return {r.option: r.heading for r in results}
 
 
 def entity_plural(results: list[CaseResult]) -> str:

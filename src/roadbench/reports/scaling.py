@@ -12,6 +12,7 @@ from roadbench.reports.results import (
     SCHEMA_VERSION,
     CaseResult,
     Environment,
+    design_heading,
     environment_from_dict,
     from_fields,
 )
@@ -46,6 +47,17 @@ class ScalingSeries:
     points: list[ScalingPoint]
     exponent: float | None
     query_growth: str | None
+    # The design's name when it is not roadbench's own (see ``CaseResult.design``); absent
+    # from files saved before it existed.
+    design: str = ""
+
+    @property
+    def heading(self) -> str:
+        return design_heading(self.option, self.design)
+
+    @property
+    def short_name(self) -> str:
+        return self.design or str(self.option)
 
 
 @dataclass
@@ -79,6 +91,7 @@ class ScalingReport:
                         points=[from_fields(ScalingPoint, p) for p in s["points"]],
                         exponent=s["exponent"],
                         query_growth=s["query_growth"],
+                        design=s.get("design", ""),
                     )
                     for s in data["series"]
                 ],
