@@ -114,7 +114,7 @@ def test_a_missing_template_is_one_line_and_nothing_is_left(postgres_url, postgr
         (
             {"MYSITE_DB_TEST_CHARSET": "UTF8' TEMPLATE postgres"},
             "roadbench: error: DATABASES['default']['TEST']['CHARSET'] \"UTF8' TEMPLATE "
-            "postgres\": roadbench takes a name of letters, digits and _ . - (at most 64)",
+            'postgres": roadbench takes a name of letters, digits and _ . - (at most 64)',
         ),
     ],
 )

@@ -152,9 +152,15 @@ def _throwaway(
             yield bench
         return
     test_name = project.test_database_name(parsed)  # refused here: before anything is made
+    project.test_creation(parsed)  # and so is a TEST setting it cannot create it with
     if parsed.vendor == "sqlite":
         # A new file in a temporary directory of roadbench's own (Django's default is memory,
         # which would time no disk at all); the project's own file is never opened.
+        if test_name != ":memory:":
+            say(
+                f"DATABASES['default']['TEST']['NAME'] {test_name} is not used: on SQLite the "
+                "test database is a new file in a temporary directory of roadbench's own"
+            )
         where = project.ProjectDatabaseURL(
             None,
             {"ENGINE": parsed.config["ENGINE"]},
@@ -388,6 +394,7 @@ def inspect_database(url: str | None = None) -> dict[str, Any]:
     if isinstance(parsed, project.ProjectDatabaseURL):
         info["settings"] = project.settings_module()
         test_name = project.test_database_name(parsed)  # a refusal is doctor's answer too
+        creation = project.test_creation(parsed)
         if parsed.vendor == "sqlite":
             info.update(backend_for("sqlite").inspect(parse_database_url(None)))
             info["isolation"] = (
@@ -400,6 +407,9 @@ def inspect_database(url: str | None = None) -> dict[str, Any]:
                 f"the project's migrations in a new test database {test_name}, dropped at the "
                 "end (never over an existing one)"
             )
+            if creation:
+                made_with = ", ".join(f"{k} {v}" for k, v in creation.items())
+                info["isolation"] += f"; created with TEST's {made_with}"
         info["connect"] = "ok"
         return info
     info.update(backend_for(parsed.vendor).inspect(parsed))

@@ -306,7 +306,7 @@ def _create(
         mariadb = is_mariadb(admin)
         made.kind = "database"
         with contextlib.closing(admin.cursor()) as cur:
-            cur.execute(create_database_sql(name, mariadb))
+            cur.execute(create_database_sql(name, mariadb, _creation(parsed, made)))
             if not mariadb:
                 # At once: only a SIGKILL in this one round trip leaves it unmarked (and empty).
                 cur.execute(mark_table_sql(name))
@@ -368,10 +368,25 @@ def is_mariadb(conn: Any) -> bool:
     return "mariadb" in server_version(conn).lower()
 
 
-def create_database_sql(name: str, mariadb: bool) -> str:
-    """``CREATE DATABASE``, marked in the same statement where the server can (MariaDB)."""
+def create_database_sql(name: str, mariadb: bool, creation: dict[str, str] | None = None) -> str:
+    """``CREATE DATABASE``, marked in the same statement where the server can (MariaDB); a
+    project's test database with TEST's CHARSET and COLLATION as Django's test runner gives
+    them (``creation``; a COLLATION alone takes its own character set)."""
     mark = f" COMMENT {mark_literal(database_mark('database', name))}" if mariadb else ""
-    return f"CREATE DATABASE {quote_ident(name)} CHARACTER SET utf8mb4{mark}"
+    chosen = creation or {}
+    charset = chosen.get("CHARSET") or ("" if "COLLATION" in chosen else "utf8mb4")
+    made_with = f" CHARACTER SET {charset}" if charset else ""
+    if "COLLATION" in chosen:
+        made_with += f" COLLATE {chosen['COLLATION']}"
+    return f"CREATE DATABASE {quote_ident(name)}{made_with}{mark}"
+
+
+def _creation(parsed: DatabaseURL, made: Made) -> dict[str, str]:
+    from roadbench.database.project import ProjectDatabaseURL, test_creation
+
+    if not made.test_database or not isinstance(parsed, ProjectDatabaseURL):
+        return {}
+    return test_creation(parsed)
 
 
 def mark_table_sql(name: str) -> str:

@@ -96,7 +96,7 @@ def _create(
     try:
         made.kind = isolation = "database"
         with admin.cursor() as cur:
-            cur.execute(f"CREATE DATABASE {_quote_ident(name)}")
+            cur.execute(f"CREATE DATABASE {_quote_ident(name)}{_creation_suffix(parsed, made)}")
             # At once: only a SIGKILL in this one round trip leaves it unmarked (and empty).
             cur.execute(
                 f"COMMENT ON DATABASE {_quote_ident(name)} IS "
@@ -131,6 +131,22 @@ def _create(
             f"{parsed.config.get('NAME')} instead (dropped at the end)"
         )
     return isolation, config
+
+
+def _creation_suffix(parsed: DatabaseURL, made: Made) -> str:
+    """A project's test database as Django's test runner creates it on PostgreSQL: with
+    TEST's CHARSET as its ENCODING and TEST's TEMPLATE (``_get_database_create_suffix``)."""
+    from roadbench.database.project import ProjectDatabaseURL, test_creation
+
+    if not made.test_database or not isinstance(parsed, ProjectDatabaseURL):
+        return ""
+    creation = test_creation(parsed)
+    suffix = ""
+    if "CHARSET" in creation:
+        suffix += f" ENCODING '{creation['CHARSET']}'"
+    if "TEMPLATE" in creation:
+        suffix += f" TEMPLATE {_quote_ident(creation['TEMPLATE'])}"
+    return f" WITH{suffix}" if suffix else ""
 
 
 def _test_database_refused(parsed: DatabaseURL, admin: Any, name: str, exc: Exception) -> str:

@@ -223,6 +223,40 @@ def test_database_name(parsed: ProjectDatabaseURL) -> str:
     return test
 
 
+# The TEST settings Django's test runner creates a test database with, by vendor: PostgreSQL
+# takes CHARSET (ENCODING) and TEMPLATE, MySQL CHARSET and COLLATION (``DatabaseCreation.
+# sql_table_creation_suffix`` of each backend); SQLite none (the file is roadbench's own).
+CREATION_SETTINGS = {"postgresql": ("CHARSET", "TEMPLATE"), "mysql": ("CHARSET", "COLLATION")}
+# What roadbench writes into CREATE DATABASE of them: names of encodings, collations and
+# databases, nothing that needs quoting.
+CREATION_WORD = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def test_creation(parsed: ProjectDatabaseURL) -> dict[str, str]:
+    """``DATABASES['default']['TEST']``'s CHARSET, COLLATION and TEMPLATE, those the vendor's
+    test database is created with, as Django's test runner creates it: on PostgreSQL a
+    COLLATION is refused as Django refuses it (ImproperlyConfigured); a setting the vendor's
+    Django backend does not use is not used either. Refused (bad input) before anything is
+    made."""
+    test = parsed.config.get("TEST") or {}
+    if parsed.vendor == "postgresql" and test.get("COLLATION") is not None:
+        raise BadInput(
+            "DATABASES['default']['TEST']['COLLATION']: PostgreSQL does not support a collation "
+            "at database creation time (Django's test runner refuses it too); remove it, or "
+            "give the collation to a TEMPLATE database"
+        )
+    chosen = {
+        key: str(test[key]) for key in CREATION_SETTINGS.get(parsed.vendor, ()) if test.get(key)
+    }
+    for key, value in chosen.items():
+        if not CREATION_WORD.fullmatch(value):
+            raise BadInput(
+                f"DATABASES['default']['TEST'][{key!r}] {value!r}: roadbench takes a name of "
+                "letters, digits and _ . - (at most 64)"
+            )
+    return chosen
+
+
 def _same_database(vendor: str) -> Any:
     if vendor != "sqlite":
         return lambda a, b: a == b

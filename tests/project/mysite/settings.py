@@ -30,7 +30,12 @@ DATABASES = {
         "PASSWORD": os.environ.get("MYSITE_DB_PASSWORD", ""),
         "HOST": os.environ.get("MYSITE_DB_HOST", ""),
         "PORT": os.environ.get("MYSITE_DB_PORT", ""),
-        "TEST": {"NAME": os.environ.get("MYSITE_DB_TEST_NAME") or None},
+        # How Django's test runner (and roadbench) makes the test database: from the
+        # environment too, so that a test can set each of them.
+        "TEST": {
+            key: os.environ.get(f"MYSITE_DB_TEST_{key}") or None
+            for key in ("NAME", "CHARSET", "COLLATION", "TEMPLATE")
+        },
     }
 }
 
