@@ -60,6 +60,9 @@ def test_a_comparison_names_the_users_design_in_every_format(sqlite_project, tmp
     plain = roadbench(["report", str(saved)], env)
     assert plain.returncode == 0, plain.stderr
     assert "shop.Product" in plain.stdout and "option 900" not in plain.stdout
+    page = tmp_path / "compare.html"
+    _ran(["report", str(saved), "--html", str(page)], env)
+    assert "shop.Product" in page.read_text() and "option 900" not in page.read_text()
     diffed = _ran(["diff", str(saved), str(saved), "--format", "markdown"], env)
     assert "shop.Product · select · objects · 12 rows" in diffed
     diff_rows = _csv(_ran(["diff", str(saved), str(saved), "--format", "csv"], env))
@@ -102,6 +105,10 @@ def test_scaling_profile_run_and_queries_name_the_users_design(sqlite_project, t
     assert {row["option"] for row in rows} == {"3", "shop.Product"}
     markdown = _ran(["report", str(saved), "--format", "markdown"], env)
     assert "| Rows | Option 3 | shop.Product | Fastest |" in markdown
+    page = tmp_path / "scaling.html"
+    _ran(["report", str(saved), "--html", str(page)], env)
+    html = page.read_text()
+    assert "shop.Product: time ∝ rows^" in html and "option 900" not in html
 
     profiled = _ran(["profile", "select", *MODEL, "-n", "12"], env)
     assert profiled.splitlines()[0].startswith("shop.Product · select · objects · 12 rows")

@@ -575,10 +575,10 @@ def _extra_sections(results: Sequence[CaseResult], attached: Attachments) -> lis
 
 
 def _growth_body(report: ScalingReport) -> Markup:
-    names = {f"option {s.option}": i for i, s in enumerate(report.series)}
+    names = {s.heading: i for i, s in enumerate(report.series)}
     times = [
         Line(
-            f"option {s.option}",
+            s.heading,
             [
                 Point(p.rows, p.median_s, *(p.interval_s or (None, None)))
                 for p in s.points
@@ -589,13 +589,11 @@ def _growth_body(report: ScalingReport) -> Markup:
         for i, s in enumerate(report.series)
     ]
     queries = [
-        Line(
-            f"option {s.option}", [Point(p.rows, p.queries) for p in s.points if p.queries], color=i
-        )
+        Line(s.heading, [Point(p.rows, p.queries) for p in s.points if p.queries], color=i)
         for i, s in enumerate(report.series)
     ]
     fits = ", ".join(
-        f"option {s.option}: time ∝ rows^{s.exponent:.2f}"
+        f"{s.heading}: time ∝ rows^{s.exponent:.2f}"
         for s in report.series
         if s.exponent is not None
     )
@@ -643,7 +641,7 @@ def _scaling_table(report: ScalingReport) -> Markup:
             for v in [p.ratio or 1.0, *(p.ratio_ci or ())]
         ]
     )
-    header = ["rows", *(f"option {s.option}" for s in report.series)]
+    header = ["rows", *(s.heading for s in report.series)]
     lines: list[list[object]] = []
     for i, rows in enumerate(report.sizes):
         cells: list[object] = [f"{rows:,}"]
