@@ -25,6 +25,7 @@ import django
 from roadbench.errors import (
     BadInput,
     DatabaseUnavailable,
+    Inconclusive,
     PluginCheckFailed,
     RegressionFound,
     Unsupported,
@@ -1097,7 +1098,7 @@ def chart_reports(files: Sequence[Path]) -> tuple[str, list[Any]]:
 
 
 def fail_on_rules(texts: Sequence[str]) -> list[Any]:
-    """The ``fail_on`` rules of ``diff``: time:N%, instructions:N% or queries:+N each."""
+    """The ``fail_on`` rules of ``diff``: time:N%, instructions:N%, queries:+N or shape each."""
     from roadbench.reports.diff import parse_fail_on
 
     return [parse_fail_on(text) for text in texts]
@@ -1125,12 +1126,19 @@ def diff(
     return report, check(report, list(fail_on))
 
 
-def no_regression(failures: Sequence[str]) -> None:
-    """RegressionFound (exit 6) when ``diff``'s rules found any: call after showing the diff."""
+def no_regression(failures: Sequence[str], undecided: Sequence[str] = ()) -> None:
+    """RegressionFound (exit 6) when ``diff``'s rules found any, else Inconclusive (exit 8)
+    when a rule could not judge some case (``undecided``): call after showing the diff."""
     if failures:
         raise RegressionFound(
             f"{len(failures)} regression{'s' if len(failures) != 1 else ''} "
             f"beyond {{fail_on}}: {failures[0]}",
+            "fail_on",
+        )
+    if undecided:
+        raise Inconclusive(
+            f"{{fail_on}} cannot decide on {len(undecided)} "
+            f"case{'s' if len(undecided) != 1 else ''}: {undecided[0]}",
             "fail_on",
         )
 

@@ -66,9 +66,17 @@ class VerificationFailed(RoadbenchError):
 
 
 class RegressionFound(RoadbenchError):
-    """``diff --fail-on``: a significant slowdown or extra queries beyond the rule."""
+    """``diff --fail-on``: a significant slowdown, extra queries, more instructions or a
+    changed SQL shape beyond the rule."""
 
     exit_code = 6
+
+
+class Inconclusive(RoadbenchError):
+    """`diff --fail-on`: a rule that cannot decide, which is never a pass: `shape` on a file
+    saved before statement fingerprints (schema 3). The line says why and the way out."""
+
+    exit_code = 8
 
 
 class PluginCheckFailed(RoadbenchError):

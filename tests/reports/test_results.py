@@ -41,7 +41,7 @@ def test_run_report_has_the_documented_fields(database_url):
     env = data["environment"]
     for key in ("python", "django", "database_vendor", "database_version", "roadbench"):
         assert env[key]
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
 
 
 def test_unsupported_case_is_a_result_not_a_crash():

@@ -938,8 +938,9 @@ def diff(
         list[str] | None,
         typer.Option(
             "--fail-on",
-            help="Exit 6 on time:N% (a significant slowdown beyond N%) or queries:+N "
-            "(more than N extra queries in a case). Repeatable.",
+            help="Exit 6 on time:N% (a significant slowdown beyond N%), queries:+N "
+            "(more than N extra queries in a case) or shape (a statement shape appeared or "
+            "disappeared in a case; exit 8 on files without fingerprints). Repeatable.",
             show_default=False,
         ),
     ] = None,
@@ -970,7 +971,7 @@ def diff(
         _show(diff_csv(report))
     else:
         _show(diff_table(report))
-    api.no_regression(failures)
+    api.no_regression(failures, report.shape_undecided)
 
 
 @app.command()

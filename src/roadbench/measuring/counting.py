@@ -30,6 +30,7 @@ from roadbench.database.django_internals import (
     server_cursor_statements,
     transaction_ends_seen,
 )
+from roadbench.measuring.fingerprints import ShapeTally
 
 KINDS = ("select", "insert", "update", "delete", "transaction", "savepoint", "other")
 
@@ -67,9 +68,11 @@ class CapturedQuery:
 
 @dataclass
 class QueryCount:
-    """What one pass sent: statements by kind (an executemany counts once per parameter set)."""
+    """What one pass sent: statements by kind and by shape (an executemany counts once per
+    parameter set)."""
 
     by_kind: Counter[str] = field(default_factory=Counter)
+    shapes: ShapeTally = field(default_factory=ShapeTally)
     captured: list[CapturedQuery] = field(default_factory=list)
     # Time spent inside the driver's execute calls: the time waiting on the database.
     database_s: float = 0.0
@@ -94,6 +97,7 @@ def count_queries(capture: bool = False) -> Iterator[QueryCount]:
     ) -> Any:
         n = len(params) if many and isinstance(params, (list, tuple)) else 1
         result.by_kind[statement_kind(sql)] += n
+        result.shapes.add(sql, n)
         start = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -120,6 +124,7 @@ def count_queries(capture: bool = False) -> Iterator[QueryCount]:
 
     def sent_by_driver(sql: str, seconds: float = 0.0) -> None:
         result.by_kind[statement_kind(sql)] += 1
+        result.shapes.add(sql)
         result.database_s += seconds
         if capture:
             result.captured.append(CapturedQuery(sql, None, 1, seconds))

@@ -285,6 +285,7 @@ class CaseRunner:
         result.rows_per_s = self.affected / summary.median if summary.median > 0 else None
         result.queries = counted.total
         result.queries_by_kind = counted.as_dict()
+        result.fingerprints = counted.shapes.as_dict()
         result.queries_per_row = counted.total / self.affected if self.affected else None
         if self.memory:
             peak = memory_case(self.option, self.op, self.method, self.rows, self.state)

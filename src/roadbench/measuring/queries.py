@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,36 +16,10 @@ from typing import Any
 from roadbench.database.backend import current_backend
 from roadbench.errors import VerificationFailed
 from roadbench.measuring.counting import CapturedQuery, statement_kind
+from roadbench.measuring.fingerprints import fingerprint, tables
 from roadbench.reports.results import SCHEMA_VERSION
 
 CONSTANT, PER_BATCH, PER_ROW = "constant", "per-batch", "per-row"
-
-_SAVEPOINT = re.compile(r'("?)s\d+_x\d+\1')
-# A server-side cursor's name (iterator() on PostgreSQL): one per cursor, the same shape.
-_CURSOR = re.compile(r"_django_curs_\d+_(?:a?sync)_\d+")
-_STRING = re.compile(r"'(?:[^']|'')*'")
-_NUMBER = re.compile(r'(?<![\w".])-?\d+(?:\.\d+)?(?![\w"])')
-_PLACEHOLDER = re.compile(r"%s|\?|\$\d+")
-_IN_LIST = re.compile(r"\bIN\s*\(\s*\?(?:\s*,\s*\?)*\s*\)", re.I)
-_ROW = r"\(\s*\?(?:\s*,\s*\?)*\s*\)"
-_VALUES = re.compile(rf"\bVALUES\s*{_ROW}(?:\s*,\s*{_ROW})*", re.I)
-_TABLE = re.compile(r'\b(?:FROM|JOIN|INTO|UPDATE|COPY)\s+"?([A-Za-z_][\w.]*)"?', re.I)
-
-
-def fingerprint(sql: str) -> str:
-    """The shape of a statement: literals, IN-lists, VALUES rows and savepoint names masked."""
-    text = " ".join(sql.split())
-    text = _SAVEPOINT.sub(r"\1s?\1", text)
-    text = _CURSOR.sub("_django_curs_?", text)
-    text = _STRING.sub("?", text)
-    text = _NUMBER.sub("?", text)
-    text = _PLACEHOLDER.sub("?", text)
-    text = _IN_LIST.sub("IN (...)", text)
-    return _VALUES.sub("VALUES (...)", text)
-
-
-def tables(sql: str) -> list[str]:
-    return sorted({name for name in _TABLE.findall(sql) if not _CURSOR.fullmatch(name)})
 
 
 def classify_growth(points: Sequence[tuple[int, int]]) -> str:

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from roadbench.render.console import COLUMN_FRAME, column_groups, seconds
 from roadbench.render.formats import markdown_table
+from roadbench.render.shape import shape_markdown, shape_renderables
 from roadbench.reports.diff import FASTER, SLOWER, CaseDiff, DiffReport
 
 STYLES = {SLOWER: "bold red", FASTER: "bold green"}
@@ -106,6 +107,7 @@ def diff_table(report: DiffReport, width: int | None = None) -> RenderableType:
         parts.append(table)
     if report.machine_drift is not None:
         parts.append(Text(_drift_note(report.machine_drift)))
+    parts.extend(shape_renderables(report))
     for failure in report.failures:
         parts.append(Text(f"FAIL {failure}", style="bold red"))
     return Group(*parts)
@@ -151,6 +153,7 @@ def diff_markdown(report: DiffReport) -> str:
     )
     if report.machine_drift is not None:
         text += "\n" + _drift_note(report.machine_drift) + "\n"
+    text += shape_markdown(report)
     if report.failures:
         text += "\n" + "\n".join(f"- :x: {f}" for f in report.failures) + "\n"
     return text

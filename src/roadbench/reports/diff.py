@@ -20,6 +20,7 @@ from typing import Any
 from roadbench.errors import BadInput
 from roadbench.measuring.stats import mann_whitney_u, median_interval, relative_half_width
 from roadbench.reports.results import SCHEMA_VERSION, CaseResult, case_from_dict, design_heading
+from roadbench.reports.shape import ShapeChange, attach_shapes, shape_failures, shape_undecided
 
 # Environment fields whose difference can explain a change by itself.
 COMPARED_ENVIRONMENT = (
@@ -70,6 +71,8 @@ class CaseDiff:
     base_instructions: int | None = None
     new_instructions: int | None = None
     design: str = ""  # a design not roadbench's own, by its name (see CaseResult.design)
+    # The statements' shapes in both runs (reports.shape); None unless measured in both.
+    shape: ShapeChange | None = None
 
     @property
     def name(self) -> str:
@@ -91,8 +94,8 @@ class CaseDiff:
 
 @dataclass
 class FailRule:
-    kind: str  # "time", "queries" or "instructions"
-    # time, instructions: a fraction (0.10); queries: extra statements allowed (0)
+    kind: str  # "time", "queries", "instructions" or "shape"
+    # time, instructions: a fraction (0.10); queries: extra statements allowed (0); shape: 0
     threshold: float
     text: str
 
@@ -108,6 +111,8 @@ class DiffReport:
     # In two comparisons: the median change of all paired cases' times (1.10 = the machine
     # ran 10% slower as a whole); paired verdicts are corrected for it.
     machine_drift: float | None = None
+    # With --fail-on shape: the compared cases it cannot judge (no fingerprints), and why.
+    shape_undecided: list[str] = field(default_factory=list)
     kind: str = "diff"
     schema_version: int = SCHEMA_VERSION
 
@@ -236,12 +241,13 @@ def diff(base: dict[str, Any], new: dict[str, Any], min_change: float = 0.05) ->
             )
         cases.append(case)
     report = DiffReport(base_env, new_env, changes, cases, min_change)
+    attach_shapes(report.cases, base, new)
     if paired_before and paired_after:
         report.machine_drift = drift
     return report
 
 
-_RULE = re.compile(r"^(time|instructions):(\d+(?:\.\d+)?)%$|^(queries):\+(\d+)$")
+_RULE = re.compile(r"^(time|instructions):(\d+(?:\.\d+)?)%$|^(queries):\+(\d+)$|^(shape)$")
 
 
 def parse_fail_on(text: str) -> FailRule:
@@ -249,10 +255,13 @@ def parse_fail_on(text: str) -> FailRule:
     if not match:
         raise BadInput(
             f"{{fail_on}} {text!r}: use time:N% (a significant slowdown beyond N%), "
-            "instructions:N% (more CPU instructions, from run --instructions) or "
-            "queries:+N (more than N extra queries in any case)",
+            "instructions:N% (more CPU instructions, from run --instructions), "
+            "queries:+N (more than N extra queries in any case) or shape (a statement "
+            "shape appeared or disappeared in any case)",
             "fail_on",
         )
+    if match.group(5):
+        return FailRule("shape", 0, text)
     if match.group(1):
         return FailRule(match.group(1), float(match.group(2)) / 100, text)
     return FailRule("queries", float(match.group(4)), text)
@@ -262,6 +271,9 @@ def check(report: DiffReport, rules: list[FailRule]) -> list[str]:
     """The reasons a CI gate fails: a significant slowdown or extra queries beyond a rule."""
     failures = []
     for rule in rules:
+        if rule.kind == "shape":
+            failures.extend(shape_failures(report.cases))
+            report.shape_undecided = shape_undecided(report.cases)
         for case in report.cases:
             if rule.kind == "time" and case.significant and (case.change or 0) > rule.threshold:
                 failures.append(

@@ -18,7 +18,9 @@ from roadbench.database import sqlite_settings
 from roadbench.errors import BadInput
 
 # 2: a case says its design's name and its entities' plural (files of 1 still load).
-SCHEMA_VERSION = 2
+# 3: a case keeps its statements' fingerprints with their counts (files of 1 and 2 still load,
+# without them: a shape gate cannot decide on them).
+SCHEMA_VERSION = 3
 OK = "ok"
 UNSUPPORTED = "unsupported"
 
@@ -140,6 +142,9 @@ class CaseResult:
     # the design stores, in the plural: absent from files saved before schema 2.
     design: str = ""
     entity: str = "roads"
+    # The statements of the counting pass by shape (measuring.fingerprints): shape -> count,
+    # exact at any scale. None where not counted: unsupported, or saved before schema 3.
+    fingerprints: dict[str, int] | None = None
 
     @property
     def ok(self) -> bool:
