@@ -100,6 +100,7 @@ __all__ = [
     "doctor",
     "dump_json",
     "fail_on_rules",
+    "gate_outcome",
     "load",
     "load_plugins",
     "load_report",
@@ -1126,20 +1127,30 @@ def diff(
     return report, check(report, list(fail_on))
 
 
-def no_regression(failures: Sequence[str], undecided: Sequence[str] = ()) -> None:
-    """RegressionFound (exit 6) when ``diff``'s rules found any, else Inconclusive (exit 8)
-    when a rule could not judge some case (``undecided``): call after showing the diff."""
+def no_regression(failures: Sequence[str]) -> None:
+    """RegressionFound (exit 6) when ``diff``'s rules found any: call after showing the diff."""
     if failures:
         raise RegressionFound(
             f"{len(failures)} regression{'s' if len(failures) != 1 else ''} "
             f"beyond {{fail_on}}: {failures[0]}",
             "fail_on",
         )
-    if undecided:
+
+
+def gate_outcome(report: Any) -> None:
+    """After showing a diff: RegressionFound (exit 6) when its rules found a regression, else
+    Inconclusive (exit 8) when a rule could not judge some case; nothing when the gate passed
+    or there were no rules."""
+    no_regression(report.failures)
+    if report.inconclusive:
+        more = len(report.inconclusive) - 1
         raise Inconclusive(
-            f"{{fail_on}} cannot decide on {len(undecided)} "
-            f"case{'s' if len(undecided) != 1 else ''}: {undecided[0]}",
-            "fail_on",
+            f"inconclusive, not passed: {report.inconclusive[0]}"
+            + (
+                f" (and {more} more reason{'s' if more != 1 else ''}: see the table)"
+                if more
+                else ""
+            )
         )
 
 

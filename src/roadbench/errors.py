@@ -73,8 +73,8 @@ class RegressionFound(RoadbenchError):
 
 
 class Inconclusive(RoadbenchError):
-    """`diff --fail-on`: a rule that cannot decide, which is never a pass: `shape` on a file
-    saved before statement fingerprints (schema 3). The line says why and the way out."""
+    """`diff --fail-on`: a rule could not judge (`shape` on a file saved before statement
+    fingerprints) and none was broken; the line names what and the way out."""
 
     exit_code = 8
 

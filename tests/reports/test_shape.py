@@ -222,7 +222,7 @@ def test_two_runs_of_the_same_code_pass_the_shape_gate(tmp_path):
     new = saved_run(tmp_path / "new.json", reads)
     done = roadbench_diff(base, new, "--fail-on", "shape")
     assert done.returncode == 0, done.stderr
-    assert "changed shape" not in done.stdout and "cannot decide" not in done.stdout
+    assert "changed shape" not in done.stdout and "INCONCLUSIVE" not in done.stdout
     data = json.loads(roadbench_diff(base, new, "--fail-on", "shape", "--json").stdout)
     assert data["cases"][0]["shape"] == {
         "verdict": SAME,
@@ -248,12 +248,13 @@ def test_a_file_saved_before_fingerprints_cannot_decide(tmp_path):
 
     done = roadbench_diff(version_2, base, "--fail-on", "shape")
     assert done.returncode == 8, done.stderr
-    assert done.stderr == (
-        "roadbench: error: --fail-on cannot decide on 1 case: option 3 · shape-probe · reads · "
-        "20 rows: the base file was saved with schema 2, before statement fingerprints "
-        "(schema 3): measure it again with this roadbench\n"
+    line = (
+        "option 3 · shape-probe · reads · 20 rows: --fail-on shape: the base file was saved "
+        "with schema 2, before statement fingerprints (schema 3): measure it again with this "
+        "roadbench"
     )
-    assert "shape: cannot decide: option 3 · shape-probe · reads · 20 rows" in done.stdout
+    assert done.stderr == f"roadbench: error: inconclusive, not passed: {line}\n"
+    assert f"INCONCLUSIVE {line}" in done.stdout
     # Without the shape rule, nothing is asked of the fingerprints.
     assert roadbench_diff(version_2, base, "--fail-on", "queries:+0").returncode == 0
     # Beside a rule that passes, still exit 8: one rule could not decide.

@@ -962,7 +962,7 @@ def diff(
     rules = api.fail_on_rules(fail_on or [])
     finite(min_change, "--min-change")
     fmt = output_format(fmt, as_json, ("table", "json", "markdown", "csv"))
-    report, failures = api.diff(base, new, min_change / 100, rules)
+    report, _failures = api.diff(base, new, min_change / 100, rules)
     if fmt == "json":
         _show(api.dump_json(report.to_dict()) + "\n")
     elif fmt == "markdown":
@@ -971,7 +971,7 @@ def diff(
         _show(diff_csv(report))
     else:
         _show(diff_table(report))
-    api.no_regression(failures, report.shape_undecided)
+    api.gate_outcome(report)
 
 
 @app.command()

@@ -108,6 +108,7 @@ def diff_table(report: DiffReport, width: int | None = None) -> RenderableType:
     if report.machine_drift is not None:
         parts.append(Text(_drift_note(report.machine_drift)))
     parts.extend(shape_renderables(report))
+    parts.extend(Text(f"INCONCLUSIVE {line}", style="bold yellow") for line in report.inconclusive)
     for failure in report.failures:
         parts.append(Text(f"FAIL {failure}", style="bold red"))
     return Group(*parts)
@@ -154,6 +155,7 @@ def diff_markdown(report: DiffReport) -> str:
     if report.machine_drift is not None:
         text += "\n" + _drift_note(report.machine_drift) + "\n"
     text += shape_markdown(report)
+    text += "".join(f"\n- :warning: INCONCLUSIVE {line}\n" for line in report.inconclusive)
     if report.failures:
         text += "\n" + "\n".join(f"- :x: {f}" for f in report.failures) + "\n"
     return text

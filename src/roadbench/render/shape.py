@@ -64,8 +64,7 @@ def _marked(line: str, sql: str, other: str | None, style: str) -> Text:
 
 def shape_renderables(report: DiffReport) -> list[RenderableType]:
     """Each case whose SQL changed shape, its statements as a diff (the words that differ
-    from the most alike statement of the other run underlined); then what a shape rule could
-    not judge."""
+    from the most alike statement of the other run underlined)."""
     parts: list[RenderableType] = []
     for case in _changed(report):
         shape = case.shape
@@ -75,8 +74,6 @@ def shape_renderables(report: DiffReport) -> list[RenderableType]:
             sql = line.split(" × ", 1)[1]
             others = {"+": shape.disappeared, "-": shape.appeared}.get(mark, {})
             parts.append(_marked(line, sql, _closest(sql, list(others)), _STYLES[mark]))
-    for line in report.shape_undecided:
-        parts.append(Text(f"shape: cannot decide: {line}", style="bold yellow"))
     return parts
 
 
@@ -85,6 +82,4 @@ def shape_markdown(report: DiffReport) -> str:
     for case in _changed(report):
         body = "\n".join(line for _mark, line in _lines(case))
         text += f"\n**The SQL changed shape** in {case.name}:\n\n```diff\n{body}\n```\n"
-    for line in report.shape_undecided:
-        text += f"\n- :warning: shape: cannot decide: {line}\n"
     return text

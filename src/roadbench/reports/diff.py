@@ -111,8 +111,8 @@ class DiffReport:
     # In two comparisons: the median change of all paired cases' times (1.10 = the machine
     # ran 10% slower as a whole); paired verdicts are corrected for it.
     machine_drift: float | None = None
-    # With --fail-on shape: the compared cases it cannot judge (no fingerprints), and why.
-    shape_undecided: list[str] = field(default_factory=list)
+    # What a rule could not judge, and why (shape: a file without fingerprints): never a pass.
+    inconclusive: list[str] = field(default_factory=list)
     kind: str = "diff"
     schema_version: int = SCHEMA_VERSION
 
@@ -273,7 +273,8 @@ def check(report: DiffReport, rules: list[FailRule]) -> list[str]:
     for rule in rules:
         if rule.kind == "shape":
             failures.extend(shape_failures(report.cases))
-            report.shape_undecided = shape_undecided(report.cases)
+            undecided = shape_undecided(report.cases)
+            report.inconclusive += [u for u in undecided if u not in report.inconclusive]
         for case in report.cases:
             if rule.kind == "time" and case.significant and (case.change or 0) > rule.threshold:
                 failures.append(

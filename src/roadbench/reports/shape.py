@@ -107,7 +107,7 @@ def shape_failures(cases: list[Any]) -> list[str]:
 def shape_undecided(cases: list[Any]) -> list[str]:
     """One line per compared case the shape rule cannot judge, with the reason."""
     return [
-        f"{case.name}: {case.shape.reason}"
+        f"{case.name}: --fail-on shape: {case.shape.reason}"
         for case in cases
         if case.shape is not None and case.shape.verdict == UNDECIDED
     ]
