@@ -32,6 +32,7 @@ from roadbench.errors import (
     VerificationFailed,
 )
 from roadbench.reports.output import check_output, check_output_dir, write_text
+from roadbench.reports.results import design_heading
 
 # The oldest Django roadbench supports (pyproject.toml: django>=5.2).
 MIN_DJANGO = (5, 2)
@@ -368,15 +369,16 @@ def side_by_side(results: list[MatrixResult]) -> tuple[list[str], list[list[str]
     cases: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
     for result in results:
         for case in result.report.get("results", []):
-            key = (case["option"], case["op"], case["method"], case["rows"])
+            # A design not roadbench's own by its name (a --model's as the user named it).
+            key = (case["option"], case.get("design", ""), case["op"], case["method"], case["rows"])
             cases.setdefault(key, {})[result.label] = case
     header = ["case"] + [
         f"Django {result.report.get('environment', {}).get('django', result.label)}"
         for result in results
     ]
     rows = []
-    for (option, op, method, n), by_version in cases.items():
-        row = [f"option {option}\n{op} · {method}\n{n:,} rows"]
+    for (option, design, op, method, n), by_version in cases.items():
+        row = [f"{design_heading(option, design)}\n{op} · {method}\n{n:,} rows"]
         first = by_version.get(results[0].label, {}).get("median_s")
         for i, result in enumerate(results):
             case = by_version.get(result.label, {})
