@@ -94,6 +94,7 @@ __all__ = [
     "check_timing",
     "cleanup",
     "compare",
+    "compare_async",
     "designs",
     "designs_listing",
     "diff",
@@ -256,12 +257,14 @@ def run(
     cache: str | None = None,
     memory: bool = False,
     model: str | None = None,
+    concurrency: int | None = None,
 ) -> RunReport:
     """Measure one case (option, op, method, rows) in a throwaway database.
 
     ``memory``: add a memory pass (peak Python allocation and resident high-water mark).
     ``cache``: a ``redis://`` URL for Django's cache instead of its in-process LocMemCache.
     ``model``: the user's hierarchy (``app.Model``), the design measured unless ``option``.
+    ``concurrency``: an async method's work as that many tasks on one event loop.
     """
     load_registries()
     _no_instructions_with_model(instructions, model)
@@ -278,6 +281,10 @@ def run(
     road_option = get_option(option)
     operation = get_op(op)
     chosen = operation.method(operation.default_method if method is None else method)
+    if concurrency is not None:
+        from roadbench.ops.base import at_concurrency
+
+        chosen = at_concurrency(chosen, concurrency)
     check_rows(rows)
     check_timing(timing)
     if instructions:
@@ -510,6 +517,44 @@ def compare(
         phases_s=dict(CLOCK.totals),
         phases_cpu_s=dict(CLOCK.cpu_totals),
         phases_rss_peak_bytes=dict(CLOCK.rss_peaks),
+    )
+
+
+def compare_async(
+    rows: int = SCALES["few"],
+    timing: Timing | None = None,
+    database: str | None = None,
+    options: list[int] | str | None = None,
+    ops: list[str] | str | None = None,
+    concurrency: int = 8,
+    notify: Notify | None = None,
+    progress: Progress | None = None,
+    sqlite: str | None = None,
+) -> Any:
+    """compare --async: every async method of the ops beside its sync mirror, at concurrency
+    1 and ``concurrency``, in interleaved rounds, with the thread-hop cost per call
+    (``reports.async_comparison``)."""
+    from roadbench.designs import get_option, parse_options
+    from roadbench.measuring.async_pairs import measure_async_rows
+    from roadbench.ops import OPS, get_op
+    from roadbench.ops.base import check_concurrency
+    from roadbench.reports.async_comparison import AsyncComparisonReport
+
+    load_registries()
+    check_rows(rows)
+    check_concurrency(concurrency)
+    names = _op_names(ops) or [o.name for o in OPS.values() if o.origin == "roadbench"]
+    operations = [get_op(name) for name in names]
+    timing = check_timing(timing or FEW_TIMING)
+    text = options if isinstance(options, str) or options is None else ",".join(map(str, options))
+    road_options = [get_option(n) for n in parse_options(text)]
+    started = time.perf_counter()
+    with open_session(road_options, database, notify, False, sqlite) as (_b, environment, state):
+        entries = measure_async_rows(
+            road_options, operations, rows, timing, state, concurrency, progress
+        )
+    return AsyncComparisonReport(
+        environment, rows, concurrency, entries, elapsed_s=time.perf_counter() - started
     )
 
 

@@ -178,6 +178,15 @@ MemoryOpt = Annotated[
         "Python's allocations (tracemalloc) and the process's resident high-water mark.",
     ),
 ]
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        help="An async method's work as N tasks on one event loop (docs/async.md); with "
+        "compare --async the third column (default 8).",
+        show_default=False,
+    ),
+]
 MinEffectOpt = Annotated[
     float,
     typer.Option(
@@ -366,6 +375,7 @@ def run(
     keep: KeepOpt = False,
     memory: MemoryOpt = False,
     html: HtmlOpt = None,
+    concurrency: ConcurrencyOpt = None,
 ) -> None:
     """Measure one case: an op done one way on one option."""
     from roadbench import api
@@ -388,6 +398,7 @@ def run(
         cache=cache,
         memory=memory,
         model=model,
+        concurrency=concurrency,
     )
     _report_out("run", report, fmt, as_json, save)
     write_html("run", report, html, _notify)
@@ -446,6 +457,15 @@ def compare(
     keep: KeepOpt = False,
     memory: MemoryOpt = False,
     html: HtmlOpt = None,
+    async_orm: Annotated[
+        bool,
+        typer.Option(
+            "--async",
+            help="Instead: each async method (acreate, aiterator, ...) beside the sync method "
+            "it mirrors, alone and as --concurrency tasks, with the thread-hop cost per call.",
+        ),
+    ] = False,
+    concurrency: ConcurrencyOpt = None,
 ) -> None:
     """Run every op on every option and print the seed study's table (fastest = 1)."""
     from roadbench import api
@@ -455,6 +475,18 @@ def compare(
     _check_outputs(("--save", save))
     check_html(html, ("--save", save))
     default = api.scale_timing(scale)
+    if async_orm or concurrency is not None:
+        from roadbench.cli.async_compare import compare_async
+
+        compare_async(
+            async_orm, concurrency, scale, rows, options, compared_ops, fmt, as_json, save,
+            _timing(repeat, warmup, default, fast, rigorous, precision, budget), database, sqlite,
+            unsupported={
+                "--model": model, "--instructions": instructions, "--memory": memory,
+                "--keep": keep, "--html": html,
+            }, notify=_notify, console=stdout,
+        )  # fmt: skip
+        return
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

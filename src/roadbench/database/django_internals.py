@@ -227,9 +227,13 @@ def activate_default_connection(config: dict[str, Any]) -> None:
 
 
 def deactivate_default_connection() -> None:
-    """Close the default connection and forget it, so the next use builds a new one."""
+    """Close the default connection and forget it, so the next use builds a new one (in the
+    async ORM's thread too: connections are thread-local)."""
     from django.db import DEFAULT_DB_ALIAS, connections
 
+    from roadbench.database import orm_thread
+
+    orm_thread.forget_connection()
     with contextlib.suppress(AttributeError):
         connections[DEFAULT_DB_ALIAS].close()
         del connections[DEFAULT_DB_ALIAS]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import django
+from asgiref.sync import sync_to_async
 from django.db.models import Expression, F, Index, Model, QuerySet
 
 from roadbench.designs.roads.data import FREEWAY, ROADS, TOLLROAD
@@ -205,6 +206,56 @@ class RoadOption:
     def delete_all(self, road_type: str) -> int:
         """QuerySet.delete() of a type's roads; returns roads (not table rows) deleted."""
         _total, per_model = self.queryset(road_type).delete()
+        return per_model.get(self.model_for(road_type)._meta.label, 0)
+
+    # --- the async ORM ---------------------------------------------------------------------
+    # Django's async API where the design keeps the sync hook's default; where a design
+    # overrides the hook (several ORM calls: a base row and a detail row), that hook in one
+    # sync_to_async, as async code reaches code that has no async form. Either is one hop to
+    # the ORM's thread per call (Django's own async methods are sync_to_async of the sync ones).
+
+    def _keeps(self, *hooks: str) -> bool:
+        return all(getattr(type(self), h) is getattr(RoadOption, h) for h in hooks)
+
+    async def acreate_new(self, road_type: str, i: int) -> None:
+        if not self._keeps("save_new"):
+            await sync_to_async(self.save_new)(road_type, i)
+        elif self._keeps("new_road"):
+            manager = self.model_for(road_type)._default_manager
+            await manager.acreate(**self.row_values(road_type, i))
+        else:
+            await self.new_road(road_type, i).asave()
+
+    async def abulk_create(self, road_type: str, count: int, batch_size: int) -> None:
+        if self._keeps("bulk_create"):
+            roads = [self.new_road(road_type, i) for i in range(count)]
+            manager = self.model_for(road_type)._default_manager
+            await manager.abulk_create(roads, batch_size=batch_size)
+        else:
+            await sync_to_async(self.bulk_create)(road_type, count, batch_size)
+
+    async def asave_changed(self, road: Model, road_type: str) -> None:
+        if self._keeps("save_changed"):
+            await road.asave()
+        else:
+            await sync_to_async(self.save_changed)(road, road_type)
+
+    async def aupdate(self, road_type: str, steps: dict[str, Any]) -> int:
+        if not self._keeps("update"):
+            return await sync_to_async(self.update)(road_type, steps)
+        values = {self.path(road_type, a): F(self.path(road_type, a)) + s for a, s in steps.items()}
+        return await self.queryset(road_type).aupdate(**values)
+
+    async def adelete_road(self, road: Model, road_type: str) -> None:
+        if self._keeps("delete_road"):
+            await road.adelete()
+        else:
+            await sync_to_async(self.delete_road)(road, road_type)
+
+    async def adelete_all(self, road_type: str) -> int:
+        if not self._keeps("delete_all"):
+            return await sync_to_async(self.delete_all)(road_type)
+        _total, per_model = await self.queryset(road_type).adelete()
         return per_model.get(self.model_for(road_type)._meta.label, 0)
 
     # --- indexes --------------------------------------------------------------------------

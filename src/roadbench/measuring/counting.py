@@ -76,6 +76,8 @@ class QueryCount:
     captured: list[CapturedQuery] = field(default_factory=list)
     # Time spent inside the driver's execute calls: the time waiting on the database.
     database_s: float = 0.0
+    # An async method's calls that hopped to the ORM's thread and back (None: a sync method).
+    thread_hops: int | None = None
 
     @property
     def total(self) -> int:
@@ -136,3 +138,48 @@ def count_queries(capture: bool = False) -> Iterator[QueryCount]:
         connection.execute_wrapper(wrapper),
     ):
         yield result
+
+
+@contextlib.contextmanager
+def count_method_queries(method: Any, capture: bool = False) -> Iterator[QueryCount]:
+    """``count_queries`` for a method: an async method's statements are sent by the thread
+    Django's async ORM runs them in, whose connection is its own (connections are
+    thread-local), so they are counted there too, beside the main thread's, and its calls
+    that hop to that thread are counted."""
+    if getattr(method, "arun", None) is None:
+        with count_queries(capture) as counted:
+            yield counted
+        return
+    from roadbench.database import orm_thread
+
+    total = QueryCount(thread_hops=0)
+    on_orm_thread = contextlib.ExitStack()
+    with count_queries(capture) as main:
+        orm = orm_thread.call(lambda: on_orm_thread.enter_context(count_queries(capture)))
+        try:
+            with thread_hops_seen(total):
+                yield total
+        finally:
+            orm_thread.call(on_orm_thread.close)
+    for part in (main, orm):
+        total.by_kind.update(part.by_kind)
+        total.captured.extend(part.captured)
+        total.database_s += part.database_s
+
+
+@contextlib.contextmanager
+def thread_hops_seen(counted: QueryCount) -> Iterator[None]:
+    """Count each ``sync_to_async`` call (Django's async ORM makes one per awaited call)."""
+    from asgiref.sync import SyncToAsync
+
+    original = SyncToAsync.__call__
+
+    async def hop(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counted.thread_hops = (counted.thread_hops or 0) + 1
+        return await original(self, *args, **kwargs)
+
+    SyncToAsync.__call__ = hop  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SyncToAsync.__call__ = original  # type: ignore[method-assign]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from roadbench.database.fastpath import analyze, clear_roads, insert_entities
 from roadbench.designs.base import RoadOption
 from roadbench.errors import PluginFailed, RoadbenchError, Unsupported
-from roadbench.measuring.counting import QueryCount, count_queries
+from roadbench.measuring.counting import QueryCount, count_method_queries
 from roadbench.measuring.memory import MemoryPeak, trace_memory
 from roadbench.measuring.phases import CHECK, CLOCK, COUNT, MEMORY, PREPARE, TIMED
 from roadbench.measuring.stats import calibrate_loops, summarize, widest_interval
@@ -153,7 +153,7 @@ def count_case(
 ) -> tuple[QueryCount, int]:
     """The counting pass: same preparation, same op, instrumented, untimed."""
     prepare_value(option, op, method, rows, state)
-    with CLOCK.phase(phase), count_queries(capture=capture) as counted:
+    with CLOCK.phase(phase), count_method_queries(method, capture=capture) as counted:
         affected = method.run(option, rows)
     finish_value(option, op, method, rows, state, affected)
     return counted, affected

@@ -16,7 +16,7 @@ from pyinstrument import Profiler
 from pyinstrument.session import Session
 
 from roadbench.designs.base import RoadOption
-from roadbench.measuring.counting import count_queries
+from roadbench.measuring.counting import count_method_queries
 from roadbench.measuring.measure import TableState, finish_value, prepare_value
 from roadbench.ops.base import Method, Operation
 from roadbench.reports.results import design_heading
@@ -96,7 +96,7 @@ def profile_case(
     while not sessions or (profiled < min_duration_s and len(sessions) < max_runs):
         prepare_value(option, op, method, rows, state)
         profiler = Profiler(interval=INTERVAL_S)
-        with count_queries() as counted:
+        with count_method_queries(method) as counted:
             profiler.start()
             try:
                 affected = method.run(option, rows)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from roadbench.database import orm_thread
 from roadbench.designs.base import RoadOption
-from roadbench.errors import Unsupported
+from roadbench.errors import BadInput, Unsupported
 
 # The state of an option's tables that an op needs before it runs, and leaves after it.
 EMPTY = "empty"  # no roads
@@ -37,6 +39,10 @@ def database_limits(what: str) -> Iterator[None]:
         ) from None
 
 
+AsyncRun = Callable[[RoadOption, int, int], Coroutine[Any, Any, int]]
+MAX_CONCURRENCY = 1000
+
+
 @dataclass(frozen=True)
 class Method:
     """One way to do an op. ``run`` is the timed part and returns the rows it affected."""
@@ -58,6 +64,11 @@ class Method:
     prepare: Callable[[RoadOption, int], None] | None = None
     cleanup: Callable[[RoadOption, int], None] | None = None
     verify: Callable[[RoadOption, int, int], None] | None = None
+    # An async method (``ops.asynchronous``): the coroutine of (option, rows, concurrency) that
+    # ``run`` runs on roadbench's event loop; the sync method it mirrors; its tasks.
+    arun: AsyncRun | None = None
+    mirrors: str | None = None
+    concurrency: int = 1
 
     def __post_init__(self) -> None:
         # A design that cannot run here (a missing package) refuses every method, saying how
@@ -120,8 +131,10 @@ class Operation:
     undo: Callable[[RoadOption, int], bool] | None = None
 
     def method(self, name: str) -> Method:
-        from roadbench.errors import BadInput
-
+        base, at, tasks = name.partition("@")
+        if at and base in self.methods:
+            # An async method at a concurrency, as its results name it ("acreate@8").
+            return at_concurrency(self.methods[base], parse_concurrency(tasks))
         try:
             return self.methods[name]
         except KeyError:
@@ -129,3 +142,50 @@ class Operation:
             raise BadInput(
                 f"method {name!r} does not belong to op {self.name!r}; choose one of {known}"
             ) from None
+
+
+# --- async methods at a concurrency (see ops.asynchronous) ---
+
+
+def async_runner(arun: AsyncRun, concurrency: int) -> Callable[[RoadOption, int], int]:
+    def run(option: RoadOption, rows: int) -> int:
+        return orm_thread.run(arun(option, rows, concurrency))
+
+    return run
+
+
+def parse_concurrency(text: str) -> int:
+    try:
+        tasks = int(text)
+    except ValueError:
+        tasks = 0
+    return check_concurrency(tasks)
+
+
+def check_concurrency(tasks: int) -> int:
+    if not 1 <= tasks <= MAX_CONCURRENCY:
+        raise BadInput(
+            f"{{concurrency}} must be a whole number from 1 to {MAX_CONCURRENCY}", "concurrency"
+        )
+    return tasks
+
+
+def at_concurrency(method: Method, tasks: int) -> Method:
+    """The async method with its work shared by ``tasks`` tasks, named ``name@tasks``."""
+    check_concurrency(tasks)
+    if method.arun is None:
+        raise BadInput(
+            f"{{concurrency}} needs an async method; {method.name!r} is sync", "concurrency"
+        )
+    if tasks == method.concurrency:
+        return method
+    base = method.name.partition("@")[0]
+    return replace(
+        method,
+        name=base if tasks == 1 else f"{base}@{tasks}",
+        description=f"{method.description.partition(' [')[0]} [{tasks} tasks on one loop]"
+        if tasks > 1
+        else method.description.partition(" [")[0],
+        run=async_runner(method.arun, tasks),
+        concurrency=tasks,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import connection, transaction
 
 from roadbench.database.backend import no_bulk_ids_reason
@@ -14,6 +16,7 @@ from roadbench.database.django_internals import (
 )
 from roadbench.database.fastpath import insert_entities
 from roadbench.designs.base import RoadOption
+from roadbench.ops.asynchronous import async_method, in_tasks
 from roadbench.ops.base import BATCH_SIZE, EMPTY, LOADED, CompareRow, Method, Operation
 from roadbench.ops.checks import check_affected, check_roads
 
@@ -96,6 +99,23 @@ def create_raw(option: RoadOption, rows: int) -> int:
     return insert_entities(option, option.study.split(rows))
 
 
+async def create_acreate(option: RoadOption, rows: int, concurrency: int) -> int:
+    async def one(road_type: str, i: int) -> int:
+        await option.acreate_new(road_type, i)
+        return 1
+
+    return await in_tasks([partial(one, t, i) for t, i in _each_road(option, rows)], concurrency)
+
+
+async def create_abulk_create(option: RoadOption, rows: int, concurrency: int) -> int:
+    async def one(road_type: str, count: int) -> int:
+        await option.abulk_create(road_type, count, BATCH_SIZE)
+        return count
+
+    split = option.study.split(rows).items()
+    return await in_tasks([partial(one, t, n) for t, n in split], concurrency)
+
+
 def _verify(option: RoadOption, rows: int, affected: int) -> None:
     check_affected("create", option, affected, rows)
     check_roads(option, rows, what="create")
@@ -132,6 +152,20 @@ OPERATION = Operation(
                 "LOAD DATA LOCAL INFILE or multi-row INSERT (MySQL/MariaDB)",
                 create_raw,
                 technique="database",
+            ),
+            async_method(
+                "acreate",
+                "async: await Manager.acreate() per entity (a design whose create is several "
+                "ORM calls: its save in one sync_to_async)",
+                create_acreate,
+                mirrors="save",
+            ),
+            async_method(
+                "abulk_create",
+                f"async: await QuerySet.abulk_create(batch_size={BATCH_SIZE}) per type",
+                create_abulk_create,
+                mirrors="bulk",
+                unsupported_reason=bulk_unsupported,
             ),
         )
     },

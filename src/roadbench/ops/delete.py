@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 
 from roadbench.database.backend import current_backend
 from roadbench.database.fastpath import count_rows
 from roadbench.designs.base import RoadOption
 from roadbench.errors import Unsupported
+from roadbench.ops.asynchronous import Unit, async_method, in_tasks
 from roadbench.ops.base import EMPTY, LOADED, Method, Operation
 from roadbench.ops.checks import check, check_affected
 from roadbench.ops.mti import (
@@ -34,6 +38,24 @@ def delete_queryset(option: RoadOption, rows: int) -> int:
         # Roads, not table rows: a multi-table child's delete also reports its parent rows.
         deleted += option.delete_all(road_type)
     return deleted
+
+
+async def delete_adelete(option: RoadOption, rows: int, concurrency: int) -> int:
+    """Each type's entities read with one async for, then adelete()d, one unit each."""
+
+    async def one(road: Model, road_type: str) -> int:
+        await option.adelete_road(road, road_type)
+        return 1
+
+    units: list[Unit] = []
+    for road_type in option.types:
+        roads = [road async for road in option.queryset(road_type)]
+        units.extend(partial(one, road, road_type) for road in roads)
+    return await in_tasks(units, concurrency)
+
+
+async def delete_adelete_queryset(option: RoadOption, rows: int, concurrency: int) -> int:
+    return await in_tasks([partial(option.adelete_all, t) for t in option.types], concurrency)
 
 
 def delete_mti(option: RoadOption, rows: int) -> int:
@@ -106,6 +128,18 @@ OPERATION = Operation(
                 unsupported_reason=delete_mti_unsupported,
                 technique="roadbench",
                 replaces="queryset",
+            ),
+            async_method(
+                "adelete",
+                "async: each entity read with async for, then await Model.adelete()",
+                delete_adelete,
+                mirrors="each",
+            ),
+            async_method(
+                "adelete_queryset",
+                "async: await QuerySet.adelete() per type",
+                delete_adelete_queryset,
+                mirrors="queryset",
             ),
         )
     },

@@ -3,9 +3,14 @@ says: ``Study.changes``)."""
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 from django.db import connection, transaction
+from django.db.models import Model
 
 from roadbench.designs.base import RoadOption
+from roadbench.ops.asynchronous import Unit, async_method, in_tasks
 from roadbench.ops.base import BATCH_SIZE, CHANGED, LOADED, Method, Operation, database_limits
 from roadbench.ops.checks import check_affected, check_roads
 from roadbench.ops.mti import mti_unsupported, parent_of, update_by_subquery
@@ -55,6 +60,33 @@ def modify_update_mti(option: RoadOption, rows: int) -> int:
         for road_type in option.types:
             changed += update_by_subquery(option, road_type, option.study.changes(road_type))
     return changed
+
+
+async def modify_asave(option: RoadOption, rows: int, concurrency: int) -> int:
+    """Each type's entities read with one async for, then changed and asave()d, one unit each."""
+
+    async def one(road: Model, road_type: str, changes: dict[str, Any]) -> int:
+        for name, step in changes.items():
+            option.change(road, road_type, name, step)
+        await option.asave_changed(road, road_type)
+        return 1
+
+    units: list[Unit] = []
+    for road_type in option.types:
+        changes = option.study.changes(road_type)
+        roads = [road async for road in option.queryset(road_type)]
+        units.extend(partial(one, road, road_type, changes) for road in roads)
+    return await in_tasks(units, concurrency)
+
+
+async def modify_aupdate(option: RoadOption, rows: int, concurrency: int) -> int:
+    """aupdate() per type, each in autocommit: Django has no async transaction.atomic()."""
+
+    async def one(road_type: str) -> int:
+        with database_limits("QuerySet.aupdate on a multi-table child"):
+            return await option.aupdate(road_type, option.study.changes(road_type))
+
+    return await in_tasks([partial(one, t) for t in option.types], concurrency)
 
 
 def undo_modify(option: RoadOption, rows: int) -> bool:
@@ -108,6 +140,20 @@ OPERATION = Operation(
                 unsupported_reason=lambda option: mti_unsupported("update-mti", "update", option),
                 technique="roadbench",
                 replaces="update",
+            ),
+            async_method(
+                "asave",
+                "async: each entity read with async for, changed, await Model.asave()",
+                modify_asave,
+                mirrors="save",
+            ),
+            async_method(
+                "aupdate",
+                "async: await QuerySet.aupdate() with F() expressions per type (autocommit: "
+                "no async atomic())",
+                modify_aupdate,
+                mirrors="update",
+                unsupported_reason=update_unsupported,
             ),
         )
     },

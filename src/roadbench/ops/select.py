@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import django
@@ -21,6 +22,7 @@ from django.db.models import Index, Model, QuerySet
 
 from roadbench.designs.base import RoadOption
 from roadbench.designs.study import RangeFilter, Study
+from roadbench.ops.asynchronous import async_method, in_tasks
 from roadbench.ops.base import LOADED, Method, Operation
 from roadbench.ops.checks import check_affected
 
@@ -300,6 +302,103 @@ def all_roads_detail(option: RoadOption, rows: int) -> int:
     return len(option.listing_best())
 
 
+# --- one entity at a time, counts; and the async ORM's reads -------------------------------
+
+# The primary keys of each option's entities, read untimed before a get: {option: {type: pks}}.
+_KEYS: dict[int, dict[str, list[Any]]] = {}
+
+
+def read_keys(option: RoadOption, rows: int) -> None:
+    _KEYS[option.number] = {
+        t: list(option.queryset(t).values_list("pk", flat=True)) for t in option.types
+    }
+
+
+def forget_keys(option: RoadOption, rows: int) -> None:
+    _KEYS.pop(option.number, None)
+
+
+def _keys(option: RoadOption) -> list[tuple[str, Any]]:
+    return [(t, pk) for t, pks in _KEYS[option.number].items() for pk in pks]
+
+
+def select_get(option: RoadOption, rows: int) -> int:
+    for road_type, pk in _keys(option):
+        option.queryset(road_type).get(pk=pk)
+    return len(_keys(option))
+
+
+def select_count(option: RoadOption, rows: int) -> int:
+    return sum(option.queryset(t).count() for t in option.types)
+
+
+async def select_aiterator(option: RoadOption, rows: int, concurrency: int) -> int:
+    async def one(road_filter: RangeFilter) -> int:
+        read = 0
+        async for _road in _filtered(option, road_filter).aiterator(chunk_size=2000):
+            read += 1
+        return read
+
+    return await in_tasks([partial(one, f) for f in option.study.select_filters], concurrency)
+
+
+async def select_async_for(option: RoadOption, rows: int, concurrency: int) -> int:
+    async def one(road_filter: RangeFilter) -> int:
+        return len([road async for road in _filtered(option, road_filter)])
+
+    return await in_tasks([partial(one, f) for f in option.study.select_filters], concurrency)
+
+
+async def select_aget(option: RoadOption, rows: int, concurrency: int) -> int:
+    async def one(road_type: str, pk: Any) -> int:
+        await option.queryset(road_type).aget(pk=pk)
+        return 1
+
+    return await in_tasks([partial(one, t, pk) for t, pk in _keys(option)], concurrency)
+
+
+async def select_acount(option: RoadOption, rows: int, concurrency: int) -> int:
+    async def one(road_type: str) -> int:
+        return await option.queryset(road_type).acount()
+
+    return await in_tasks([partial(one, t) for t in option.types], concurrency)
+
+
+# A listing's page: the paginated methods read every entity of a type page by page.
+PAGE_SIZE = 50
+
+
+def select_paginate(option: RoadOption, rows: int) -> int:
+    from django.core.paginator import Paginator
+
+    read = 0
+    for road_type in option.types:
+        for page in Paginator(option.queryset(road_type).order_by("pk"), PAGE_SIZE):
+            read += len(page.object_list)
+    return read
+
+
+def needs_async_paginator(option: RoadOption) -> str | None:
+    from django.core import paginator
+
+    if not hasattr(paginator, "AsyncPaginator"):
+        return f"needs Django 6.0 (AsyncPaginator); this is Django {django.get_version()}"
+    return None
+
+
+async def select_apaginate(option: RoadOption, rows: int, concurrency: int) -> int:
+    from django.core.paginator import AsyncPaginator  # type: ignore[attr-defined,unused-ignore]
+
+    async def one(road_type: str) -> int:
+        read = 0
+        pages = AsyncPaginator(option.queryset(road_type).order_by("pk"), PAGE_SIZE)
+        async for page in pages:
+            read += len(await page.aget_object_list())
+        return read
+
+    return await in_tasks([partial(one, t) for t in option.types], concurrency)
+
+
 # --- checks ---------------------------------------------------------------------------------
 
 
@@ -427,6 +526,58 @@ OPERATION = Operation(
                 "all_roads_detail",
                 "every entity of every type with its type-specific fields, the best way",
                 all_roads_detail,
+                verify=every_road,
+            ),
+            Method(
+                "get",
+                "every entity by its primary key, QuerySet.get() each (keys read untimed)",
+                select_get,
+                prepare=read_keys,
+                cleanup=forget_keys,
+                verify=every_road,
+            ),
+            Method("count", "QuerySet.count() per type", select_count, verify=every_road),
+            Method(
+                "paginate",
+                f"every entity of each type, page by page: Paginator(queryset, {PAGE_SIZE})",
+                select_paginate,
+                verify=every_road,
+            ),
+            async_method(
+                "aiterator",
+                "async: the four filters, async for over aiterator(chunk_size=2000)",
+                select_aiterator,
+                mirrors="iterator",
+            ),
+            async_method(
+                "async_for",
+                "async: the four filters, [road async for road in queryset]",
+                select_async_for,
+                mirrors="objects",
+            ),
+            async_method(
+                "aget",
+                "async: every entity by its primary key, await QuerySet.aget() each",
+                select_aget,
+                mirrors="get",
+                prepare=read_keys,
+                cleanup=forget_keys,
+                verify=every_road,
+            ),
+            async_method(
+                "acount",
+                "async: await QuerySet.acount() per type",
+                select_acount,
+                mirrors="count",
+                verify=every_road,
+            ),
+            async_method(
+                "apaginate",
+                f"async: every entity of each type, page by page: AsyncPaginator(queryset, "
+                f"{PAGE_SIZE}) (Django 6.0)",
+                select_apaginate,
+                mirrors="paginate",
+                unsupported_reason=needs_async_paginator,
                 verify=every_road,
             ),
         )
