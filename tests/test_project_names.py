@@ -13,9 +13,10 @@ import pytest
 
 from roadbench.designs.hierarchy import USER_NUMBER
 from tests import test_project
-from tests.test_project import IN_PROJECT, roadbench, sha256
+from tests.test_project import IN_PROJECT, checksum, roadbench, sha256
 
 sqlite_project = test_project.sqlite_project
+postgres_project = test_project.postgres_project
 
 pytestmark = pytest.mark.slow
 
@@ -124,3 +125,26 @@ def test_the_users_design_is_chosen_by_what_model_named(sqlite_project):
     shown = _ran(["run", *MODEL, "-o", "shop.Product", "--op", "select", "-n", "6", "--json"], env)
     (result,) = json.loads(shown)["results"]
     assert (result["option"], result["design"]) == (USER_NUMBER, "shop.Product")
+
+
+def test_compare_and_profile_of_the_users_design_on_postgresql(postgres_url, postgres_project):
+    """The issue's "done when" on PostgreSQL: compare --model and profile --model run in the
+    project's test database (queries and advise: tests/test_project_advise.py), its real
+    database unchanged."""
+    env, real = postgres_project
+    before = checksum(postgres_url, real)
+    compared = _ran(["compare", *MODEL, "--fast", "-n", "12", "--json"], env)
+    data = json.loads(compared)
+    assert data["designs"] == {str(USER_NUMBER): "shop.Product"}
+    assert data["environment"]["database_vendor"] == "postgresql"
+    assert {r["status"] for r in data["results"]} == {"ok"}
+    ops = {r["op"] for r in data["results"]}
+    assert {"create", "select", "modify", "delete"} <= ops
+    profiled = _ran(["profile", "select", *MODEL, "-m", "all_roads_naive", "-n", "12"], env)
+    header = profiled.splitlines()[0]
+    assert header.startswith("shop.Product · select · all_roads_naive · 12 rows")
+    # The naive listing's N+1 on the multi-table design, 4 of each type: 1 + 4 + 8 + 12
+    # queries a run, over every run profiled.
+    runs = int(header.split(" · ")[4].split()[0])
+    assert profiled.splitlines()[1].endswith(f"; {25 * runs:,} queries")
+    assert checksum(postgres_url, real) == before
