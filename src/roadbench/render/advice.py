@@ -24,10 +24,13 @@ def advice_text(report: AdviceReport) -> str:
             lines.append(f"  {design.key:<{width}}  {design.name}")
     for verdict in report.verdicts:
         lines += ["", f"{verdict.operation}: {_decision(verdict)}"]
+        # The ratios' column as wide as its widest ("156.85 ±119.18" on a busy machine).
+        ratios = [_ratio(cost) for cost in verdict.costs.values()]
+        column = max([12, *map(len, ratios)])
         for design in report.designs:
             cost = verdict.costs.get(design.key)
             if cost is not None:
-                lines.append(f"  {design.key:<{width}}  {_cost(cost, design.yours)}")
+                lines.append(f"  {design.key:<{width}}  {_cost(cost, design.yours, column)}")
     listing = report.listing
     if listing:
         lines += ["", "what each alternative would cost your listing (time and queries):"]
@@ -58,15 +61,19 @@ def _decision(verdict: Verdict) -> str:
     return "no design ran"
 
 
-def _cost(cost: DesignCost, yours: bool) -> str:
-    if cost.median_s is None:
-        return f"unsupported ({cost.method})"
+def _ratio(cost: DesignCost) -> str:
     ratio = "—" if cost.ratio is None else f"{cost.ratio:.2f}"
     if cost.interval is not None and cost.ratio is not None:
         ratio += f" ±{(cost.interval[1] - cost.interval[0]) / 2:.2f}"
+    return ratio
+
+
+def _cost(cost: DesignCost, yours: bool, column: int = 12) -> str:
+    if cost.median_s is None:
+        return f"unsupported ({cost.method})"
     queries = "" if cost.queries is None else f", {cost.queries} q"
     mark = " (yours)" if yours else ""
-    return f"{ratio:<12} {seconds(cost.median_s)}{queries} · {cost.method}{mark}"
+    return f"{_ratio(cost):<{column}} {seconds(cost.median_s)}{queries} · {cost.method}{mark}"
 
 
 def _listing_part(verdict: Verdict, key: str, yours: str) -> str:
