@@ -110,6 +110,7 @@ __all__ = [
     "matrix_ran",
     "matrix_rows",
     "no_regression",
+    "op_or_scenario",
     "ops_listing",
     "parse_duration",
     "parse_mix",
@@ -117,14 +118,18 @@ __all__ = [
     "preset_timing",
     "profile",
     "profile_files",
+    "profile_scenario",
     "profile_text",
     "queries",
     "registered_designs",
     "registered_ops",
     "run",
+    "run_scenario",
     "save_json",
     "scale_timing",
     "scaling",
+    "scenario_queries",
+    "scenarios",
     "some_case_ran",
     "use_project",
     "write_profile",
@@ -811,6 +816,157 @@ def profile(
                 continue
             profiles.append(profile_case(road_option, operation, chosen, rows, state))
     return environment, profiles
+
+
+# --- scenarios: the user's own functions -------------------------------------------------
+
+
+def scenarios(directory: Path | None = None) -> list[Any]:
+    """Every scenario found (``roadbench.scenario``): ``bench_*.py`` in ``directory`` (default:
+    the config file's ``scenarios``, else ./benchmarks), then installed entry points."""
+    load_registries()
+    from roadbench.scenario import discover
+
+    return list(discover(directory).values())
+
+
+def op_or_scenario(op: str | None, scenario: str | None, **op_only: Any) -> None:
+    """A command measures an op or a scenario: exactly one of them. ``op_only``: parameters
+    given (not None or False) that only an op takes (``method``, ``model``)."""
+    if (op is None) == (scenario is None):
+        raise BadInput(
+            "name an op or a {scenario} (see `roadbench ops`, `roadbench scenarios`)"
+            if op is None
+            else "an op and a {scenario} contradict each other; choose one",
+            "scenario",
+        )
+    given = [name for name, value in op_only.items() if value not in (None, False)]
+    if scenario is not None and given:
+        raise BadInput(
+            f"{{{given[0]}}} is an op's; a {{scenario}} takes none", (given[0], "scenario")
+        )
+
+
+@contextlib.contextmanager
+def _scenario_session(
+    name: str,
+    option: int | str | None,
+    rows: int | None,
+    directory: Path | None,
+    database: str | None,
+    notify: Notify | None,
+    keep: bool = False,
+    sqlite: str | None = None,
+) -> Any:
+    """(environment, ScenarioCase) in a session: the scenario found before any database is made,
+    its design (``option``, else the scenario's own) made and loaded with ``rows``."""
+    load_registries()
+    from roadbench.designs import get_option
+    from roadbench.measuring.scenario import EmptiedTables, ScenarioCase
+    from roadbench.scenario import find
+
+    declared = find(name, directory)
+    chosen = option if option is not None else declared.design
+    design = get_option(chosen) if chosen is not None else None
+    rows = rows if rows is not None else declared.rows or SCALES["few"]
+    if design is not None:
+        check_rows(rows)
+        if design.unavailable:
+            raise Unsupported(f"{design.label}: {design.unavailable}")
+    elif rows < 1:
+        raise BadInput(f"{{rows}} must be at least 1, not {rows}", "rows")
+    with open_session([design] if design else [], database, notify, keep, sqlite) as session:
+        _bench, environment, state = session
+        yield environment, ScenarioCase(declared, rows, design, state, EmptiedTables(design))
+
+
+def run_scenario(
+    name: str,
+    option: int | str | None = None,
+    rows: int | None = None,
+    timing: Timing = FEW_TIMING,
+    database: str | None = None,
+    keep: bool = False,
+    notify: Notify | None = None,
+    sqlite: str | None = None,
+    memory: bool = False,
+    directory: Path | None = None,
+) -> RunReport:
+    """Measure a scenario as ``run`` measures an op: prepared (tables emptied, its setup) and
+    verified around every timed value, then an exact query count; op "scenario", method its
+    name. ``option``: a design to run it against (default: the scenario's own, else none)."""
+    from roadbench.measuring.scenario import ScenarioRunner
+
+    check_timing(timing)
+    with _scenario_session(name, option, rows, directory, database, notify, keep, sqlite) as (
+        environment,
+        case,
+    ):
+        (result,) = measure_interleaved([ScenarioRunner(case, timing, memory)], timing)
+    return RunReport(environment=environment, results=[result])
+
+
+def scenario_queries(
+    name: str,
+    option: int | str | None = None,
+    rows: int | None = None,
+    database: str | None = None,
+    notify: Notify | None = None,
+    directory: Path | None = None,
+) -> QueriesReport:
+    """The SQL a scenario sends, grouped by fingerprint, as ``queries`` shows an op's."""
+    from roadbench.measuring.queries import group
+    from roadbench.measuring.scenario import count_scenario, where_ran
+    from roadbench.scenario import SCENARIO_OP
+
+    with _scenario_session(name, option, rows, directory, database, notify) as (environment, case):
+        counted, affected = count_scenario(case, capture=True)
+    fingerprints = group(counted.captured, case.rows)
+    number = case.design.number if case.design is not None else 0
+    found = CaseQueries(
+        number,
+        SCENARIO_OP,
+        name,
+        case.rows,
+        design=where_ran(case.design),
+        rows_affected=affected,
+        queries=sum(f.count for f in fingerprints),
+        total_s=sum(q.duration_s for q in counted.captured),
+        sizes=[case.rows],
+        fingerprints=fingerprints,
+    )
+    return QueriesReport(environment=environment, cases=[found])
+
+
+def profile_scenario(
+    name: str,
+    option: int | str | None = None,
+    rows: int | None = None,
+    database: str | None = None,
+    notify: Notify | None = None,
+    directory: Path | None = None,
+) -> tuple[Any, list[Any]]:
+    """A pyinstrument profile of a scenario alone (not its setup or verify), as ``profile``."""
+    from roadbench.measuring.profiling import INTERVAL_S, MAX_RUNS, MIN_PROFILED_S, CaseProfile
+    from roadbench.measuring.scenario import profile_scenario as profile_it
+    from roadbench.measuring.scenario import where_ran
+    from roadbench.scenario import SCENARIO_OP
+
+    with _scenario_session(name, option, rows, directory, database, notify) as (environment, case):
+        session, runs, database_s, queries = profile_it(case, MIN_PROFILED_S, MAX_RUNS, INTERVAL_S)
+    number = case.design.number if case.design is not None else 0
+    profiled = CaseProfile(
+        number,
+        SCENARIO_OP,
+        name,
+        case.rows,
+        runs,
+        session,
+        database_s,
+        queries,
+        design=where_ran(case.design),
+    )
+    return environment, [profiled]
 
 
 # --- growth with rows -----------------------------------------------------------------------

@@ -93,6 +93,13 @@ class PluginFailed(RoadbenchError):
     exit_code = 1
 
 
+class ScenarioFailed(RoadbenchError):
+    """A user's scenario (or its setup or verify) raised: the line names the scenario and the
+    exception, not roadbench's bug (exit 1, as a plugin's error)."""
+
+    exit_code = 1
+
+
 class Interrupted(RoadbenchError):
     """Ctrl-C, SIGTERM or SIGHUP stopped a run; the message says what became of its database."""
 

@@ -148,7 +148,7 @@ def test_run_explicitly_unsupported_exits_non_zero_with_djangos_reason():
         (["compare", "--budget", "0"], "--budget must be more than 0 seconds, not 0"),
         (["run", "--option", "1", "--op", "create", "--budget", "-2"], "--budget must be more"),
         (["scaling", "select", "--precision", "-5"], "--precision must be between 0 and 100"),
-        (["run", "--option", "1"], "Missing option '--op'"),
+        (["run", "--option", "1"], "name an op or a --scenario"),
         (["frobnicate"], "No such command 'frobnicate'"),
         (
             ["run", "--option", "1", "--op", "select", "--database", "oracle://root@localhost/x"],

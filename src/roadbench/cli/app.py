@@ -109,9 +109,43 @@ MethodOpt = Annotated[
     ),
 ]
 RowsOpt = Annotated[int, typer.Option("--rows", "-n", help="Roads, split evenly by type.")]
+# run, queries, profile: a scenario has rows of its own, used unless --rows is given.
+CaseRowsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--rows",
+        "-n",
+        help="Roads, split evenly by type (default 200); a scenario's default is its own.",
+        show_default=False,
+    ),
+]
+ScenarioOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scenario",
+        metavar="NAME",
+        help="Your own function instead of an op: a @roadbench.scenario in "
+        "benchmarks/bench_*.py or an entry point (see `roadbench scenarios`).",
+        show_default=False,
+        callback=not_empty("--scenario"),
+    ),
+]
+ScenariosDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--scenarios",
+        metavar="DIR",
+        help="Where the bench_*.py files are; default: scenarios in roadbench.toml or "
+        "[tool.roadbench], else ./benchmarks.",
+        show_default=False,
+    ),
+]
 # Which ops there are is the registries' (filled at start-up, after this help is built).
 OP_HELP = "Operation, by name (see `roadbench ops`)."
 OpArg = Annotated[str, typer.Argument(help=OP_HELP)]
+OptionalOpArg = Annotated[
+    str | None, typer.Argument(help=f"{OP_HELP} Or --scenario.", show_default=False)
+]
 FastOpt = Annotated[
     bool, typer.Option("--fast", help="Preset: 3 values, no warm-up (a quick look).")
 ]
@@ -337,7 +371,9 @@ def _timing(
 
 @app.command()
 def run(
-    op: Annotated[str, typer.Option("--op", help=OP_HELP)],
+    op: Annotated[str | None, typer.Option("--op", help=OP_HELP, show_default=False)] = None,
+    scenario: ScenarioOpt = None,
+    scenarios_dir: ScenariosDirOpt = None,
     option: Annotated[
         str | None,
         typer.Option(
@@ -349,7 +385,7 @@ def run(
     ] = None,
     model: ModelOpt = None,
     method: MethodOpt = None,
-    rows: RowsOpt = 200,
+    rows: CaseRowsOpt = None,
     repeat: RepeatOpt = None,
     warmup: WarmupOpt = None,
     fast: FastOpt = False,
@@ -377,19 +413,46 @@ def run(
     html: HtmlOpt = None,
     concurrency: ConcurrencyOpt = None,
 ) -> None:
-    """Measure one case: an op done one way on one option."""
+    """Measure one case: an op done one way on one option, or a scenario of yours."""
     from roadbench import api
     from roadbench.render.formats import FORMATS
 
     fmt = output_format(fmt, as_json, FORMATS)
+    api.op_or_scenario(
+        op,
+        scenario,
+        model=model,
+        method=method,
+        instructions=instructions,
+        cache=cache,
+        concurrency=concurrency,
+    )
     _check_outputs(("--save", save))
     check_html(html, ("--save", save))
+    timing = _timing(repeat, warmup, api.FEW_TIMING, fast, rigorous, precision, budget)
+    if scenario is not None:
+        report = api.run_scenario(
+            scenario,
+            option=option,
+            rows=rows,
+            timing=timing,
+            database=database,
+            keep=keep,
+            notify=_notify,
+            sqlite=sqlite,
+            memory=memory,
+            directory=scenarios_dir,
+        )
+        _report_out("run", report, fmt, as_json, save)
+        write_html("run", report, html, _notify)
+        _warn(report.results)
+        return
     report = api.run(
         option=option,
-        op=op,
+        op=str(op),
         method=method,
-        rows=rows,
-        timing=_timing(repeat, warmup, api.FEW_TIMING, fast, rigorous, precision, budget),
+        rows=200 if rows is None else rows,
+        timing=timing,
         database=database,
         keep=keep,
         notify=_notify,
@@ -543,11 +606,13 @@ def _comparison_footer(report: Any) -> None:
 
 @app.command()
 def queries(
-    op: OpArg,
+    op: OptionalOpArg = None,
     option: OneOrAllOpt = None,
     model: ModelOpt = None,
     method: MethodOpt = None,
-    rows: RowsOpt = 200,
+    rows: CaseRowsOpt = None,
+    scenario: ScenarioOpt = None,
+    scenarios_dir: ScenariosDirOpt = None,
     sql: Annotated[
         bool, typer.Option("--sql", help="Show a full example of each statement.")
     ] = False,
@@ -583,19 +648,38 @@ def queries(
     from roadbench import api
     from roadbench.render.queries import queries_renderables
 
-    report = api.queries(
+    api.op_or_scenario(
         op,
-        option=option,
-        method=method,
-        rows=rows,
-        database=database,
-        explain=explain,
-        analyze=analyze,
-        scaling=parse_sizes(sizes) if scaling else None,
-        notify=_notify,
-        fetch_raise=fetch_raise,
+        scenario,
         model=model,
+        method=method,
+        explain=explain,
+        scaling=scaling,
+        fetch_raise=fetch_raise,
     )
+    if scenario is not None:
+        report = api.scenario_queries(
+            scenario,
+            option=option,
+            rows=rows,
+            database=database,
+            notify=_notify,
+            directory=scenarios_dir,
+        )
+    else:
+        report = api.queries(
+            str(op),
+            option=option,
+            method=method,
+            rows=200 if rows is None else rows,
+            database=database,
+            explain=explain,
+            analyze=analyze,
+            scaling=parse_sizes(sizes) if scaling else None,
+            notify=_notify,
+            fetch_raise=fetch_raise,
+            model=model,
+        )
     if as_json:
         sys.stdout.write(api.dump_json(report.to_dict()) + "\n")
     else:
@@ -606,11 +690,13 @@ def queries(
 
 @app.command()
 def profile(
-    op: OpArg,
+    op: OptionalOpArg = None,
     option: OneOrAllOpt = None,
     model: ModelOpt = None,
     method: MethodOpt = None,
-    rows: RowsOpt = 200,
+    rows: CaseRowsOpt = None,
+    scenario: ScenarioOpt = None,
+    scenarios_dir: ScenariosDirOpt = None,
     html: Annotated[
         Path | None, typer.Option("--html", help="Write pyinstrument's HTML report.")
     ] = None,
@@ -626,12 +712,25 @@ def profile(
     from roadbench import api
 
     outputs = {"html": html, "speedscope": speedscope, "json": json_file}
-    numbers = api.designs(option, model, _notify)
+    api.op_or_scenario(op, scenario, model=model, method=method)
     _check_outputs(*((f"--{kind}", path) for kind, path in outputs.items()))
-    _check_outputs(*((f"--{kind}", path) for kind, path in api.profile_files(outputs, numbers)))
-    _environment, profiles = api.profile(
-        op, option=numbers, method=method, rows=rows, database=database, notify=_notify
-    )
+    if scenario is not None:
+        numbers: list[int] = []
+        _environment, profiles = api.profile_scenario(
+            scenario, option, rows, database, _notify, directory=scenarios_dir
+        )
+    else:
+        numbers = api.designs(option, model, _notify)
+        files = api.profile_files(outputs, numbers)
+        _check_outputs(*((f"--{kind}", path) for kind, path in files))
+        _environment, profiles = api.profile(
+            str(op),
+            option=numbers,
+            method=method,
+            rows=200 if rows is None else rows,
+            database=database,
+            notify=_notify,
+        )
     for case in profiles:
         stdout.print(case.header(), highlight=False)
         sys.stdout.write(api.profile_text(case, color=stdout.is_terminal) + "\n")
@@ -1024,6 +1123,17 @@ def ops(as_json: JsonOpt = False) -> None:
 
     data = api.ops_listing()
     _emit(data, as_json, None, ops_table(api.registered_ops()))
+
+
+@app.command()
+def scenarios(scenarios_dir: ScenariosDirOpt = None, as_json: JsonOpt = False) -> None:
+    """List your scenarios: @roadbench.scenario functions in benchmarks/bench_*.py and in
+    installed entry points (roadbench.scenarios)."""
+    from roadbench import api
+    from roadbench.render.scenarios import scenarios_listing, scenarios_table
+
+    found = api.scenarios(scenarios_dir)
+    _emit(scenarios_listing(found), as_json, None, scenarios_table(found))
 
 
 @app.command()

@@ -9,8 +9,9 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from roadbench.database.fastpath import analyze, clear_roads, insert_entities
 from roadbench.designs.base import RoadOption
@@ -272,25 +273,30 @@ class CaseRunner:
     def _finish(self) -> None:
         result = self.result
         counted, _ = count_case(self.option, self.op, self.method, self.rows, self.state)
-        summary = summarize(result.times_s, result.loops)
-        result.repeat = len(result.times_s)
-        result.rows_affected = self.affected
-        result.median_s = summary.median
-        result.min_s = summary.min
-        result.max_s = summary.max
-        result.q1_s, result.q3_s, result.iqr_s = summary.q1, summary.q3, summary.iqr
-        result.mad_s, result.mean_s, result.stdev_s = summary.mad, summary.mean, summary.stdev
-        result.cpu_median_s = statistics.median(result.cpu_times_s)
-        result.warnings = summary.warnings
-        result.rows_per_s = self.affected / summary.median if summary.median > 0 else None
-        result.queries = counted.total
-        result.queries_by_kind = counted.as_dict()
-        result.fingerprints = counted.shapes.as_dict()
-        result.queries_per_row = counted.total / self.affected if self.affected else None
+        summarize_result(result, counted, self.affected)
         if self.memory:
             peak = memory_case(self.option, self.op, self.method, self.rows, self.state)
             result.memory_peak_bytes = peak.python_bytes
             result.rss_peak_bytes = peak.rss_bytes
+
+
+def summarize_result(result: CaseResult, counted: QueryCount, affected: int) -> None:
+    """Fill in a measured case's statistics from its values, and its counting pass's counts."""
+    summary = summarize(result.times_s, result.loops)
+    result.repeat = len(result.times_s)
+    result.rows_affected = affected
+    result.median_s = summary.median
+    result.min_s = summary.min
+    result.max_s = summary.max
+    result.q1_s, result.q3_s, result.iqr_s = summary.q1, summary.q3, summary.iqr
+    result.mad_s, result.mean_s, result.stdev_s = summary.mad, summary.mean, summary.stdev
+    result.cpu_median_s = statistics.median(result.cpu_times_s)
+    result.warnings = summary.warnings
+    result.rows_per_s = affected / summary.median if summary.median > 0 else None
+    result.queries = counted.total
+    result.queries_by_kind = counted.as_dict()
+    result.fingerprints = counted.shapes.as_dict()
+    result.queries_per_row = counted.total / affected if affected else None
 
 
 def plugin_origin(option: RoadOption, op: Operation) -> str | None:
@@ -313,8 +319,23 @@ def _hint(exc: Exception) -> str:
     return "look at the design's or the op's own code (roadbench check-plugin runs every case)"
 
 
+class Runner(Protocol):
+    """What ``measure_interleaved`` drives: a case's runner (``CaseRunner``, or a scenario's)."""
+
+    result: CaseResult
+
+    @property
+    def wants_values(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+    def take_value(self) -> None: ...
+
+    def finish(self) -> CaseResult: ...
+
+
 def measure_interleaved(
-    runners: list[CaseRunner],
+    runners: Sequence[Runner],
     timing: Timing,
     on_round: Callable[[int], None] | None = None,
 ) -> list[CaseResult]:
