@@ -1085,6 +1085,7 @@ def diff(
         ),
     ] = None,
     as_json: JsonOpt = False,
+    html: HtmlOpt = None,
 ) -> None:
     """Compare two saved runs: per case the change in time, its significance, and queries."""
     from roadbench import api
@@ -1093,7 +1094,9 @@ def diff(
     rules = api.fail_on_rules(fail_on or [])
     finite(min_change, "--min-change")
     fmt = output_format(fmt, as_json, ("table", "json", "markdown", "csv"))
+    check_html(html)
     report, _failures = api.diff(base, new, min_change / 100, rules)
+    write_html("diff", report, html, _notify)
     if fmt == "json":
         _show(api.dump_json(report.to_dict()) + "\n")
     elif fmt == "markdown":

@@ -15,8 +15,8 @@ HtmlOpt = Annotated[
     typer.Option(
         "--html",
         metavar="FILE",
-        help="Also write the result as one self-contained HTML page (opens offline): the table "
-        "with each ratio's 95% interval, every case's values round by round, the environment.",
+        help="Also write the result as one self-contained HTML page that opens offline "
+        "(docs/html-reports.md).",
         show_default=False,
     ),
 ]
@@ -40,12 +40,20 @@ def write_html(
     queries: Sequence[Path] = (),
     profiles: Sequence[Path] = (),
 ) -> None:
-    """Write the page of ``report`` (a run, comparison or scaling) with what is attached."""
+    """Write the page of ``report`` (a run, comparison, scaling or diff) with what is
+    attached."""
     if path is None:
         return
     from roadbench import api
     from roadbench.render.html.page import write_page
     from roadbench.render.html.report import Attachments, Profile, report_page
+
+    if kind == "diff":
+        from roadbench.render.html.diff import diff_page
+
+        write_page(path, diff_page(report))
+        notify(f"wrote {path}")
+        return
 
     cases, pages = api.html_attachments(queries, profiles)
     attached = Attachments(cases, [Profile(name, text) for name, text in pages])

@@ -280,3 +280,26 @@ def test_a_comparison_of_every_design_weighs_under_a_megabyte(browser, tmp_path)
     opened = browser.open(page, 375)
     assert opened.errors == [] and overflow(opened.page) <= 0
     opened.page.close()
+
+
+def test_a_diff_page_shows_each_change(browser, made, tmp_path, shots):  # noqa: F811
+    again = tmp_path / "again.json"
+    result = roadbench(
+        "run", "--op", "select", "-o", "3", "-m", "naive", "--rows", ROWS, "--repeat", "5",
+        "--save", str(again),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    page = tmp_path / "d.html"
+    result = roadbench("diff", str(made / "r.json"), str(again), "--json", "--html", str(page))
+    assert result.returncode == 0, result.stderr
+    cases = json.loads(result.stdout)["cases"]
+    _usable(browser, page, shots)
+    opened = browser.open(page, 1440)
+    shown = opened.page.evaluate(
+        "[...document.querySelectorAll('td[data-field=change]')]"
+        ".map(td => [td.dataset.case, td.dataset.value ?? null])"
+    )
+    assert len(shown) == len(cases) == 1
+    assert _close(shown[0][1], cases[0]["change"])
+    assert opened.page.locator(".badge").first.inner_text() == cases[0]["verdict"]
+    opened.page.close()

@@ -76,7 +76,7 @@ def test_a_strip_plot_keeps_every_value_and_marks_the_outlier():
     drawn = _parsed(text)
     assert [float(v) for k, v in drawn.attributes if k == "data-value"] == values
     assert ("data-median", repr(0.0105)) in drawn.attributes
-    assert text.count("data-outlier") == 1 and "round 4: 50.0 ms (outlier)" in text
+    assert text.count("data-outlier") == 1 and "round 4: 50 ms (outlier)" in text
 
 
 def test_a_log_axis_has_readable_ticks():
@@ -87,4 +87,4 @@ def test_a_log_axis_has_readable_ticks():
     )
     labels = re.findall(r'text-anchor="(?:middle|end)">([^<]+)</text>', chart)
     assert {"100", "1,000", "10,000"} <= set(labels)  # rows
-    assert {"1.00", "10.0", "100"} <= set(labels)  # milliseconds
+    assert {"1", "10", "100"} <= set(labels)  # milliseconds

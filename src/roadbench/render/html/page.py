@@ -163,7 +163,7 @@ table{border-collapse:collapse;font-size:.9rem;font-variant-numeric:tabular-nums
 caption{text-align:left;color:var(--muted);padding:.2em 0}
 th,td{border-bottom:1px solid var(--line);padding:.3em .55em;text-align:left;vertical-align:top}
 thead th{background:var(--soft);position:sticky;top:0;white-space:nowrap}
-td.num,th.num{text-align:right;white-space:nowrap}
+td.num,th.num{text-align:right;white-space:nowrap}td.nowrap{white-space:nowrap}
 td .ratio{font-weight:600}td .ci,td .figures{color:var(--muted);font-size:.8rem}
 td .figures{display:block}td svg.interval{display:inline-block;margin-left:auto}
 td a{color:inherit;text-decoration:none}td a:hover .ratio{text-decoration:underline}
@@ -190,7 +190,8 @@ svg text{font:11px system-ui,sans-serif;fill:var(--muted)}
 svg .axis{stroke:var(--line)}svg .ref{stroke:#888;stroke-dasharray:3 3}
 .figure{margin:.5em 0;max-width:760px}
 .cases{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,340px),1fr));gap:12px}
-.case{border:1px solid var(--line);border-radius:6px;padding:.2em .8em .6em}
+.case{border:1px solid var(--line);border-radius:6px;padding:.2em .8em .6em;min-width:0}
+.case.wide{grid-column:1/-1}
 iframe.profile{width:100%;height:70vh;border:1px solid var(--line)}
 footer{color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);margin-top:2em;
 padding-top:.6em;padding-bottom:2em}

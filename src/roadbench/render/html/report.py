@@ -5,6 +5,10 @@ What a page shows comes from the file alone, plus what the caller attaches (``At
 the statements of ``roadbench queries --json`` (a saved run keeps counts, not SQL) and
 pyinstrument's HTML from ``roadbench profile --html``. Every figure drawn is also written as
 a ``data-*`` attribute, as the JSON has it, so a test reads the page back against the file.
+
+For a page of another kind (an A/B, a history): ``page.page`` with sections of one's own,
+``case_sections(results, Attachments())`` for the cases' values round by round, and
+``environment_section(env, command)``.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ from .page import (
     data_number,
     definitions,
     details,
-    esc,
     join,
     legend,
     link,
@@ -88,9 +91,9 @@ def run_page(report: RunReport, attachments: Attachments | None = None) -> str:
     names = ", ".join(dict.fromkeys(f"{r.heading} · {r.op} · {r.method}" for r in results))
     sections = [
         Section("summary", "Cases", _cases_summary(results)),
-        *_case_sections(results, attached),
+        *case_sections(results, attached),
         *_extra_sections(results, attached),
-        _environment_section(report.environment, run_command(report)),
+        environment_section(report.environment, run_command(report)),
     ]
     subtitle = f"{_environment_short(report.environment)}"
     return page(f"roadbench run · {names}", sections, subtitle=subtitle, kind="run")
@@ -106,9 +109,9 @@ def comparison_page(report: ComparisonReport, attachments: Attachments | None = 
     )
     sections = [
         Section("comparison", "Comparison", _comparison_body(report)),
-        *_case_sections(report.results, attached),
+        *case_sections(report.results, attached),
         *_extra_sections(report.results, attached),
-        _environment_section(report.environment, compare_command(report), report),
+        environment_section(report.environment, compare_command(report), report),
     ]
     return page(title, sections, subtitle=_environment_short(report.environment), kind="compare")
 
@@ -122,7 +125,7 @@ def scaling_page(report: ScalingReport, attachments: Attachments | None = None) 
         Section("points", "Points", _scaling_table(report)),
         *_statements_section(attached.queries),
         *_extra_sections([], attached),
-        _environment_section(report.environment, scaling_command(report)),
+        environment_section(report.environment, scaling_command(report)),
     ]
     return page(title, sections, subtitle=_environment_short(report.environment), kind="scaling")
 
@@ -331,7 +334,7 @@ def _cases_summary(results: Sequence[CaseResult]) -> Markup:
     return table(header, lines)
 
 
-def _case_sections(results: Sequence[CaseResult], attached: Attachments) -> list[Section]:
+def case_sections(results: Sequence[CaseResult], attached: Attachments) -> list[Section]:
     """Every case as a card; then the attached statements that match no case here."""
     statements = _statements_by_case(attached.queries)
     cards = [_case_card(r, statements.pop(_case_key(r), None)) for r in results]
@@ -409,7 +412,7 @@ def _case_card(result: CaseResult, statements: list[dict[str, Any]] | None) -> M
     if r.memory_peak_bytes is not None:
         figures.append(("python peak", f"{r.memory_peak_bytes:,} B"))
     parts.append(definitions(figures))
-    parts.extend(note(f"unstable: {w}", "warn") for w in r.warnings)
+    parts.extend(note(w, "warn") for w in r.warnings)
     if statements:
         parts.extend(_statements(case) for case in statements)
     parts.append(
@@ -432,7 +435,7 @@ def _case_card(result: CaseResult, statements: list[dict[str, Any]] | None) -> M
     return tag(
         "div",
         join(parts),
-        class_="case",
+        class_="case wide" if statements else "case",
         id=case_id(r),
         data_status=r.status,
         data_median=data_number(r.median_s),
@@ -503,7 +506,7 @@ def _statements(case: dict[str, Any]) -> Markup:
                     data_field="statement-count",
                     data_value=data_number(f.get("count")),
                 ),
-                Cell(f.get("kind", "")),
+                Cell(f.get("kind", ""), class_="nowrap"),
                 Cell(shown),
                 Cell(", ".join(map(str, f.get("tables") or []))),
                 Cell(f"{f.get('duplicates', 0):,}", True),
@@ -699,7 +702,7 @@ def _environment_short(env: Environment) -> str:
     )
 
 
-def _environment_section(env: Environment, command: str, report: Any = None) -> Section:
+def environment_section(env: Environment, command: str, report: Any = None) -> Section:
     pairs: list[tuple[object, object]] = [
         ("database", f"{env.database_vendor} {env.database_version} ({env.database_url})"),
         ("driver", env.database_driver),
@@ -826,4 +829,10 @@ def _share(result: CaseResult) -> str:
     return f"{result.cpu_median_s / result.median_s:.0%}"
 
 
-__all__ = ["Attachments", "Profile", "esc", "report_page"]
+__all__ = [
+    "Attachments",
+    "Profile",
+    "case_sections",
+    "environment_section",
+    "report_page",
+]

@@ -92,7 +92,7 @@ def _short(value: float) -> str:
     """A number in three significant figures or so: 0.123, 12.3, 1,234."""
     if value == 0:
         return "0"
-    if abs(value) >= 100:
+    if abs(value) >= 100 or (abs(value) >= 1 and value == round(value)):
         return f"{value:,.0f}"
     if abs(value) >= 10:
         return f"{value:.1f}"
@@ -184,7 +184,7 @@ def line_chart(
     points = [p for line in lines for p in line.points if p.y is not None and p.y > 0]
     if not points:
         return Markup("")
-    left, right, top, bottom = 58, 14, 12, 40
+    left, right, top, bottom = 58, 28, 12, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     xs = [p.x for p in points] + [m.x for m in markers]
     ys = [v for p in points for v in (p.y, p.low, p.high) if v is not None and v > 0]
@@ -291,3 +291,42 @@ class _Scale:
             candidates = [start + i * step for i in range(12)]
         tolerance = 1e-9 * max(abs(self.high), 1e-12)
         return [v for v in candidates if self.low - tolerance <= v <= self.high + tolerance]
+
+
+def change_bar(
+    change: float | None,
+    noise: float | None,
+    axis_max: float,
+    verdict: str = "",
+    width: int = 160,
+    height: int = 16,
+) -> Markup:
+    """A relative change (+0.23 = 23% slower) as a bar from the middle (no change), the noise
+    either side shaded; red when ``verdict`` is "slower", green when "faster"."""
+    if change is None:
+        return Markup("")
+    span = max(axis_max, abs(change), noise or 0.0, 0.01)
+    middle = width / 2
+
+    def x(value: float) -> float:
+        return middle + (width / 2 - 2) * max(-1.0, min(1.0, value / span))
+
+    color = {"slower": "#c0392b", "faster": "#2e8b57"}.get(verdict, "var(--c7)")
+    parts = []
+    if noise:
+        parts.append(
+            f'<rect x="{_f(x(-noise))}" y="0" width="{_f(x(noise) - x(-noise))}" '
+            f'height="{height}" fill="var(--soft)" stroke="var(--line)"/>'
+        )
+    low, high = sorted((x(0.0), x(change)))
+    parts.append(
+        f'<rect x="{_f(low)}" y="{height / 2 - 3:.1f}" width="{max(1.0, high - low):.1f}" '
+        f'height="6" fill="{color}"/>'
+    )
+    parts.append(f'<line class="ref" x1="{middle}" x2="{middle}" y1="0" y2="{height}"/>')
+    label = f"{change:+.1%}" + (f" (noise ±{noise:.1%})" if noise else "")
+    return Markup(
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" class="change" role="img"'
+        f"{attrs(aria_label=label, data_change=data_number(change))}>"
+        f"<title>{esc(label)}</title>{''.join(parts)}</svg>"
+    )
