@@ -12,7 +12,13 @@ import pytest
 import typer
 
 from roadbench.cli.app import app
-from roadbench.cli.reference import command_names, design_table, exit_codes, ops_table
+from roadbench.cli.reference import (
+    command_names,
+    design_table,
+    exit_codes,
+    ops_summary,
+    ops_table,
+)
 from roadbench.designs import OPTIONS
 from roadbench.ops import OPS
 
@@ -39,9 +45,23 @@ def test_the_generated_docs_are_current(name):
 def test_the_tables_are_generated_where_they_are_shown(name):
     text = (ROOT / name).read_text()
     assert "cog.out(design_table())" in text
-    assert "cog.out(ops_table())" in text
     assert design_table() in text
-    assert ops_table() in text
+    if name == "README.md":  # the short form, to keep the README short
+        assert "cog.out(ops_summary())" in text
+        assert ops_summary() in text
+    else:
+        assert "cog.out(ops_table())" in text
+        assert ops_table() in text
+
+
+def test_the_readmes_summary_names_every_method_of_each_op_default_first():
+    rows = ops_summary().splitlines()[2:]
+    own_ops = [op for op in OPS.values() if op.origin == "roadbench"]
+    assert [row.split(" | ")[0] for row in rows] == [f"| **{op.name}**" for op in own_ops]
+    for row, op in zip(rows, own_ops, strict=True):
+        listed = row.split(" | ")[1].rstrip(" |").split(", ")
+        assert listed[0] == f"`{op.default_method}`"
+        assert sorted(listed) == sorted(f"`{name}`" for name in op.methods)
 
 
 def test_the_tables_list_every_design_op_and_method_of_roadbench():
@@ -70,10 +90,10 @@ def test_a_plugins_design_and_op_stay_out_of_the_docs():
     plugin_op = dataclasses.replace(
         OPS["select"], name="docs-plugin-op", origin="tests.docs_plugin"
     )
-    before = design_table(), ops_table()
+    before = design_table(), ops_table(), ops_summary()
     with OPTIONS.registered(plugin_design), OPS.registered(plugin_op):
-        assert (design_table(), ops_table()) == before
-        assert "docs-plugin" not in design_table() + ops_table()
+        assert (design_table(), ops_table(), ops_summary()) == before
+        assert "docs-plugin" not in design_table() + ops_table() + ops_summary()
 
 
 @pytest.mark.parametrize("command", command_names())

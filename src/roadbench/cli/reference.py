@@ -124,6 +124,17 @@ def design_table() -> str:
     )
 
 
+def ops_summary() -> str:
+    """Every op of roadbench's with its methods' names on one row (default first): the README's
+    short form; ops_table() in docs/methodology.md has each method's technique and description."""
+    rows = []
+    for op in own_ops():
+        names = sorted(op.methods, key=lambda name: name != op.default_method)
+        listed = ", ".join(f"`{name}`" for name in names)
+        rows.append(f"| **{op.name}** | {listed} |")
+    return "\n".join(["| op | methods (default first) |", "| --- | --- |", *rows]) + "\n"
+
+
 def ops_table() -> str:
     """Every op of roadbench's and its methods as a Markdown table (the op named once, on its
     default method's row first)."""
