@@ -212,3 +212,15 @@ def test_a_method_at_a_concurrency_is_named_by_it():
 def test_a_wrong_concurrency_is_bad_input(name, words):
     with pytest.raises(BadInput, match=words):
         get_op("create").method(name)
+
+
+def test_sqlite_settings_reach_the_async_orms_connection_too():
+    from roadbench.database import sqlite_settings
+    from roadbench.session import open_session
+
+    with open_session([get_option(1)], None, None, sqlite="synchronous=OFF"):
+        orm_thread.connect()
+        assert orm_thread.call(lambda: sqlite_settings.read("sqlite")) == sqlite_settings.read(
+            "sqlite"
+        )
+        assert sqlite_settings.read("sqlite")["sqlite_synchronous"] == "OFF"

@@ -23,6 +23,9 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _loop: asyncio.AbstractEventLoop | None = None
+# What the session sets on each connection it uses (SQLite's --sqlite settings), for the ORM
+# thread's too when it opens; forgotten with the session's connections.
+_setups: list[Callable[[], None]] = []
 
 
 def event_loop() -> asyncio.AbstractEventLoop:
@@ -54,14 +57,26 @@ def connect() -> None:
     the main thread's is open too, and opening one sends statements of its own)."""
     from django.db import connection
 
-    # Looked up in that thread: ``connection`` stands for the calling thread's own.
-    call(lambda: connection.ensure_connection())
+    def open_here() -> None:
+        # Looked up in this thread: ``connection`` stands for the calling thread's own.
+        if connection.connection is None:
+            connection.ensure_connection()
+            for setup in _setups:
+                setup()
+
+    call(open_here)
+
+
+def on_connect(setup: Callable[[], None]) -> None:
+    """Run ``setup`` on the ORM thread's connection when it opens (in the current session)."""
+    _setups.append(setup)
 
 
 def forget_connection() -> None:
     """Close the ORM thread's default connection and forget it, as the main thread's is when
     a session ends: the next session's settings (another database) are read afresh, and a
     server's throwaway database has no session left on it when it is dropped."""
+    _setups.clear()
     if not started():
         return
     from django.db import DEFAULT_DB_ALIAS, connections

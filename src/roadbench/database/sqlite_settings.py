@@ -31,12 +31,19 @@ def parse(text: str) -> dict[str, str]:
 
 def apply(settings: dict[str, str]) -> None:
     """Set them on the active connection (journal_mode stays in the file; synchronous is the
-    connection's, which roadbench keeps open for the whole run)."""
+    connection's, which roadbench keeps open for the whole run), and on the async ORM's own
+    connection when it opens (connections are per thread)."""
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        for name, value in settings.items():
-            cursor.execute(f"PRAGMA {name}={value}")  # both checked against CHOICES
+    from roadbench.database import orm_thread
+
+    def set_them() -> None:
+        with connection.cursor() as cursor:
+            for name, value in settings.items():
+                cursor.execute(f"PRAGMA {name}={value}")  # both checked against CHOICES
+
+    set_them()
+    orm_thread.on_connect(set_them)
 
 
 def read(vendor: str) -> dict[str, str]:
