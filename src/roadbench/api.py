@@ -102,6 +102,7 @@ __all__ = [
     "dump_json",
     "fail_on_rules",
     "gate_outcome",
+    "history",
     "load",
     "load_plugins",
     "load_report",
@@ -1325,6 +1326,23 @@ def diff(
             "rows, measured in both): {fail_on} has nothing to judge",
             "fail_on",
         )
+    return report, check(report, list(fail_on))
+
+
+def history(
+    folder: Path,
+    min_change: float = 0.10,
+    fail_on: Sequence[Any] = (),
+    notify: Notify | None = None,
+) -> tuple[Any, list[str]]:
+    """(the history of the saved runs in ``folder``, the ``fail_on`` rules its latest steps
+    broke): per case its time and query count over commits, and the steps found in them.
+    Files that are no saved run, comparison or scaling are skipped, each told to ``notify``."""
+    from roadbench.reports.history import check, check_rules
+    from roadbench.reports.history import history as read_history
+
+    check_rules(list(fail_on))
+    report = read_history(folder, min_change, notify)
     return report, check(report, list(fail_on))
 
 

@@ -67,7 +67,8 @@ class VerificationFailed(RoadbenchError):
 
 class RegressionFound(RoadbenchError):
     """``diff --fail-on``: a significant slowdown, extra queries, more instructions or a
-    changed SQL shape beyond the rule."""
+    changed SQL shape beyond the rule; ``history --fail-on``: a case's latest step is a
+    slowdown or extra queries beyond the rule."""
 
     exit_code = 6
 

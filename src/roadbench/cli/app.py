@@ -1426,6 +1426,11 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+# Commands in modules of their own (imported here, late: they use this module's helpers).
+from roadbench.cli.history import history  # noqa: E402
+
+app.command()(history)
+
 # Last in the file, so every command defined above gets the manual-style help.
 for _info in app.registered_commands:
     if _info.cls in (None, typer.core.TyperCommand):

@@ -40,6 +40,8 @@ class Environment:
     cores: int
     date: str
     git_commit: str | None = None
+    # When that commit was made (its committer date, ISO 8601): history orders runs by it.
+    git_commit_date: str | None = None
     # SQLite only: what a commit waits for (Django's default: the file's own settings).
     sqlite_journal_mode: str | None = None
     sqlite_synchronous: str | None = None
@@ -56,9 +58,18 @@ def cpu_model() -> str:
 
 
 def git_commit(cwd: Path | None = None) -> str | None:
+    return _git(["rev-parse", "HEAD"], cwd)
+
+
+def git_commit_date(cwd: Path | None = None) -> str | None:
+    """The committer date of HEAD in the working directory's repository, ISO 8601."""
+    return _git(["log", "-1", "--format=%cI", "HEAD"], cwd)
+
+
+def _git(args: list[str], cwd: Path | None) -> str | None:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
+            ["git", *args],
             cwd=cwd,
             capture_output=True,
             text=True,
@@ -88,6 +99,7 @@ def current_environment(bench: Any) -> Environment:
         cores=os.cpu_count() or 0,
         date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         git_commit=git_commit(),
+        git_commit_date=git_commit_date(),
         **sqlite_settings.read(bench.vendor),
     )
 
