@@ -83,6 +83,10 @@ __all__ = [
     "RunReport",
     "ScalingReport",
     "Timing",
+    "ab",
+    "ab_file",
+    "ab_gate",
+    "ab_section_in",
     "all_removed",
     "case_statuses",
     "chart_reports",
@@ -92,6 +96,7 @@ __all__ = [
     "check_ran",
     "check_rows",
     "check_timing",
+    "child_command",
     "cleanup",
     "compare",
     "compare_async",
@@ -1308,17 +1313,25 @@ def fail_on_rules(texts: Sequence[str]) -> list[Any]:
 
 
 def diff(
-    base: Path, new: Path, min_change: float = 0.05, fail_on: Sequence[Any] = ()
+    base: Path, new: Path | None, min_change: float = 0.05, fail_on: Sequence[Any] = ()
 ) -> tuple[Any, list[str]]:
     """(the diff of two saved runs or comparisons, the ``fail_on`` rules each broke).
 
     ``min_change``: the smallest change (a fraction) that counts as significant. With rules,
-    some case must be in both files to judge."""
+    some case must be in both files to judge. ``new`` None: ``base`` is a file of ``matrix``
+    or ``ab``, whose first and last environments are judged on their per-round ratios."""
     from roadbench.reports.diff import COMPARED, check
     from roadbench.reports.diff import diff as diff_runs
     from roadbench.reports.saved import load_saved
 
     kinds = ("run", "compare")
+    if new is None:
+        section = ab_section_in(base)
+        if section is None:
+            raise BadInput(
+                f"diff needs two files, or one saved by matrix or ab; {base} holds one run"
+            )
+        return ab_gate(section, min_change, fail_on)
     report = diff_runs(load_saved(base, kinds), load_saved(new, kinds), min_change)
     if fail_on and not any(case.verdict in COMPARED for case in report.cases):
         raise BadInput(
@@ -1510,22 +1523,85 @@ def load_worker(
 
 def matrix(
     django_versions: str,
-    args: list[str],
+    command: dict[str, Any],
+    args: Sequence[str],
     save_dir: Path,
     notify: Notify | None = None,
-    plugins: Sequence[str] = (),
-) -> list[Any]:
-    """``roadbench <args>`` (a run or compare) under each Django version: a MatrixResult each,
-    saved under ``save_dir``. ``plugins``: --plugin modules each child loads too."""
+    processes: int = 1,
+) -> Any:
+    """``command`` (a run or compare, from ``child_command``) under each Django version, in
+    interleaved rounds: a MatrixRun (each version's MatrixResult, saved under ``save_dir``,
+    and the versions' A/B). ``args``: the command's arguments as typed (extras, progress)."""
     from roadbench.measuring.matrix import run_matrix
 
-    return run_matrix(django_versions, args, save_dir, notify=notify, plugins=plugins)
+    return run_matrix(django_versions, command, args, save_dir, notify=notify, processes=processes)
 
 
-def matrix_ran(results: Sequence[Any]) -> None:
-    """Unsupported (exit 4) when no case could run under any version, as ``some_case_ran``;
-    a case unsupported under some versions only is a cell of the table."""
-    cases = [case for r in results for case in r.report.get("results", [])]
+def child_command(
+    name: str, params: dict[str, Any], timing: Timing, plugins: Sequence[str], what: str
+) -> dict[str, Any]:
+    """What each environment of ``matrix`` or ``ab`` measures: a run's or compare's
+    parameters (``params``, by their names in ``run`` and ``compare``) as the worker takes
+    them; what it cannot measure in an A/B is refused."""
+    from roadbench.measuring.ab import child_command as command
+
+    return command(name, params, check_timing(timing), plugins, what)
+
+
+def ab(
+    base: str,
+    head: str | None,
+    command: dict[str, Any],
+    args: Sequence[str],
+    repo: Path,
+    install: bool = True,
+    processes: int = 1,
+    notify: Notify | None = None,
+) -> Any:
+    """Two revisions of the git repository at ``repo`` (``head`` None: its working tree),
+    each in an environment of its own, measured by ``command`` in interleaved rounds: an
+    ABRun. ``install=False``: each revision's source on PYTHONPATH of this Python."""
+    from roadbench.measuring.revisions import run_ab
+
+    return run_ab(base, head, command, args, repo, install, processes, notify)
+
+
+def ab_gate(
+    section: Any, min_change: float = 0.05, fail_on: Sequence[Any] = ()
+) -> tuple[Any, list[str]]:
+    """(the A/B's first and last environments as ``diff`` reports them, the ``fail_on``
+    rules each broke), judged on the per-round ratios of one session."""
+    from roadbench.reports.ab import ab_diff
+    from roadbench.reports.diff import COMPARED, check
+
+    report = ab_diff(section, min_change)
+    if fail_on and not any(case.verdict in COMPARED for case in report.cases):
+        raise BadInput(
+            "no case was measured in both environments: {fail_on} has nothing to judge",
+            "fail_on",
+        )
+    return report, check(report, list(fail_on))
+
+
+def ab_section_in(path: Path) -> Any:
+    """The A/B of a file saved by ``matrix`` or ``ab`` (checked), or None for another file."""
+    from roadbench.reports.ab import section_of
+    from roadbench.reports.saved import load_saved
+
+    return section_of(load_saved(path, ("run", "compare")))
+
+
+def ab_file(section: Any) -> dict[str, Any]:
+    """The combined file of an A/B: the last environment's report, the A/B beside it."""
+    from roadbench.reports.ab import combined
+
+    return combined(section)
+
+
+def matrix_ran(section: Any) -> None:
+    """Unsupported (exit 4) when no case could run in any environment, as ``some_case_ran``;
+    a case unsupported in some environments only is a cell of the table."""
+    cases = [case for side in section.sides for case in side.report.get("results", [])]
     some_case_ran(
         [
             CaseStatus(
@@ -1537,7 +1613,7 @@ def matrix_ran(results: Sequence[Any]) -> None:
             )
             for c in cases
         ],
-        under=" or ".join(f"Django {r.label}" for r in results),
+        under=" or ".join(section.labels),
     )
 
 
@@ -1548,8 +1624,8 @@ def profile_text(case: Any, color: bool = False) -> str:
     return render_console(case, color=color)
 
 
-def matrix_rows(results: Sequence[Any]) -> tuple[list[str], list[list[str]]]:
+def matrix_rows(run: Any) -> tuple[list[str], list[list[str]]]:
     """The matrix's table: (header, one row per case with a cell per version)."""
     from roadbench.measuring.matrix import side_by_side
 
-    return side_by_side(list(results))
+    return side_by_side(run.results, run.section)

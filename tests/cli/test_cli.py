@@ -19,6 +19,7 @@ COMMANDS = [
     "profile",
     "diff",
     "matrix",
+    "ab",
     "report",
     "chart",
     "scaling",

@@ -57,11 +57,14 @@ def test_a_missing_python_is_named():
 
 def test_matrix_runs_only_run_or_compare(tmp_path: Path):
     with pytest.raises(BadInput, match="run or a compare"):
-        run_matrix("5.2", ["profile"], tmp_path)
-    with pytest.raises(BadInput, match="leave out --json"):
-        run_matrix("5.2", ["run", "--json"], tmp_path)
+        run_matrix("5.2", {"command": "profile"}, ["profile"], tmp_path)
     result = roadbench("matrix", "--django", "5.2", "--save-dir", str(tmp_path), "doctor")
     assert result.returncode == 2
+    # Its outputs are matrix's own: given to the run, they are refused with the way out.
+    args = ["run", "-o", "1", "--op", "select", "--json"]
+    result = roadbench("matrix", "--django", "5.2", "--save-dir", str(tmp_path), *args)
+    assert result.returncode == 2
+    assert "give --json to matrix, before run" in result.stderr
 
 
 def test_a_django_that_does_not_exist_is_bad_input(tmp_path: Path):
@@ -124,7 +127,7 @@ def test_pip_failures_are_told_apart():
 def test_matrix_makes_a_cached_environment_and_shows_the_results(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     args = ["run", "-o", "3", "--op", "select", "-m", "naive", "--rows", "20", "--fast"]
-    results = run_matrix("5.2", args, tmp_path / "out")
+    results = run_matrix("5.2", _command(), args, tmp_path / "out").results
     (result,) = results
     assert result.saved == tmp_path / "out" / "django-5.2.json"
     saved = json.loads(result.saved.read_text())
@@ -136,14 +139,29 @@ def test_matrix_makes_a_cached_environment_and_shows_the_results(tmp_path, monke
     assert header[1] == f"Django {saved['environment']['django']}"
     (venv,) = (tmp_path / "cache" / "roadbench" / "matrix").iterdir()
     made = (venv / "roadbench-matrix.json").stat().st_mtime
-    run_matrix("5.2", args, tmp_path / "again")  # the cached environment, not a new one
+    run_matrix("5.2", _command(), args, tmp_path / "again")  # the cached environment
     assert (venv / "roadbench-matrix.json").stat().st_mtime == made
     # The child's bad input is the matrix's bad input (exit 2), its line without a second
     # "roadbench: error:".
     with pytest.raises(BadInput) as refused:
-        run_matrix("5.2", ["run", "-o", "99", "--op", "select"], tmp_path / "bad")
+        run_matrix("5.2", _command(option="99"), ["run"], tmp_path / "bad")
     assert str(refused.value).startswith("matrix: under Django 5.2: unknown option 99; ")
     assert "error" not in str(refused.value)
+
+
+def _command(option: str = "3") -> dict:
+    """``run -o 3 --op select -m naive --rows 20 --fast`` as the worker takes it."""
+    return {
+        "command": "run",
+        "option": option,
+        "op": "select",
+        "method": "naive",
+        "rows": 20,
+        "database": None,
+        "sqlite": None,
+        "plugins": [],
+        "timing": {"warmup": 0, "repeat": 3},
+    }
 
 
 def test_side_by_side_shows_instructions_where_counted(tmp_path: Path):

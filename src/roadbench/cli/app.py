@@ -24,6 +24,8 @@ from rich.progress import (
 )
 
 from roadbench import __version__
+from roadbench.cli import ab as ab_cli
+from roadbench.cli.ab import CONTEXT as AB_CONTEXT
 from roadbench.cli.html import HtmlOpt, check_html, write_html
 from roadbench.cli.values import finite, not_empty, output_format
 from roadbench.cli.values import sizes as parse_sizes
@@ -1005,15 +1007,15 @@ def report(
         return
     if _report_out(kind, saved, fmt, as_json, None) == "table" and kind == "compare":
         _comparison_footer(saved)
+    # A file of matrix or ab: its A/B below the head's.
+    section = api.ab_section_in(file) if kind != "scaling" else None
+    if section is not None and fmt == "table" and not as_json:
+        from roadbench.render.ab import ab_table
+
+        stdout.print(ab_table(section))
 
 
-@app.command(
-    context_settings={
-        "allow_extra_args": True,
-        "ignore_unknown_options": True,
-        "allow_interspersed_args": False,
-    }
-)
+@app.command(context_settings=AB_CONTEXT)
 def matrix(
     ctx: typer.Context,
     django: Annotated[
@@ -1027,40 +1029,48 @@ def matrix(
     save_dir: Annotated[
         Path, typer.Option("--save-dir", help="Where each version's JSON results go.")
     ] = Path("roadbench-matrix"),
+    processes: ab_cli.ProcessesOpt = 1,
+    fmt: ab_cli.ABFormatOpt = None,
+    as_json: ab_cli.ABJsonOpt = False,
+    save: ab_cli.ABSaveOpt = None,
 ) -> None:
-    """The same run or compare under several Django versions, side by side.
+    """The same run or compare under several Django versions, in interleaved rounds.
 
-    Example: roadbench matrix --django 5.2,6.1 run -o 3 --op select -m naive
+    Each version's time is a median of per-round ratios to the first version's, with its
+    95% interval. Example: roadbench matrix --django 5.2,6.1 run -o 3 --op select -m naive
     """
     from roadbench import api
     from roadbench.render.console import matrix_tables
 
-    args = list(ctx.args)
-    group = ctx.parent.command if ctx.parent else None
-    child = group.get_command(ctx.parent, args[0]) if args and group else None  # type: ignore[attr-defined]
-    if child is not None and args[0] in ("run", "compare"):
-        # Its arguments parsed here first: a usage error (-o 2 -o 3, --rows x) costs a moment,
-        # not a Django environment per version before the child says so.
-        child.make_context(args[0], args[1:], parent=ctx)
-    # roadbench --plugin MODULE matrix ...: each child loads the module too, or its design
-    # or op is unknown there (after an environment per version was made).
-    plugins = (ctx.parent.params.get("plugin") or []) if ctx.parent else []
-    results = api.matrix(django, args, save_dir, notify=_notify, plugins=plugins)
-    header, rows = api.matrix_rows(results)
-    for table in matrix_tables(header, rows):
-        stdout.print(table)
-    for result in results:
+    fmt = output_format(fmt, as_json, ab_cli.AB_FORMATS)
+    _check_outputs(("--save", save))
+    command, args = ab_cli.command_of(ctx, "matrix")
+    run = api.matrix(django, command, args, save_dir, notify=_notify, processes=processes)
+    if fmt == "table":
+        header, rows = api.matrix_rows(run)
+        for table in matrix_tables(header, rows):
+            stdout.print(table)
+    ab_cli.show(run.section, fmt, save, table=False)
+    for result in run.results:
         _notify(f"Django {result.label} (Python at {result.python}): saved {result.saved}")
-    if len(results) > 1:
-        _notify(f"compare two: roadbench diff {results[0].saved} {results[-1].saved}")
     # As run exits 4 when its case cannot run: here when no case could under any version.
-    api.matrix_ran(results)
+    api.matrix_ran(run.section)
+
+
+app.command(context_settings=AB_CONTEXT)(ab_cli.ab)
 
 
 @app.command()
 def diff(
     base: Annotated[Path, typer.Argument(help="The baseline, saved with --save.")],
-    new: Annotated[Path, typer.Argument(help="The new run, saved with --save.")],
+    new: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The new run, saved with --save. Omitted: BASE is a file saved by matrix or "
+            "ab, whose first and last environments are compared round by round.",
+            show_default=False,
+        ),
+    ] = None,
     min_change: Annotated[
         float,
         typer.Option("--min-change", help="Smallest change in % that counts as significant."),

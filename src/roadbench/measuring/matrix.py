@@ -25,14 +25,14 @@ import roadbench
 from roadbench.database.urls import mask_url
 from roadbench.errors import (
     BadInput,
-    DatabaseUnavailable,
-    Interrupted,
     RoadbenchError,
     Unsupported,
-    VerificationFailed,
 )
+from roadbench.measuring.ab import Side, ab_section, measure_sides, side_report
+from roadbench.reports.ab import ABSection
 from roadbench.reports.output import check_output, check_output_dir, write_text
-from roadbench.reports.results import design_heading
+from roadbench.reports.results import design_heading, dump_json
+from roadbench.signals import run_child
 
 # The oldest Django roadbench supports (pyproject.toml: django>=5.2).
 MIN_DJANGO = (5, 2)
@@ -198,7 +198,10 @@ def extras_for(args: Sequence[str]) -> tuple[str, ...]:
         elif arg.startswith("--database="):
             database = arg.partition("=")[2]
     scheme = (resolve_url(database) or "").split(":", 1)[0].lower()
-    extras = ["mysql"] if scheme in ("mysql", "mariadb") else []
+    # The designs extra always: its designs (6, 7) are in every "--options all".
+    extras = ["designs"]
+    if scheme in ("mysql", "mariadb"):
+        extras.append("mysql")
     if any(arg == "--cache" or arg.startswith("--cache=") for arg in args):
         extras.append("redis")
     return tuple(extras)
@@ -225,7 +228,7 @@ def environment(
     install = ["-e", source[3:]] if source.startswith("-e ") else [source]
     steps += [([*pip, *install], f"install {source}"), ([*pip, *django], INSTALL_DJANGO)]
     for step, what in steps:
-        result = subprocess.run(step, capture_output=True, text=True)
+        result = run_child(step)  # pip ended, not killed, on a stop signal
         if result.returncode != 0:
             shutil.rmtree(venv, ignore_errors=True)
             raise _setup_failure(target, what, result.stderr)
@@ -233,23 +236,39 @@ def environment(
     return venv
 
 
+# The worker, started so that the current directory is not on its path (as ``-m`` would put
+# it first): in a user's repository its working tree would shadow the revision installed.
+WORKER = (
+    "-c",
+    "import sys; del sys.path[0]; from roadbench.ab_worker import main; sys.exit(main())",
+)
+
+
+@dataclass
+class MatrixRun:
+    """The versions' results, each saved as its own file, and their same-session A/B."""
+
+    results: list[MatrixResult]
+    section: ABSection
+
+
 def run_matrix(
     spec: str,
-    args: list[str],
+    command: dict[str, Any],
+    args: Sequence[str],
     save_dir: Path,
     notify: Callable[[str], None] | None = None,
-    plugins: Sequence[str] = (),
-) -> list[MatrixResult]:
-    """Run ``roadbench <args> --json`` under each Django; save and return each report.
+    processes: int = 1,
+    started: list[Any] | None = None,
+) -> MatrixRun:
+    """``command`` (a run or compare, as ``roadbench.ab_worker`` takes it) under each Django,
+    in interleaved rounds (``measuring.ab``); each version's report saved under ``save_dir``.
 
-    ``plugins`` (``--plugin`` modules) are loaded by each child too: its designs and ops."""
+    ``args``: the command's own arguments as typed, for the extras its environments need and
+    for the progress line. ``command["plugins"]``: --plugin modules each child loads too."""
     say = notify or (lambda _msg: None)
-    if not args or args[0] not in COMMANDS:
+    if command.get("command") not in COMMANDS:
         raise BadInput("matrix runs a run or a compare: roadbench matrix --django 5.2,6.1 run ...")
-    if any(a in ("--json", "--save", "-f", "--format") for a in args):
-        raise BadInput(
-            "matrix saves and shows the results itself: leave out --json, --save, --format"
-        )
     targets = parse_targets(spec)
     # Where the results go, checked before any environment is made (minutes, the first time).
     check_output_dir(save_dir, "--save-dir")
@@ -262,35 +281,27 @@ def run_matrix(
     # Every environment before any run: a version that does not exist fails in seconds, and
     # leaves no save directory behind.
     extras = extras_for(args)
-    venvs = [
-        (target, python, environment(target, python, say, extras)) for target, python in chosen
+    sides = [
+        Side(
+            f"Django {target.label}",
+            (str(venv / "bin" / "python"), *WORKER),
+            python,
+        )
+        for target, python, venv in (
+            (target, python, environment(target, python, say, extras)) for target, python in chosen
+        )
     ]
+    say(f"matrix: {' '.join(masked_args(args))} under {', '.join(s.label for s in sides)}")
+    measured = measure_sides(sides, command, processes, say, started, what="matrix")
     save_dir.mkdir(parents=True, exist_ok=True)
     results = []
-    for target, python, venv in venvs:
-        say(f"matrix: {' '.join(masked_args(args))} under Django {target.label}")
-        proc = subprocess.run(
-            [
-                str(venv / "bin" / "python"),
-                "-m",
-                "roadbench",
-                *(flag for module in plugins for flag in ("--plugin", module)),
-                *args,
-                "--json",
-            ],
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode not in (0, 4):  # 4: some case unsupported, still a result
-            # The child's documented exit code is the matrix's: bad input, an unreachable
-            # database, a failed verification, an interrupt; anything else is unexpected.
-            error = CHILD_ERRORS.get(proc.returncode, RoadbenchError)
-            raise error(f"matrix: under Django {target.label}: {_last_error(proc.stderr)}")
-        report = json.loads(proc.stdout)
+    reports = [side_report(command, m) for m in measured]
+    for (target, python), report in zip(chosen, reports, strict=True):
         saved = saved_files[target]
-        write_text(saved, proc.stdout)
+        write_text(saved, dump_json(report) + "\n")
         results.append(MatrixResult(target.label, python, saved, report))
-    return results
+    section = ab_section("matrix", command, processes, measured, reports)
+    return MatrixRun(results, section)
 
 
 def _saved_name(target: Target) -> str:
@@ -309,11 +320,6 @@ def masked_args(args: Sequence[str]) -> list[str]:
             shown.append(mask_url(arg))
     return shown
 
-
-CHILD_ERRORS: dict[int, type[RoadbenchError]] = {
-    error.exit_code: error
-    for error in (BadInput, DatabaseUnavailable, VerificationFailed, Interrupted)
-}
 
 # pip's words when the index it reached has no release that matches.
 NOT_FOUND = ("No matching distribution found", "Could not find a version that satisfies")
@@ -361,11 +367,17 @@ def _last_error(stderr: str) -> str:
     return lines[-1].removeprefix("roadbench: error: ") if lines else "(no output)"
 
 
-def side_by_side(results: list[MatrixResult]) -> tuple[list[str], list[list[str]]]:
+def side_by_side(
+    results: list[MatrixResult], section: ABSection | None = None
+) -> tuple[list[str], list[list[str]]]:
     """One row per case, one column per version: its median time, queries (and CPU
     instructions where ``run --instructions`` counted them) and, after the first version, the
-    time as a multiple of the first's. A cell is a few short lines, so that a console can
+    time as a multiple of the first's: from ``section``, the median of the per-round ratios
+    with its 95% interval and the verdict. A cell is a few short lines, so that a console can
     split the versions into tables that fit (as compare splits its options)."""
+    verdicts = {
+        (c.side, c.option, c.op, c.method, c.rows): c for c in (section.cases if section else [])
+    }
     cases: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
     for result in results:
         for case in result.report.get("results", []):
@@ -393,7 +405,13 @@ def side_by_side(results: list[MatrixResult]) -> tuple[list[str], list[list[str]
             lines = [f"{median:.4g} s", f"{queries:,} q" if isinstance(queries, int) else "— q"]
             if case.get("instructions"):
                 lines.append(f"{case['instructions']:,} instr")
-            if i and first:
+            verdict = verdicts.get((f"Django {result.label}", option, op, method, n))
+            if i and verdict is not None and verdict.ratio is not None:
+                lines.append(f"× {verdict.ratio:.3f} vs {results[0].label}")
+                if verdict.interval:
+                    lines.append(f"({verdict.interval[0]:.3f}–{verdict.interval[1]:.3f})")
+                lines.append(verdict.verdict)
+            elif i and first:
                 lines.append(f"× {median / first:.2f} vs {results[0].label}")
             row.append("\n".join(lines))
         rows.append(row)

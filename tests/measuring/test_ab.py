@@ -1,0 +1,338 @@
+"""Same-session A/B: ``ab`` on two revisions of a tiny git repository, and the interleaved
+rounds ``matrix`` uses, with real worker processes (this Python as every environment: the
+revisions' sources on PYTHONPATH, ``--no-install``; matrix's venvs are tested in
+test_matrix.py, on one stack)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from roadbench.errors import BadInput
+from roadbench.measuring.ab import Side, measure_sides, side_report
+from roadbench.measuring.matrix import WORKER
+from roadbench.reports.ab import ab_cases, sign_test
+
+SCRIPT = Path(sys.executable).parent / "roadbench"
+
+# A plugin's op; the second commit makes it pause 20 ms and ask one more query per type.
+PLUGIN = """
+import time
+
+from roadbench.designs.roads.data import ROAD_TYPES
+from roadbench.ops.base import LOADED, Method, Operation
+from roadbench.ops.checks import check_affected
+
+PAUSE_S = 0.0
+EXTRA = False
+
+
+def count(option, rows):
+    time.sleep(PAUSE_S)
+    if EXTRA:
+        [option.queryset(t).exists() for t in ROAD_TYPES]
+    return sum(option.queryset(t).count() for t in ROAD_TYPES)
+
+
+def verify(option, rows, affected):
+    check_affected("abcount", option, affected, rows)
+
+
+OPERATION = Operation(
+    name="abcount",
+    description="count (test)",
+    methods={"count": Method("count", "count() per type", count)},
+    needs=LOADED,
+    leaves=LOADED,
+    verify=verify,
+    compare_methods={"few": ("count",), "many": ("count",)},
+    default_method="count",
+)
+"""
+RUN = ["run", "-o", "1", "--op", "abcount", "--rows", "20"]
+
+
+def _git(repo: Path, *args: str) -> str:
+    who = ["-c", "user.email=rbtest@example.com", "-c", "user.name=rbtest"]
+    done = subprocess.run(
+        ["git", "-C", str(repo), *who, *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def plugin_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "project"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "rbtest_abop.py").write_text(PLUGIN)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    slower = PLUGIN.replace("PAUSE_S = 0.0", "PAUSE_S = 0.02").replace(
+        "EXTRA = False", "EXTRA = True"
+    )
+    (repo / "rbtest_abop.py").write_text(slower)
+    _git(repo, "commit", "-qam", "slower, one more query per type")
+    return repo
+
+
+def _ab(
+    repo: Path, cache: Path, *args: str, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "COLUMNS": "200"}
+    return subprocess.run(
+        [str(SCRIPT), "--plugin", "rbtest_abop", "ab", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=repo,
+    )
+
+
+def _workers_under(directory: Path) -> list[int]:
+    """The live processes working in ``directory`` (the test's own cache: only ours)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if cwd.startswith(str(directory)) and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_ab_gates_a_slower_revision_and_diff_and_report_read_its_file(plugin_repo, tmp_path):
+    cache, saved = tmp_path / "cache", tmp_path / "ab.json"
+    done = _ab(
+        plugin_repo,
+        cache,
+        *("--base", "HEAD~1", "--head", "HEAD", "--no-install", "--save", str(saved)),
+        *("--fail-on", "time:10%", *RUN, "--repeat", "6"),
+    )
+    assert done.returncode == 6, done.stderr
+    assert done.stderr.splitlines()[-1].startswith(
+        "roadbench: error: 1 regression beyond --fail-on: option 1 · abcount · count · 20 rows: "
+    )
+    assert "slower" in done.stdout and "Traceback" not in done.stderr
+    data = json.loads(saved.read_text())
+    assert data["kind"] == "run"  # the head's run, as run --save writes it
+    section = data["ab"]
+    base, head = section["sides"]
+    commits = [_git(plugin_repo, "rev-parse", ref) for ref in ("HEAD~1", "HEAD")]
+    assert [base["revision"], head["revision"]] == commits
+    assert base["label"].startswith(f"base {commits[0][:10]}")
+    assert data["environment"]["git_commit"] == commits[1]
+    (case,) = section["cases"]
+    assert (case["side"], case["verdict"], case["rounds"]) == (head["label"], "slower", 6)
+    assert len(case["per_round"]) == 6 and min(case["per_round"]) > 1
+    base_case, head_case = base["report"]["results"][0], head["report"]["results"][0]
+    assert case["per_round"] == [
+        n / b for b, n in zip(base_case["times_s"], head_case["times_s"], strict=True)
+    ]
+    assert head_case["queries"] > base_case["queries"]  # the exists() per type
+    assert _workers_under(cache) == []
+
+    # diff reads the file: alone, its base against its head, round by round ...
+    env = {**os.environ, "COLUMNS": "200"}
+    alone = subprocess.run(
+        [str(SCRIPT), "diff", str(saved), "--fail-on", "queries:+0"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert alone.returncode == 6, alone.stderr
+    assert "queries" in alone.stderr.splitlines()[-1]
+    as_json = subprocess.run(
+        [str(SCRIPT), "diff", str(saved), "--json"], capture_output=True, text=True, env=env
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    (judged,) = json.loads(as_json.stdout)["cases"]
+    assert (judged["basis"], judged["verdict"]) == ("same-session rounds", "slower")
+    # ... and as the head's run beside another file: the same case, no change.
+    again = subprocess.run(
+        [str(SCRIPT), "diff", str(saved), str(saved), "--fail-on", "queries:+0"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert again.returncode == 0, again.stderr
+    shown = subprocess.run(
+        [str(SCRIPT), "report", str(saved)], capture_output=True, text=True, env=env
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "roadbench ab · base" in shown.stdout and "slower" in shown.stdout
+
+
+def test_ab_refuses_what_it_cannot_measure_in_one_line(plugin_repo, tmp_path):
+    cache = tmp_path / "cache"
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    cases = [
+        (["--base", "HEAD", "--repo", str(outside)], "is not in a git repository"),
+        (["--base", "nosuch"], "ab: --base nosuch: no such revision in"),
+        (["--base", "HEAD", "--head", "v9"], "ab: --head v9: no such revision in"),
+    ]
+    for flags, words in cases:
+        done = _ab(plugin_repo, cache, *flags, "--no-install", *RUN, "--fast")
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.splitlines()
+        assert line.startswith("roadbench: error: ") and words in line, line
+    done = _ab(plugin_repo, cache, "--base", "HEAD", "profile", "-o", "1", "--op", "select")
+    assert done.returncode == 2 and "ab runs a run or a compare" in done.stderr
+    done = _ab(plugin_repo, cache, "--base", "HEAD", *RUN, "--json")
+    assert done.returncode == 2 and "give --json to ab, before run" in done.stderr
+    assert not (cache / "roadbench" / "ab").exists()  # nothing made for any of them
+
+
+def test_without_head_the_working_tree_is_measured_with_worker_processes(plugin_repo, tmp_path):
+    from roadbench.measuring.revisions import run_ab
+
+    # Uncommitted: the working tree takes the pause back out.
+    source = (plugin_repo / "rbtest_abop.py").read_text()
+    (plugin_repo / "rbtest_abop.py").write_text(source.replace("PAUSE_S = 0.02", "PAUSE_S = 0.0"))
+    said: list[str] = []
+    started: list = []
+    command = {
+        "command": "run",
+        "option": "1",
+        "op": "abcount",
+        "method": None,
+        "rows": 20,
+        "database": None,
+        "sqlite": None,
+        "plugins": ["rbtest_abop"],
+        "timing": {"warmup": 0, "repeat": 4, "loops": 1},
+    }
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    try:
+        run = run_ab(
+            "HEAD~1",
+            None,
+            command,
+            [],
+            plugin_repo,
+            install=False,
+            processes=2,
+            notify=said.append,
+            started=started,
+        )
+    finally:
+        del os.environ["XDG_CACHE_HOME"]
+    assert any("the head is" in line and "with its uncommitted changes" in line for line in said)
+    assert run.head.commit is None and run.section.labels[1] == "head (working tree)"
+    assert run.section.processes == 2
+    assert len(started) == 4 and len({child.pid for child in started}) == 4
+    assert all(child.proc.poll() is not None for child in started)  # every one ended
+    (case,) = run.section.cases
+    assert case.rounds == 4  # rounds 0 and 2 from the first process, 1 and 3 the second's
+    base, head = (side.report["results"][0] for side in run.section.sides)
+    assert len(base["times_s"]) == len(head["times_s"]) == 4
+    assert head["queries"] > base["queries"]  # the working tree kept the extra query
+
+
+def test_stopping_ab_ends_every_worker(plugin_repo, tmp_path):
+    cache = tmp_path / "cache"
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    args = ["--base", "HEAD~1", "--head", "HEAD", "--no-install", *RUN, "--repeat", "100000"]
+    proc = subprocess.Popen(
+        [str(SCRIPT), "--plugin", "rbtest_abop", "ab", *args],
+        cwd=plugin_repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers := _workers_under(cache)) < 2 and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+        assert len(workers) == 2
+        time.sleep(1.0)  # measuring now
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert err.splitlines()[-1] == "roadbench: error: interrupted"
+    assert _workers_under(cache) == []
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists()
+
+
+def test_interleaved_rounds_give_paired_ratios_and_a_combined_file(tmp_path):
+    # Two environments that are the same Python: matrix's machinery without its venvs.
+    from roadbench import api
+    from roadbench.reports.ab import section_of
+
+    sides = [Side(label, (sys.executable, *WORKER), sys.executable) for label in ("A", "B")]
+    command = {
+        "command": "compare",
+        "scale": "few",
+        "rows": 20,
+        "options": "1,2",
+        "ops": ["select"],
+        "min_effect": 0.03,
+        "database": None,
+        "sqlite": None,
+        "plugins": [],
+        "timing": {"warmup": 0, "repeat": 3, "loops": 1},
+    }
+    started: list = []
+    measured = measure_sides(sides, command, started=started)
+    assert all(child.proc.poll() is not None for child in started) and len(started) == 2
+    reports = [side_report(command, m) for m in measured]
+    assert [r["kind"] for r in reports] == ["compare", "compare"]
+    assert reports[0]["table"]["options"] == [1, 2]  # each environment's own table
+    from roadbench.measuring.ab import ab_section
+
+    section = ab_section("matrix", command, 1, measured, reports)
+    assert len(section.cases) == len(reports[1]["results"]) > 1
+    for case in section.cases:
+        assert case.side == "B" and case.rounds == 3 and len(case.per_round) == 3
+        assert case.verdict in ("faster", "slower", "tie")
+    saved = tmp_path / "matrix.json"
+    api.save_json(api.ab_file(section), saved)
+    kind, report = api.load_report(saved)
+    assert kind == "compare" and len(report.results) == len(reports[1]["results"])
+    loaded = api.ab_section_in(saved)
+    assert loaded.labels == ["A", "B"] and loaded.cases == section.cases
+    diff, failures = api.ab_gate(loaded, 0.05, api.fail_on_rules(["queries:+0"]))
+    assert failures == []  # the same code: the same queries in every case
+    assert {case.basis for case in diff.cases} == {"same-session rounds"}
+    with pytest.raises(BadInput, match="not a valid roadbench A/B result"):
+        section_of({"ab": {**json.loads(saved.read_text())["ab"], "sides": "x"}})
+
+
+def test_the_sign_test_and_a_verdict_need_every_round_to_agree_below_six():
+    assert sign_test([1.1] * 6) == pytest.approx(2 / 64)
+    assert sign_test([1.1] * 5) == pytest.approx(2 / 32)
+    assert sign_test([1.0, 1.0]) == 1.0
+    from roadbench.reports.ab import ABSide
+
+    def side(label: str, times: list[float]) -> ABSide:
+        case = {"option": 1, "op": "select", "method": "naive", "rows": 20, "status": "ok"}
+        case |= {"times_s": times, "median_s": sorted(times)[len(times) // 2], "queries": 3}
+        return ABSide(label, "py", None, {"results": [case]})
+
+    (slower,) = ab_cases([side("a", [1.0] * 6), side("b", [1.2] * 6)], 0.03)
+    assert (slower.ratio, slower.verdict) == (pytest.approx(1.2), "slower")
+    mixed = [1.2, 1.2, 1.2, 0.9, 1.2, 1.2]
+    (tie,) = ab_cases([side("a", [1.0] * 6), side("b", mixed)], 0.03)
+    assert tie.verdict == "tie"  # one round the other way: the interval holds 1
+    (small,) = ab_cases([side("a", [1.0] * 6), side("b", [1.01] * 6)], 0.03)
+    assert small.verdict == "tie"  # consistent, but under the minimum effect
