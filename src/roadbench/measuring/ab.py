@@ -315,7 +315,7 @@ NOT_IN_AB = {
     "model": "--model",
     "keep": "--keep",
 }
-OUTPUTS = {"save": "--save", "as_json": "--json", "fmt": "--format"}
+OUTPUTS = {"save": "--save", "as_json": "--json", "fmt": "--format", "html": "--html"}
 
 
 def child_command(
