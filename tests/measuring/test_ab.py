@@ -242,9 +242,10 @@ def test_without_head_the_working_tree_is_measured_with_worker_processes(plugin_
     assert head["queries"] > base["queries"]  # the working tree kept the extra query
 
 
-def test_stopping_ab_ends_every_worker(plugin_repo, tmp_path):
-    cache = tmp_path / "cache"
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+def test_stopping_ab_ends_every_worker_and_removes_its_database(plugin_repo, tmp_path):
+    cache, temp = tmp_path / "cache", tmp_path / "temp"
+    temp.mkdir()  # where the workers' throwaway SQLite databases are made: only theirs
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "TMPDIR": str(temp)}
     args = ["--base", "HEAD~1", "--head", "HEAD", "--no-install", *RUN, "--repeat", "100000"]
     proc = subprocess.Popen(
         [str(SCRIPT), "--plugin", "rbtest_abop", "ab", *args],
@@ -260,7 +261,10 @@ def test_stopping_ab_ends_every_worker(plugin_repo, tmp_path):
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.2)
         assert len(workers) == 2
-        time.sleep(1.0)  # measuring now
+        while not list(temp.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert list(temp.iterdir())  # a database is made ...
+        time.sleep(1.0)  # ... and measured
         proc.send_signal(signal.SIGINT)
         _out, err = proc.communicate(timeout=120)
     finally:
@@ -272,6 +276,25 @@ def test_stopping_ab_ends_every_worker(plugin_repo, tmp_path):
     assert _workers_under(cache) == []
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists()
+    assert list(temp.iterdir()) == []  # ... and removed by its worker, told to stop
+
+
+def test_a_revision_that_fails_ends_the_other_revisions_worker(plugin_repo, tmp_path):
+    # The base's worker is measuring when the head's op raises: both end, one line says why.
+    cache = tmp_path / "cache"
+    source = (plugin_repo / "rbtest_abop.py").read_text()
+    broken = source.replace("    time.sleep(PAUSE_S)\n", "    raise RuntimeError('broken')\n")
+    (plugin_repo / "rbtest_abop.py").write_text(broken)
+    done = _ab(plugin_repo, cache, "--base", "HEAD", "--no-install", *RUN, "--fast")
+    assert done.returncode == 1, done.stderr
+    (line,) = done.stderr.splitlines()[-1:]
+    assert line == (
+        "roadbench: error: ab: under head (working tree): --plugin rbtest_abop: single table "
+        "(single) · abcount · count raised RuntimeError: broken; look at the design's or the "
+        "op's own code (roadbench check-plugin runs every case)"
+    )
+    assert "Traceback" not in done.stderr
+    assert _workers_under(cache) == []
 
 
 def test_interleaved_rounds_give_paired_ratios_and_a_combined_file(tmp_path):
