@@ -332,6 +332,7 @@ def test_interleaved_rounds_give_paired_ratios_and_a_combined_file(tmp_path):
     api.save_json(api.ab_file(section), saved)
     kind, report = api.load_report(saved)
     assert kind == "compare" and len(report.results) == len(reports[1]["results"])
+    assert api.chart_reports([saved])[0] == "compare"  # chart draws the last side's table
     loaded = api.ab_section_in(saved)
     assert loaded.labels == ["A", "B"] and loaded.cases == section.cases
     diff, failures = api.ab_gate(loaded, 0.05, api.fail_on_rules(["queries:+0"]))
@@ -359,3 +360,18 @@ def test_the_sign_test_and_a_verdict_need_every_round_to_agree_below_six():
     assert tie.verdict == "tie"  # one round the other way: the interval holds 1
     (small,) = ab_cases([side("a", [1.0] * 6), side("b", [1.01] * 6)], 0.03)
     assert small.verdict == "tie"  # consistent, but under the minimum effect
+
+
+def test_a_python_without_the_worker_is_one_line():
+    # A revision of roadbench from before ab (here: this Python without its site-packages).
+    from roadbench.errors import RoadbenchError
+
+    old = Side("base v0.2", (sys.executable, "-S", *WORKER), sys.executable)
+    started: list = []
+    with pytest.raises(RoadbenchError) as refused:
+        measure_sides([old], {"command": "run", "timing": {}}, started=started)
+    assert str(refused.value) == (
+        "ab: under base v0.2: its Python has no roadbench with an A/B worker "
+        "(roadbench.ab_worker; a roadbench older than ab)"
+    )
+    assert [child.proc.poll() for child in started] == [97]

@@ -43,6 +43,8 @@ CHILD_ERRORS: dict[int, type[RoadbenchError]] = {
     error.exit_code: error
     for error in (BadInput, DatabaseUnavailable, Unsupported, VerificationFailed, Interrupted)
 }
+# A worker's exit code when its Python cannot import roadbench.ab_worker (see matrix.WORKER).
+NO_WORKER = 97
 # How long a child asked to quit has to drop its database before it is stopped.
 QUIT_WAIT_S = CHILD_STOP_S
 
@@ -105,6 +107,11 @@ class Child:
         line = self.proc.stdout.readline()
         if not line:
             code = self.proc.wait()
+            if code == NO_WORKER:
+                raise RoadbenchError(
+                    f"{self.named}: its Python has no roadbench with an A/B worker "
+                    "(roadbench.ab_worker; a roadbench older than ab)"
+                )
             error = CHILD_ERRORS.get(code, RoadbenchError)
             raise error(f"{self.named}: its worker process ended (exit code {code})")
         answer: dict[str, Any] = json.loads(line)

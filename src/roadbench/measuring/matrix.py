@@ -28,7 +28,7 @@ from roadbench.errors import (
     RoadbenchError,
     Unsupported,
 )
-from roadbench.measuring.ab import Side, ab_section, measure_sides, side_report
+from roadbench.measuring.ab import NO_WORKER, Side, ab_section, measure_sides, side_report
 from roadbench.reports.ab import ABSection
 from roadbench.reports.output import check_output, check_output_dir, write_text
 from roadbench.reports.results import design_heading, dump_json
@@ -238,9 +238,11 @@ def environment(
 
 # The worker, started so that the current directory is not on its path (as ``-m`` would put
 # it first): in a user's repository its working tree would shadow the revision installed.
+# Without roadbench's worker (a revision of roadbench from before ab), it exits NO_WORKER.
 WORKER = (
     "-c",
-    "import sys; del sys.path[0]; from roadbench.ab_worker import main; sys.exit(main())",
+    "import sys\ndel sys.path[0]\ntry:\n    from roadbench.ab_worker import main\n"
+    f"except ImportError:\n    sys.exit({NO_WORKER})\nsys.exit(main())",
 )
 
 
