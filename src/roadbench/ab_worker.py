@@ -80,8 +80,15 @@ def serve(requests: IO[str], channel: IO[str]) -> None:
         from roadbench.measuring.instructions import valgrind
 
         valgrind()  # missing: said before any database is made
+    # --model: the user's hierarchy (in their project) registered as a design here too.
+    from roadbench.api import use_model
+
+    model = use_model(spec.get("model"))
     if spec["command"] == "run":
-        numbers = [get_option(spec["option"]).number]
+        chosen = spec.get("option")
+        numbers = [get_option(chosen if chosen is not None else model or 0).number]
+    elif model is not None and not spec.get("options"):
+        numbers = [model]
     else:
         numbers = parse_options(spec.get("options"))
     options = [get_option(n) for n in numbers]

@@ -319,7 +319,6 @@ def ab_section(
 # What a child measures: the flags of run and compare it takes, and those it cannot.
 NOT_IN_AB = {
     "cache": "--cache",
-    "model": "--model",
     "keep": "--keep",
 }
 OUTPUTS = {"save": "--save", "as_json": "--json", "fmt": "--format", "html": "--html"}
@@ -341,6 +340,8 @@ def child_command(
     for param, flag in NOT_IN_AB.items():
         if params.get(param):
             raise BadInput(f"{what} does not measure with {flag} yet: leave it out")
+    if params.get("instructions") and params.get("model"):
+        raise BadInput(f"{what} does not count instructions of --model designs yet")
     spec: dict[str, Any] = {
         "command": name,
         "database": params.get("database"),
@@ -348,11 +349,12 @@ def child_command(
         "timing": asdict(timing),
         "plugins": list(plugins),
         "instructions": bool(params.get("instructions")),
+        "model": params.get("model"),
         "memory": bool(params.get("memory")),
     }
     if name == "run":
-        if params.get("option") is None:
-            raise BadInput(f"{what} run needs --option (a design)")
+        if params.get("option") is None and params.get("model") is None:
+            raise BadInput(f"{what} run needs --option (a design) or --model")
         spec |= {
             "option": params["option"],
             "op": params["op"],
