@@ -154,6 +154,14 @@ def test_ab_gates_a_slower_revision_and_diff_and_report_read_its_file(plugin_rep
     )
     assert alone.returncode == 6, alone.stderr
     assert "queries" in alone.stderr.splitlines()[-1]
+    shape = subprocess.run(
+        [str(SCRIPT), "diff", str(saved), "--fail-on", "shape"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert shape.returncode == 6, shape.stderr  # the exists() is a statement of a new shape
+    assert "the SQL changed shape" in shape.stderr.splitlines()[-1]
     as_json = subprocess.run(
         [str(SCRIPT), "diff", str(saved), "--json"], capture_output=True, text=True, env=env
     )

@@ -167,10 +167,10 @@ def ab(
         processes=processes,
         notify=notify,
     )
-    _diff, failures = api.ab_gate(run.section, min_change / 100, rules)
+    gate, failures = api.ab_gate(run.section, min_change / 100, rules)
     show(run.section, fmt, save)
     if fmt == "table" and rules:
         verdict = f"{len(failures)} beyond --fail-on" if failures else "nothing beyond --fail-on"
         notify(f"ab: {run.section.labels[0]} → {run.section.labels[-1]}: {verdict}")
     api.matrix_ran(run.section)
-    api.no_regression(failures)
+    api.gate_outcome(gate)  # exit 6 on a regression, 8 when a rule could not judge

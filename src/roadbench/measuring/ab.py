@@ -319,6 +319,8 @@ def ab_section(
 # What a child measures: the flags of run and compare it takes, and those it cannot.
 NOT_IN_AB = {
     "cache": "--cache",
+    "concurrency": "--concurrency",
+    "async_orm": "--async",
     "keep": "--keep",
 }
 OUTPUTS = {"save": "--save", "as_json": "--json", "fmt": "--format", "html": "--html"}

@@ -206,4 +206,8 @@ def ab_diff(section: ABSection, min_change: float) -> Any:
     for key in before:
         if key not in now:
             cases.append(diff.CaseDiff(*key, verdict=diff.REMOVED))
-    return diff.DiffReport(base_env, new_env, changes, cases, min_change)
+    report = diff.DiffReport(base_env, new_env, changes, cases, min_change)
+    from roadbench.reports.shape import attach_shapes  # --fail-on shape judges these
+
+    attach_shapes(report.cases, base.report, head.report, (base.label, head.label))
+    return report
