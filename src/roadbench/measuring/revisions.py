@@ -158,19 +158,32 @@ def import_root(source: Path) -> Path:
 
 
 def side(
-    revision: Revision, install: bool, extras: Sequence[str], notify: Callable[[str], None]
+    revision: Revision,
+    install: bool,
+    extras: Sequence[str],
+    notify: Callable[[str], None],
+    repo: Path,
 ) -> Side:
     """How to start the revision's worker: its venv's Python, or this one with its source
-    first on PYTHONPATH."""
+    first on PYTHONPATH. Entries of PYTHONPATH inside ``repo`` (the working tree) are left
+    out: they would put the working tree's code in front of the revision's."""
+    kept = [
+        p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and not _inside(p, repo)
+    ]
     if not install:
-        path = [str(import_root(revision.source)), os.environ.get("PYTHONPATH", "")]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, path))}
+        kept.insert(0, str(import_root(revision.source)))
         python = sys.executable
     else:
-        env = None
         python = str(environment(revision, extras, notify) / "bin" / "python")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if kept:
+        env["PYTHONPATH"] = os.pathsep.join(kept)
     source = str(revision.source)
     return Side(revision.label, (python, *WORKER), python, env, revision.commit, source)
+
+
+def _inside(path: str, repo: Path) -> bool:
+    return Path(path).resolve().is_relative_to(repo.resolve())
 
 
 def environment(revision: Revision, extras: Sequence[str], notify: Callable[[str], None]) -> Path:
@@ -237,7 +250,7 @@ def run_ab(
     top = repository(repo)
     chosen = [checkout(r, say) for r in revisions(top, base, head, say)]
     extras = extras_for(args)
-    sides = [side(r, install, extras, say) for r in chosen]
+    sides = [side(r, install, extras, say, top) for r in chosen]
     measured = measure_sides(sides, command, processes, say, started)
     reports = [side_report(command, m) for m in measured]
     for revision, report in zip(chosen, reports, strict=True):
