@@ -58,6 +58,13 @@ def reads_and_a_count(option: Any, rows: int) -> int:
     return read
 
 
+def reads_and_two_counts(option: Any, rows: int) -> int:
+    """The same statements as ``reads_and_a_count``, the count sent twice."""
+    read = reads_and_a_count(option, rows)
+    option.queryset(option.types[0]).count()
+    return read
+
+
 def _expected(option: Any, rows: int) -> int:
     from roadbench.ops.select import expected_rows
 
@@ -215,6 +222,20 @@ def test_a_new_statement_fails_and_shows_what_appeared(tmp_path):
     body = done.stdout.split("```diff\n", 1)[1].split("```", 1)[0].splitlines()
     (line,) = body
     assert line.startswith('+ 1 × SELECT COUNT(*) AS "__count" FROM "roadbench_freewayc"')
+
+
+def test_the_same_shapes_sent_more_often_are_the_queries_rules_not_shapes(tmp_path):
+    """One statement sent twice instead of once: the set of shapes is the same (shape passes,
+    the JSON says which shape was recounted); queries:+0 is the rule that fails it."""
+    base = saved_run(tmp_path / "base.json", reads_and_a_count)
+    new = saved_run(tmp_path / "new.json", reads_and_two_counts)
+    assert roadbench_diff(base, new, "--fail-on", "shape").returncode == 0
+    data = json.loads(roadbench_diff(base, new, "--fail-on", "shape", "--json").stdout)
+    shape = data["cases"][0]["shape"]
+    assert (shape["verdict"], shape["appeared"], shape["disappeared"]) == (SAME, {}, {})
+    ((count_sql, counts),) = shape["recounted"].items()
+    assert counts == [1, 2] and count_sql.startswith('SELECT COUNT(*) AS "__count"')
+    assert roadbench_diff(base, new, "--fail-on", "queries:+0").returncode == 6
 
 
 def test_two_runs_of_the_same_code_pass_the_shape_gate(tmp_path):
