@@ -224,3 +224,18 @@ def test_sqlite_settings_reach_the_async_orms_connection_too():
             "sqlite"
         )
         assert sqlite_settings.read("sqlite")["sqlite_synchronous"] == "OFF"
+
+
+@pytest.mark.parametrize("method", ["acreate", "abulk_create"])
+def test_a_design_whose_values_read_the_database_creates_from_a_cold_cache(bench, method):
+    """django-polymorphic's content type is read once per process: never from the loop's thread
+    (Django raises SynchronousOnlyOperation there), so it is read untimed before the run."""
+    from django.contrib.contenttypes.models import ContentType
+
+    option = get_option("polymorphic")
+    reason = get_op("create").method(method).unsupported_reason(option)
+    if reason is not None:
+        pytest.skip(reason)
+    ContentType.objects.clear_cache()
+    _, affected = counted(option, "create", method)
+    assert affected == ROWS

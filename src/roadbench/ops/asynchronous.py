@@ -42,6 +42,11 @@ async def in_tasks(units: Iterable[Unit], concurrency: int) -> int:
 
 def _start_loop(option: RoadOption, rows: int) -> None:
     orm_thread.connect()  # untimed: the loop and the ORM thread's connection, before a value
+    # A design's values may read the database once (django-polymorphic's content type, which
+    # Django then caches for the process): read here, untimed, as the sync methods' warm-up
+    # does, since the loop's thread may not query (Django raises SynchronousOnlyOperation).
+    for road_type in option.types:
+        option.row_values(road_type, 0)
 
 
 def async_method(
