@@ -99,13 +99,14 @@ def group(captured: Sequence[CapturedQuery], rows: int) -> list[Fingerprint]:
     for entry in groups.values():
         entry.mean_s = entry.total_s / entry.count if entry.count else 0.0
         entry.counts_by_rows = {rows: entry.count}
-        # Without a scaling run, "about once per row" is the evidence available.
-        entry.n_plus_one = (
-            entry.kind == "select"
-            and not _is_fetch(entry.example_sql)
-            and entry.count >= max(3, rows // 2)
-        )
+        entry.n_plus_one = about_once_per_row(entry.example_sql, entry.count, rows)
     return sorted(groups.values(), key=lambda f: (-f.count, f.fingerprint))
+
+
+def about_once_per_row(sql: str, count: int, rows: int) -> bool:
+    """A SELECT run about once per row (an N+1) by the evidence of one size: without a scaling
+    run, its count is all there is. A FETCH reads the next chunk of one cursor: never."""
+    return statement_kind(sql) == "select" and not _is_fetch(sql) and count >= max(3, rows // 2)
 
 
 def _is_fetch(sql: str) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from roadbench.measuring.queries import about_once_per_row
 from tests.cli.test_cli import roadbench
 
 from .browser import WIDTHS, artifacts_dir, broken_links, browser, overflow  # noqa: F401
@@ -173,6 +174,25 @@ def test_a_comparison_page_shows_the_jsons_figures(browser, made, shots):  # noq
     ok = [r for r in saved["results"] if r["status"] == "ok"]
     assert len(drawn) == len(ok)
     assert sorted(map(tuple, drawn.values())) == sorted(tuple(r["times_s"]) for r in ok)
+    # Each case's statement shapes with their counts, as saved; a SELECT run about once per
+    # row marked N+1 (option 3's naive listing has two).
+    shapes = page.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('.case[data-status=ok]')].map(c =>"
+        " [c.id, {counts: [...c.querySelectorAll('td[data-field=shape-count]')]"
+        ".map(td => +td.dataset.value), flagged: c.querySelectorAll('.badge.bad').length}]))"
+    )
+    assert sorted(sorted(s["counts"]) for s in shapes.values()) == sorted(
+        sorted(r["fingerprints"].values()) for r in ok
+    )
+    flagged = {
+        (r["option"], r["op"], r["method"], r["rows"]): sum(
+            about_once_per_row(shape, count, r["rows"])
+            for shape, count in r["fingerprints"].items()
+        )
+        for r in ok
+    }
+    assert flagged[3, "select", "all_roads_naive", int(ROWS)] == 2
+    assert sorted(s["flagged"] for s in shapes.values()) == sorted(flagged.values())
     # A cell links to its case: clicking it scrolls the case into view.
     page.click("table.comparison td[data-row='select (few)'][data-option='3'] a")
     assert page.evaluate("location.hash").startswith("#case-option-3-select-")

@@ -159,7 +159,9 @@ nav.toc ol{margin:.3em 0 .8em;padding-left:1.3em;columns:2 16em}
 section{scroll-margin-top:8px}
 a{color:var(--accent)}
 .scroll{overflow-x:auto;max-width:100%;margin:.5em 0;-webkit-overflow-scrolling:touch}
-table{border-collapse:collapse;font-size:.9rem;font-variant-numeric:tabular-nums}
+table{border-collapse:collapse;font-size:.9rem;font-variant-numeric:tabular-nums;
+overflow-wrap:break-word}
+table.statements td:nth-child(3){min-width:16em;overflow-wrap:anywhere}
 caption{text-align:left;color:var(--muted);padding:.2em 0}
 th,td{border-bottom:1px solid var(--line);padding:.3em .55em;text-align:left;vertical-align:top}
 thead th{background:var(--soft);position:sticky;top:0;white-space:nowrap}

@@ -19,6 +19,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from roadbench.measuring.counting import statement_kind
+from roadbench.measuring.fingerprints import tables
+from roadbench.measuring.queries import about_once_per_row
 from roadbench.measuring.stats import median_interval
 from roadbench.render.console import seconds as _seconds
 from roadbench.reports.comparison import RANKED, SCALES, ComparisonReport, ComparisonRow
@@ -415,6 +418,8 @@ def _case_card(result: CaseResult, statements: list[dict[str, Any]] | None) -> M
     parts.extend(note(w, "warn") for w in r.warnings)
     if statements:
         parts.extend(_statements(case) for case in statements)
+    elif r.fingerprints:
+        parts.append(_saved_shapes(r))
     parts.append(
         tag(
             "p",
@@ -435,7 +440,7 @@ def _case_card(result: CaseResult, statements: list[dict[str, Any]] | None) -> M
     return tag(
         "div",
         join(parts),
-        class_="case wide" if statements else "case",
+        class_="case wide" if statements or r.fingerprints else "case",
         id=case_id(r),
         data_status=r.status,
         data_median=data_number(r.median_s),
@@ -535,6 +540,55 @@ def _statements(case: dict[str, Any]) -> Markup:
         join((tag("h4", summary), *warnings, table(header, lines, class_="statements"), *plans)),
         class_="statements",
         data_queries=data_number(case.get("queries")),
+    )
+
+
+def _saved_shapes(result: CaseResult) -> Markup:
+    """The statement shapes a saved case keeps (schema 3), counted in its counting pass: no
+    SQL example, no duplicates or plans (those come from ``queries --json``)."""
+    shapes = sorted((result.fingerprints or {}).items(), key=lambda item: (-item[1], item[0]))
+    lines = []
+    for shape, count in shapes:
+        per_row = about_once_per_row(shape, count, result.rows)
+        lines.append(
+            [
+                Cell(
+                    f"{count:,}",
+                    True,
+                    class_="num bad" if per_row else None,
+                    data_field="shape-count",
+                    data_value=data_number(count),
+                ),
+                Cell(statement_kind(shape), class_="nowrap"),
+                Cell(details(_clip(shape, 90), code_block(shape))),
+                Cell(", ".join(tables(shape))),
+                Cell(tag("span", "N+1", class_="badge bad") if per_row else ""),
+            ]
+        )
+    flagged = sum(1 for shape, count in shapes if about_once_per_row(shape, count, result.rows))
+    return tag(
+        "div",
+        join(
+            (
+                tag(
+                    "h4",
+                    f"Statements by shape: {len(shapes)} shapes, "
+                    f"{sum(c for _, c in shapes):,} statements",
+                ),
+                note(f"N+1: {flagged} shape(s) run about once per row", "bad") if flagged else "",
+                table(
+                    ["count", "kind", "statement", "tables", "flags"], lines, class_="statements"
+                ),
+                tag(
+                    "p",
+                    "Counted in the case's counting pass. Examples with their parameters, "
+                    "duplicates and EXPLAIN: roadbench queries ... --explain --json > q.json, "
+                    "then report FILE --html out.html --queries q.json.",
+                    class_="legend",
+                ),
+            )
+        ),
+        class_="statements",
     )
 
 
