@@ -176,6 +176,8 @@ def _answer(
             # One process per environment counts the queries; the others only give values.
             counted = request.get("count", True)
             finished = {i: r.finish() for i, r in runners.items()} if counted else {}
+            if spec["command"] == "compare":
+                _query_growth(finished, planned, state)
             if spec.get("instructions"):
                 _count_instructions(list(finished.values()), spec)
             results = {i: asdict(result) for i, result in finished.items()}
@@ -183,6 +185,16 @@ def _answer(
             _send(channel, {"results": results})
         else:
             raise ValueError(f"unknown request {action!r}")
+
+
+def _query_growth(finished: dict[int, Any], planned: list[Any], state: Any) -> None:
+    """As compare does: how each study row's query count grows with the rows."""
+    from roadbench.api import _query_growth as growth
+    from roadbench.reports.comparison import STUDY
+
+    for index, result in finished.items():
+        if result.ok and planned[index].role == STUDY:
+            result.query_growth = growth(planned[index], result, state)
 
 
 def _count_instructions(results: list[Any], spec: dict[str, Any]) -> None:

@@ -328,6 +328,9 @@ def test_interleaved_rounds_give_paired_ratios_and_a_combined_file(tmp_path):
     assert all(child.proc.poll() is not None for child in started) and len(started) == 2
     reports = [side_report(command, m) for m in measured]
     assert [r["kind"] for r in reports] == ["compare", "compare"]
+    # As compare's: each study row's query growth (select objects: one query, constant).
+    studies = [r for r in reports[0]["results"] if r["method"] == "objects"]
+    assert studies and {r["query_growth"] for r in studies} == {"constant"}
     assert reports[0]["table"]["options"] == [1, 2]  # each environment's own table
     from roadbench.measuring.ab import ab_section
 

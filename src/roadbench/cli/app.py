@@ -1053,6 +1053,8 @@ def matrix(
     ab_cli.show(run.section, fmt, save, table=False)
     for result in run.results:
         _notify(f"Django {result.label} (Python at {result.python}): saved {result.saved}")
+    if save is not None and len(run.results) > 1:
+        _notify(f"the first version against the last, round by round: roadbench diff {save}")
     # As run exits 4 when its case cannot run: here when no case could under any version.
     api.matrix_ran(run.section)
 
