@@ -349,6 +349,14 @@ def test_interleaved_rounds_give_paired_ratios_and_a_combined_file(tmp_path):
     diff, failures = api.ab_gate(loaded, 0.05, api.fail_on_rules(["queries:+0"]))
     assert failures == []  # the same code: the same queries in every case
     assert {case.basis for case in diff.cases} == {"same-session rounds"}
+    # 3 rounds: no time verdict is possible, and the gate says so instead of passing.
+    from roadbench.errors import Inconclusive
+
+    timed, failures = api.ab_gate(loaded, 0.05, api.fail_on_rules(["time:10%"]))
+    assert failures == [] and len(timed.inconclusive) == len(section.cases)
+    assert "3 rounds, and a time verdict needs 6" in timed.inconclusive[0]
+    with pytest.raises(Inconclusive):
+        api.gate_outcome(timed)
     with pytest.raises(BadInput, match="not a valid roadbench A/B result"):
         section_of({"ab": {**json.loads(saved.read_text())["ab"], "sides": "x"}})
 

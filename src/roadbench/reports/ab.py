@@ -83,6 +83,22 @@ def sign_test(ratios: list[float]) -> float:
     return min(1.0, 2 * tail)
 
 
+# A sign test of n rounds, all one way, reaches p < 0.05 from n = 6 (2/64); fewer cannot.
+LEAST_ROUNDS = 6
+
+
+def too_few_rounds(section: ABSection) -> list[str]:
+    """The head's cases whose rounds are too few for any time verdict: a time rule cannot
+    judge them, and must not pass them silently."""
+    head = section.labels[-1]
+    return [
+        f"{case.name}: {case.rounds} rounds, and a time verdict needs {LEAST_ROUNDS} "
+        f"(a sign test of fewer cannot reach p < 0.05): give the run --repeat {LEAST_ROUNDS}"
+        for case in section.cases
+        if case.side == head and case.ratio is not None and case.rounds < LEAST_ROUNDS
+    ]
+
+
 def judge(ratio: float, interval: list[float] | None, min_effect: float) -> str:
     """Slower or faster only outside the interval and beyond the minimum effect."""
     if interval is not None and interval[0] > 1 and ratio - 1 >= min_effect:
