@@ -22,7 +22,8 @@ from roadbench.reports.ab import ab_cases, sign_test
 
 SCRIPT = Path(sys.executable).parent / "roadbench"
 
-# A plugin's op; the second commit makes it pause 20 ms and ask one more query per type.
+# A plugin's op; the second commit makes it pause 250 ms (far beyond any stall of a busy
+# machine, so that every round agrees) and ask one more query per type.
 PLUGIN = """
 import time
 
@@ -75,7 +76,7 @@ def plugin_repo(tmp_path: Path) -> Path:
     (repo / "rbtest_abop.py").write_text(PLUGIN)
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "base")
-    slower = PLUGIN.replace("PAUSE_S = 0.0", "PAUSE_S = 0.02").replace(
+    slower = PLUGIN.replace("PAUSE_S = 0.0", "PAUSE_S = 0.25").replace(
         "EXTRA = False", "EXTRA = True"
     )
     (repo / "rbtest_abop.py").write_text(slower)
@@ -209,7 +210,7 @@ def test_without_head_the_working_tree_is_measured_with_worker_processes(plugin_
 
     # Uncommitted: the working tree takes the pause back out.
     source = (plugin_repo / "rbtest_abop.py").read_text()
-    (plugin_repo / "rbtest_abop.py").write_text(source.replace("PAUSE_S = 0.02", "PAUSE_S = 0.0"))
+    (plugin_repo / "rbtest_abop.py").write_text(source.replace("PAUSE_S = 0.25", "PAUSE_S = 0.0"))
     said: list[str] = []
     started: list = []
     command = {
