@@ -59,6 +59,9 @@ def test_the_injected_step_is_found_at_its_commit_and_no_other(runs):
     assert step.commit == runs.commits[SLOW_FROM] and step.regression
     # x1.5 injected; its interval excludes no change.
     assert step.change == pytest.approx(0.5)
+    # Before and after: the medians, in seconds, of the runs on either side.
+    assert step.after / step.before == pytest.approx(1.5)
+    assert step.before == slowed.points[0].median_s
     assert step.interval is not None and 0 < step.interval[0] <= step.change <= step.interval[1]
     more = next(case for case in report.cases if case.name == MORE_QUERIES_NAME)
     (queries,) = more.steps

@@ -39,8 +39,9 @@ def history_table(report: HistoryReport) -> RenderableType:
         title=history_heading(report),
         caption=(
             f"a time step: a change of at least {report.min_change:.0%} between two stretches "
-            "of runs (at least 2 each) whose 95% interval excludes no change, after the "
-            "machine's drift (every case moving at once) is taken out; query steps are exact"
+            "of runs (at least 2 each) whose 95% interval excludes no change, with the "
+            "machine's drift (every case moving at once) taken out where it explains the "
+            "moves; query steps are exact"
         ),
         title_justify="left",
         caption_justify="left",

@@ -80,6 +80,7 @@ class Step:
     kind: str  # "time" or "queries"
     run: int  # the first run after the step
     commit: str | None
+    # time: the median seconds of the runs before and after; queries: the counts
     before: float
     after: float
     # time: the relative change (0.23 = +23%), drift taken out, with its 95% interval;
@@ -318,9 +319,11 @@ def _time_steps(
         ]
         for s in segments
     ]
-    for step in steps:
+    for index, step in enumerate(steps):
         step.run = order[step.run]
         step.commit = runs[step.run].commit
+        # Shown in seconds: the medians of the runs on either side, as measured.
+        step.before, step.after = case.segments[index][2], case.segments[index + 1][2]
     return steps
 
 
