@@ -16,6 +16,7 @@ from roadbench.render.shape import shape_markdown, shape_renderables
 from roadbench.reports.diff import FASTER, SLOWER, CaseDiff, DiffReport
 
 STYLES = {SLOWER: "bold red", FASTER: "bold green"}
+SAME_SESSION = "same-session rounds"  # the basis of an A/B's cases (reports.ab.ab_diff)
 
 
 def _change(case: CaseDiff) -> str:
@@ -96,6 +97,12 @@ def diff_table(report: DiffReport, width: int | None = None) -> RenderableType:
             "change, and beyond the noise of both runs (paired: against the row's other "
             "options in each round)"
         )
+        if any(case.basis == SAME_SESSION for case in report.cases):
+            title = (  # a file of matrix or ab: one session, judged round by round
+                f"roadbench diff · one session, round by round · significant = the ratio's "
+                f"95% interval clear of 1, at least {report.min_change:.0%} change, sign test "
+                "p < 0.05"
+            )
         table = Table(title=title if number == 0 else None, title_justify="left")
         table.add_column("case", width=case_width, overflow="fold")
         for index in group:

@@ -20,6 +20,7 @@ from roadbench.measuring.stats import median_interval
 from roadbench.reports.results import OK, design_heading
 
 FASTER, SLOWER, TIE, NOT_COMPARABLE = "faster", "slower", "tie", "not comparable"
+SAME_SESSION = "same-session rounds"  # what an A/B's diff judges (CaseDiff.basis)
 
 
 @dataclass
@@ -204,7 +205,7 @@ def ab_diff(section: ABSection, min_change: float) -> Any:
         if key not in before:
             case.verdict = diff.ADDED
         if verdict.ratio is not None:
-            case.basis = "same-session rounds"
+            case.basis = SAME_SESSION
             case.ratio, case.change = verdict.ratio, verdict.ratio - 1
             case.time_change = case.change
             case.p_value, case.test = verdict.p_value, "sign"
