@@ -127,12 +127,14 @@ def test_run_scenario_in_the_project_on_sqlite_counts_exactly(sqlite_project):
     env, real = sqlite_project
     before = sha256(real)
 
-    joined = run_json(["run", "--scenario", "listing_page", *QUICK], env)
+    joined = run_json(["run", "--scenario", "listing_page", *QUICK, "--memory"], env)
     assert (joined["option"], joined["op"], joined["method"]) == (0, "scenario", "listing_page")
     assert joined["design"] == "mysite.settings" and joined["technique"] == "scenario"
     assert joined["rows"] == 20 and joined["rows_affected"] == 20
     assert joined["queries"] == 1 and joined["queries_by_kind"]["select"] == 1
     assert len(joined["times_s"]) == 3 and joined["median_s"] > 0
+    assert joined["memory_peak_bytes"] > 0  # a pass of its own, prepared and verified too
+    assert sum(joined["fingerprints"].values()) == 1  # its statements' shapes, kept to diff
 
     naive = run_json(["run", "--scenario", "listing_page_naive", "-n", "7", *QUICK], env)
     assert naive["rows"] == 7 and naive["rows_affected"] == 7
