@@ -202,3 +202,97 @@ def test_the_environment_records_the_commit_and_its_date(tmp_path):
     outside.mkdir()
     (outside / ".git").write_text("not a repository")  # git stops here: no repository
     assert git_commit(outside) is None and git_commit_date(outside) is None
+
+
+# --- the machine's drift, on constructed files: every case slower is the machine ------------
+
+
+def _saved(index: int, factors: dict[str, float], date: str | None = None) -> dict:
+    """A saved run of four cases with small, fixed jitter (no machine's noise in it)."""
+    jitter = [1.0, 1.02, 0.99, 1.01, 0.98, 1.015, 0.995, 1.005, 0.985, 1.01][index]
+    results = []
+    for number, (method, base) in enumerate(
+        [("naive", 0.010), ("objects", 0.020), ("values", 0.005), ("detail", 0.040)], start=1
+    ):
+        times = [base * jitter * factors.get(method, 1.0) * (1 + k / 1000) for k in range(6)]
+        results.append(
+            {"option": number, "op": "select", "method": method, "rows": 200, "status": "ok",
+             "times_s": times, "queries": 3}
+        )  # fmt: skip
+    environment = {
+        "python": "3.11.7", "django": "5.2.19", "database_vendor": "sqlite",
+        "database_version": "3.40.1", "database_driver": "sqlite3", "database_url": "embedded",
+        "roadbench": "0.1.0", "os": "Linux", "machine": "x86_64", "cpu": "test cpu",
+        "cores": 2, "date": f"2026-12-01T10:{index:02d}:00Z",
+        "git_commit": f"{index}abcdef".ljust(40, "0"),
+    }  # fmt: skip
+    if date is not None:
+        environment["git_commit_date"] = date
+    return {"schema_version": 2, "kind": "run", "environment": environment, "results": results}
+
+
+def _folder(tmp_path: Path, slower: dict[str, float]) -> Path:
+    for index in range(10):
+        factors = slower if index >= 5 else {}
+        (tmp_path / f"{index}.json").write_text(json.dumps(_saved(index, factors)))
+    return tmp_path
+
+
+def test_every_case_slower_at_once_is_a_machine_step_not_four(tmp_path):
+    everything = {m: 1.5 for m in ("naive", "objects", "values", "detail")}
+    report = history(_folder(tmp_path, everything))
+    assert [step.run for step in report.machine_steps] == [5]
+    assert report.machine_steps[0].change == pytest.approx(0.5, rel=0.05)
+    assert all(case.steps == [] for case in report.cases)
+    done = roadbench("history", str(tmp_path))
+    assert done.returncode == 0
+    assert "every case from 5abcdef00: +5" in done.stdout and "the machine, or" in done.stdout
+
+
+def test_one_case_slower_is_that_cases_step(tmp_path):
+    report = history(_folder(tmp_path, {"objects": 1.5}))
+    assert report.machine_steps == []
+    found = [(case.method, step.run) for case in report.cases for step in case.steps]
+    assert found == [("objects", 5)]
+
+
+def test_runs_without_a_commit_date_are_ordered_by_when_they_ran(tmp_path):
+    # Files saved before git_commit_date existed: their run dates order them. A run made
+    # later for an older commit takes that commit's place.
+    for index in range(4):
+        (tmp_path / f"{index}.json").write_text(json.dumps(_saved(index, {})))
+    late = _saved(9, {}, date="2026-01-01T00:00:00+00:00")
+    (tmp_path / "late.json").write_text(json.dumps(late))
+    report = history(tmp_path)
+    assert [run.path for run in report.runs] == [
+        "late.json",
+        "0.json",
+        "1.json",
+        "2.json",
+        "3.json",
+    ]
+
+
+def test_a_run_and_a_scaling_of_the_same_case_make_one_history(tmp_path):
+    scaling = roadbench(
+        "scaling", "select", "-o", "1,3", "-m", "naive", "--sizes", "20,40", "--repeat", "3",
+        "--save", str(tmp_path / "scaling.json"),
+    )  # fmt: skip
+    assert scaling.returncode == 0, scaling.stderr
+    run = roadbench(
+        "run", "-o", "3", "--op", "select", "-m", "naive", "--rows", "20", "--repeat", "3",
+        "--save", str(tmp_path / "run.json"),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    report = history(tmp_path)
+    assert [r.kind for r in report.runs] == ["scaling", "run"]  # in the order they ran
+    points = {case.name: [(p.run, p.queries) for p in case.points] for case in report.cases}
+    saved = json.loads((tmp_path / "run.json").read_text())["results"][0]
+    scaled = json.loads((tmp_path / "scaling.json").read_text())["series"][1]["points"][0]
+    assert points["option 3 · select · naive · 20 rows"] == [
+        (0, scaled["queries"]),
+        (1, saved["queries"]),
+    ]
+    assert set(points) == {
+        f"option {n} · select · naive · {rows} rows" for n in (1, 3) for rows in (20, 40)
+    }
