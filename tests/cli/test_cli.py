@@ -67,7 +67,15 @@ def test_options_and_ops_as_json():
     ops = json.loads(runner.invoke(app, ["ops", "--json"]).output)["ops"]
     assert {o["name"] for o in ops} == {"create", "select", "modify", "delete"}
     create = next(o for o in ops if o["name"] == "create")
-    assert [m["name"] for m in create["methods"]] == ["save", "atomic", "bulk", "bulk-mti", "raw"]
+    assert [m["name"] for m in create["methods"]] == [
+        "save",
+        "atomic",
+        "bulk",
+        "bulk-mti",
+        "raw",
+        "acreate",
+        "abulk_create",
+    ]
 
 
 def test_run_prints_a_table():
