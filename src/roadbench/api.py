@@ -1313,13 +1313,21 @@ def fail_on_rules(texts: Sequence[str]) -> list[Any]:
 
 
 def diff(
-    base: Path, new: Path | None, min_change: float = 0.05, fail_on: Sequence[Any] = ()
+    base: Path,
+    new: Path | None,
+    min_change: float = 0.05,
+    fail_on: Sequence[Any] = (),
+    *,
+    assume_drift: bool = False,
 ) -> tuple[Any, list[str]]:
     """(the diff of two saved runs or comparisons, the ``fail_on`` rules each broke).
 
     ``min_change``: the smallest change (a fraction) that counts as significant. With rules,
     some case must be in both files to judge. ``new`` None: ``base`` is a file of ``matrix``
-    or ``ab``, whose first and last environments are judged on their per-round ratios."""
+    or ``ab``, whose first and last environments are judged on their per-round ratios.
+    ``assume_drift``: correct for a move of the whole run between two files as the machine's
+    (else the time verdicts are inconclusive); the report says so. What a rule could not
+    judge is in ``report.inconclusive`` (``gate_outcome`` raises)."""
     from roadbench.reports.diff import COMPARED, check
     from roadbench.reports.diff import diff as diff_runs
     from roadbench.reports.saved import load_saved
@@ -1332,7 +1340,9 @@ def diff(
                 f"diff needs two files, or one saved by matrix or ab; {base} holds one run"
             )
         return ab_gate(section, min_change, fail_on)
-    report = diff_runs(load_saved(base, kinds), load_saved(new, kinds), min_change)
+    report = diff_runs(
+        load_saved(base, kinds), load_saved(new, kinds), min_change, assume_drift=assume_drift
+    )
     if fail_on and not any(case.verdict in COMPARED for case in report.cases):
         raise BadInput(
             f"no case of {new} can be compared with one of {base} (same option, op, method and "

@@ -74,8 +74,10 @@ class RegressionFound(RoadbenchError):
 
 
 class Inconclusive(RoadbenchError):
-    """`diff --fail-on`: a rule could not judge (`shape` on a file saved before statement
-    fingerprints) and none was broken; the line names what and the way out."""
+    """`diff --fail-on`: inconclusive, no rule broken but one could not judge (the whole run
+    moved beyond its noise, too few values, noise wider than the threshold, an unstable case, no
+    instruction counts, `shape` on a file saved before statement fingerprints); the line names
+    what and the way out (`roadbench ab`, `--assume-drift`, `--repeat`, `--instructions`)."""
 
     exit_code = 8
 

@@ -346,9 +346,7 @@ def test_an_installed_op_never_changes_a_comparisons_rows_or_totals():
     assert study == ["create (few)", "select (few)", "modify (few)", "delete (few)"]
     # The total adds up the study rows only, a tie counting as 1 (the rule of _counted).
     totals = sum(
-        1.0 if 1 in r.tied else (r.ratios[1] or 0)
-        for r in default.table.rows
-        if r.role == STUDY
+        1.0 if 1 in r.tied else (r.ratios[1] or 0) for r in default.table.rows if r.role == STUDY
     )
     assert default.table.totals[1] == pytest.approx(totals)
     assert {r.op for r in named.results} == {"create", "plugin-select"}

@@ -13,7 +13,17 @@ import pytest
 from roadbench.errors import BadInput
 from roadbench.render.console import seconds
 from roadbench.render.diff import _change, _instructions, _noise, _p, _queries
-from roadbench.reports.diff import FASTER, SAME, SLOWER, check, diff, parse_fail_on
+from roadbench.reports.diff import (
+    FASTER,
+    INCONCLUSIVE,
+    PASSED,
+    SAME,
+    SLOWER,
+    UNDECIDED,
+    check,
+    diff,
+    parse_fail_on,
+)
 
 SCRIPT = str(Path(sys.executable).parent / "roadbench")
 
@@ -150,14 +160,33 @@ def busy_machine(seed):
     return [rng.choice([1.0, 1.0, 1.3, 1.8]) * rng.uniform(0.9, 1.1) for _ in range(12)]
 
 
-def test_a_machine_slower_as_a_whole_is_not_a_regression_in_a_comparison():
+def test_a_whole_run_slower_is_inconclusive_unless_the_drift_is_assumed():
+    """Every option 25% slower in the second session: the machine, or the code? Paired values
+    cancel it, but two sessions cannot say which it was: no time verdict, unless the user
+    says it was the machine (--assume-drift); then no regression."""
     base_drift, new_drift = busy_machine(1), [1.25 * d for d in busy_machine(2)]
     base = saved_comparison({n: rounds_of(n, 0.01 * n, base_drift) for n in (1, 2, 3)})
     new = saved_comparison({n: rounds_of(10 + n, 0.01 * n, new_drift) for n in (1, 2, 3)})
     report = diff(base, new)
     assert [c.basis for c in report.cases] == ["paired ratios"] * 3
-    assert all(c.verdict == SAME for c in report.cases), [(c.change, c.noise) for c in report.cases]
+    assert report.drift is not None and report.drift.beyond_noise
+    assert report.drift.low > 1.1 and report.machine_drift == report.drift.factor
+    assert all(
+        c.verdict == INCONCLUSIVE and c.inconclusive_because == "drift" for c in report.cases
+    )
     assert check(report, [parse_fail_on("time:10%")]) == []
+    assert report.gate == UNDECIDED
+    assert (
+        "the whole run moved" in report.inconclusive[0] and "roadbench ab" in report.inconclusive[0]
+    )
+    # Counts are deterministic: the drift does not stop a queries gate.
+    assert check(report, [parse_fail_on("queries:+0")]) == [] and report.gate == PASSED
+
+    assumed = diff(base, new, assume_drift=True)
+    assert all(c.verdict == SAME for c in assumed.cases), [
+        (c.change, c.noise) for c in assumed.cases
+    ]
+    assert check(assumed, [parse_fail_on("time:10%")]) == [] and assumed.gate == PASSED
 
 
 @pytest.mark.parametrize("slowed", [1, 2, 3])
@@ -283,3 +312,37 @@ def test_a_significant_change_smaller_than_min_change_is_no_change():
     assert small.verdict == SAME and small.p_value < 0.01
     (counted,) = diff(saved_run(base), saved_run(slower), min_change=0.01).cases
     assert counted.verdict == SLOWER
+
+
+def three_case_run(times_by_method):
+    run = saved_run(BASE)
+    template = run["results"][0]
+    run["results"] = [
+        {**template, "method": method, "times_s": times, "median_s": sorted(times)[3]}
+        for method, times in times_by_method.items()
+    ]
+    return run
+
+
+def test_a_run_three_times_slower_is_inconclusive_then_corrected_when_assumed():
+    """Saved runs (not comparisons) are judged on their times: the whole run x3 is the
+    machine or the code; with --assume-drift the times are divided by the drift."""
+    base = three_case_run({"save": BASE, "atomic": SAME_AGAIN, "bulk": BASE})
+    slow = three_case_run({m: [3 * t for t in v] for m, v in base_times(base).items()})
+    report = diff(base, slow)
+    assert [c.basis for c in report.cases] == ["times"] * 3
+    assert {c.verdict for c in report.cases} == {INCONCLUSIVE}
+    assert report.drift is not None and report.drift.factor == pytest.approx(3)
+    assumed = diff(base, slow, assume_drift=True)
+    assert {c.verdict for c in assumed.cases} == {SAME}
+    check(assumed, [parse_fail_on("time:10%")])
+    assert assumed.gate == PASSED
+    # One of them 30% slower beyond the drift: caught once the drift is assumed.
+    slow["results"][0]["times_s"] = [1.3 * 3 * t for t in BASE]
+    assumed = diff(base, slow, assume_drift=True)
+    assert [c.verdict for c in assumed.cases] == [SLOWER, SAME, SAME]
+    assert len(check(assumed, [parse_fail_on("time:10%")])) == 1 and assumed.gate == "failed"
+
+
+def base_times(run):
+    return {r["method"]: r["times_s"] for r in run["results"]}

@@ -1082,11 +1082,21 @@ def diff(
         typer.Option(
             "--fail-on",
             help="Exit 6 on time:N% (a significant slowdown beyond N%), queries:+N "
-            "(more than N extra queries in a case) or shape (a statement shape appeared or "
-            "disappeared in a case; exit 8 on files without fingerprints). Repeatable.",
+            "(more than N extra queries in a case), instructions:N% or shape (a statement "
+            "shape appeared or disappeared in a case); exit 8 when a rule cannot judge (the "
+            "whole run moved, too few or unstable values, no counts or fingerprints). "
+            "Repeatable.",
             show_default=False,
         ),
     ] = None,
+    assume_drift: Annotated[
+        bool,
+        typer.Option(
+            "--assume-drift",
+            help="Take a move of the whole run as the machine's and correct the times for "
+            "it, instead of calling them inconclusive (the report says it did).",
+        ),
+    ] = False,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -1107,7 +1117,7 @@ def diff(
     finite(min_change, "--min-change")
     fmt = output_format(fmt, as_json, ("table", "json", "markdown", "csv"))
     check_html(html)
-    report, _failures = api.diff(base, new, min_change / 100, rules)
+    report, _failures = api.diff(base, new, min_change / 100, rules, assume_drift=assume_drift)
     write_html("diff", report, html, _notify)
     if fmt == "json":
         _show(api.dump_json(report.to_dict()) + "\n")

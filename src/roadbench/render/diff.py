@@ -10,12 +10,13 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from roadbench.measuring.multiplicity import CORRECTION_NAMES
 from roadbench.render.console import COLUMN_FRAME, column_groups, seconds
 from roadbench.render.formats import markdown_table
 from roadbench.render.shape import shape_markdown, shape_renderables
-from roadbench.reports.diff import FASTER, SLOWER, CaseDiff, DiffReport
+from roadbench.reports.diff import FASTER, INCONCLUSIVE, SLOWER, CaseDiff, DiffReport
 
-STYLES = {SLOWER: "bold red", FASTER: "bold green"}
+STYLES = {SLOWER: "bold red", FASTER: "bold green", INCONCLUSIVE: "bold yellow"}
 SAME_SESSION = "same-session rounds"  # the basis of an A/B's cases (reports.ab.ab_diff)
 
 
@@ -39,7 +40,46 @@ def _instructions(case: CaseDiff) -> str:
 
 
 def _p(case: CaseDiff) -> str:
-    return "—" if case.p_value is None else f"{case.p_value:.3f}"
+    """The p-value that decides: corrected for the cases tested together."""
+    p = case.p_adjusted if case.p_adjusted is not None else case.p_value
+    return "—" if p is None else f"{p:.3f}"
+
+
+def _significance(report: DiffReport) -> str:
+    """How a change is called significant, in words."""
+    p = (
+        "p"
+        if report.correction == "none" or report.tested < 2
+        else (f"p ({CORRECTION_NAMES[report.correction]}-adjusted over {report.tested} cases)")
+    )
+    return f"{p} < {report.alpha:g}, at least {report.min_change:.0%} change"
+
+
+def _notes(report: DiffReport) -> list[str]:
+    """What a reader must know beside the table: the drift, and what the gate could not judge."""
+    notes = []
+    drift = report.drift
+    if drift is not None and drift.beyond_noise:
+        if report.assume_drift:
+            notes.append(
+                f"Drift corrected (--assume-drift): {drift.describe()}; times are judged "
+                f"divided by ×{drift.factor:.2f}, as if the machine alone had moved."
+            )
+        elif not any("the whole run moved" in line for line in report.inconclusive):
+            notes.append(
+                f"Inconclusive: {drift.describe()}. Two sessions cannot tell a slower machine "
+                "from slower code, so no time verdict is given. Measure both in one session in "
+                "interleaved rounds (roadbench ab), gate on counts (--fail-on "
+                "instructions:2%, --fail-on queries:+0), or pass --assume-drift to correct "
+                "for it as the machine's."
+            )
+    elif drift is not None:
+        notes.append(
+            f"The whole run moved ×{drift.factor:.3f} (median case), within the noise: "
+            "no correction needed."
+        )
+    notes += [f"INCONCLUSIVE {line}" for line in report.inconclusive]
+    return notes
 
 
 def _queries(case: CaseDiff) -> str:
@@ -93,9 +133,8 @@ def diff_table(report: DiffReport, width: int | None = None) -> RenderableType:
     groups = column_groups(widths, width - case_width - COLUMN_FRAME - 1)
     for number, group in enumerate(groups):
         title = (
-            f"roadbench diff · significant = p < 0.05, at least {report.min_change:.0%} "
-            "change, and beyond the noise of both runs (paired: against the row's other "
-            "options in each round)"
+            f"roadbench diff · significant = {_significance(report)}, and beyond the noise "
+            "of both runs (paired: against the row's other options in each round)"
         )
         if any(case.basis == SAME_SESSION for case in report.cases):
             title = (  # a file of matrix or ab: one session, judged round by round
@@ -112,20 +151,12 @@ def diff_table(report: DiffReport, width: int | None = None) -> RenderableType:
         for case, row in zip(report.cases, rows, strict=True):
             table.add_row(case.name, *(row[index] for index in group))
         parts.append(table)
-    if report.machine_drift is not None:
-        parts.append(Text(_drift_note(report.machine_drift)))
     parts.extend(shape_renderables(report))
-    parts.extend(Text(f"INCONCLUSIVE {line}", style="bold yellow") for line in report.inconclusive)
+    for note in _notes(report):
+        parts.append(Text(note, style="bold yellow" if note.startswith("INCON") else ""))
     for failure in report.failures:
         parts.append(Text(f"FAIL {failure}", style="bold red"))
     return Group(*parts)
-
-
-def _drift_note(drift: float) -> str:
-    return (
-        f"The machine ran {abs(drift - 1):.0%} {'slower' if drift >= 1 else 'faster'} as a "
-        "whole (the median change of all cases); paired verdicts are corrected for it."
-    )
 
 
 def diff_markdown(report: DiffReport) -> str:
@@ -154,15 +185,13 @@ def diff_markdown(report: DiffReport) -> str:
     header = ("Case", "Base", "New", "Change", "Noise", "p", "Verdict", "Queries")
     text += markdown_table(header + (("Instructions",) if counted else ()), rows)
     text += (
-        f"\nSignificant: Mann-Whitney U p < 0.05, a change of at least "
-        f"{report.min_change:.0%}, and beyond the noise (the two runs' 95% intervals). "
-        "Paired: judged on each round's time against the row's other options, so a machine "
-        "that is slower as a whole cancels out.\n"
+        f"\nSignificant: Mann-Whitney U {_significance(report)}, and beyond the noise (the "
+        "two runs' 95% intervals). Paired: judged on each round's time against the row's "
+        "other options, so what slowed a round hits every option alike.\n"
     )
-    if report.machine_drift is not None:
-        text += "\n" + _drift_note(report.machine_drift) + "\n"
     text += shape_markdown(report)
-    text += "".join(f"\n- :warning: INCONCLUSIVE {line}\n" for line in report.inconclusive)
+    for note in _notes(report):
+        text += "\n" + (f"- :warning: {note}" if note.startswith("INCON") else note) + "\n"
     if report.failures:
         text += "\n" + "\n".join(f"- :x: {f}" for f in report.failures) + "\n"
     return text
@@ -183,7 +212,9 @@ def diff_csv(report: DiffReport) -> str:
         "basis",
         "noise",
         "p_value",
+        "p_adjusted",
         "verdict",
+        "inconclusive_because",
         "base_queries",
         "new_queries",
         "base_instructions",
