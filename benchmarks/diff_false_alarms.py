@@ -32,12 +32,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from roadbench.measuring.multiplicity import reachable, smallest_mann_whitney_p
 from roadbench.reports.diff import (
     FAILED,
     PASSED,
-    SLOWER,
     UNDECIDED,
-    UNSTABLE,
     check,
     diff,
     parse_fail_on,
@@ -45,15 +44,11 @@ from roadbench.reports.diff import (
 
 ROADBENCH = [sys.executable, "-m", "roadbench"]
 RULE = "time:10%"
-# (label, alpha, correction, assume_drift): the candidates; the last is the gate before issue
-# 23 (p < 0.05 uncorrected, drift corrected silently).
+# (label, alpha, correction, assume_drift): the candidates.
 CANDIDATES = [
-    *(
-        (f"{correction} {alpha:g}", alpha, correction, False)
-        for correction in ("none", "holm", "bh")
-        for alpha in (0.05, 0.01, 0.002)
-    ),
-    ("before: none 0.05, drift corrected", 0.05, "none", True),
+    (f"{correction} {alpha:g}", alpha, correction, False)
+    for correction in ("none", "holm", "bh")
+    for alpha in (0.05, 0.01, 0.002)
 ]
 WRITER = """
 import os, sys, time
@@ -157,17 +152,24 @@ def caught(base: dict[str, Any], new: dict[str, Any], case: int, candidate: tupl
     return report.gate or PASSED
 
 
-def false_calls(base: dict[str, Any], new: dict[str, Any], candidate: tuple[Any, ...]) -> tuple:
-    """(cases of an A/A pair called slower beyond the rule's 10% by the test alone, before the
-    gate's own rules on drift, noise and instability; cases tested)."""
+def test_alone(base: dict[str, Any], new: dict[str, Any], candidate: tuple[Any, ...]) -> Counter:
+    """What the significance test alone says, before the minimum change, the noise and the
+    gate's rules on drift and instability: of an A/A pair, how many cases have a corrected p
+    below alpha ("aa"), of how many ("cases")."""
     _label, alpha, correction, _assume_drift = candidate
     report = diff(base, new, alpha=alpha, correction=correction, assume_drift=True)
-    slower = [
-        c
-        for c in report.cases
-        if (c.verdict == SLOWER or c.inconclusive_because == UNSTABLE) and (c.change or 0) > 0.10
-    ]
-    return len(slower), report.tested
+    tested = [c for c in report.cases if c.p_adjusted is not None]
+    return Counter(aa=sum(c.p_adjusted < alpha for c in tested), cases=len(tested))
+
+
+def injected_p(base: dict[str, Any], new: dict[str, Any], case: int, candidate: tuple) -> bool:
+    """Whether the test alone finds the injected case (corrected p below alpha)."""
+    _label, alpha, correction, _assume_drift = candidate
+    report = diff(base, new, alpha=alpha, correction=correction, assume_drift=True)
+    result = new["results"][case]
+    key = (result["option"], result["op"], result["method"], result["rows"])
+    (found,) = [c for c in report.cases if (c.option, c.op, c.method, c.rows) == key]
+    return found.p_adjusted is not None and found.p_adjusted < alpha
 
 
 def timed_cases(run: dict[str, Any]) -> list[int]:
@@ -179,18 +181,24 @@ def judge(pairs: list[tuple[dict[str, Any], dict[str, Any]]], title: str) -> Non
     typical = noises[len(noises) // 2] if noises else float("nan")
     print(f"\n{title}: {len(pairs)} pairs, gate --fail-on {RULE}, median case noise ±{typical:.0%}")
     header = (
-        "| candidate | A/A cases called slower | A/A failed | A/A inconclusive | x3 passed | "
+        "| candidate | A/A cases p < alpha | +50% case p < alpha | A/A failed | A/A inconclusive "
+        "| x3 passed | "
         "x3 inconclusive | "
         "+50% caught | +50% inconclusive | +50% missed | +20% caught | +20% inconclusive | "
         "+20% missed |"
     )
     print(header)
-    print("|" + " --- |" * 12)
+    print("|" + " --- |" * 13)
     for candidate in CANDIDATES:
         aa = Counter(outcome(a, b, candidate) for a, b in pairs)
         x3 = Counter(outcome(a, scaled(b, 3.0), candidate) for a, b in pairs)
-        called = [false_calls(a, b, candidate) for a, b in pairs]
-        cells = [candidate[0], f"{sum(c for c, _ in called)}/{sum(n for _, n in called)}"]
+        alone = sum((test_alone(a, b, candidate) for a, b in pairs), Counter())
+        found = [
+            injected_p(a, scaled(b, 1.5, case), case, candidate)
+            for a, b in pairs
+            for case in timed_cases(b)
+        ]
+        cells = [candidate[0], f"{alone['aa']}/{alone['cases']}", f"{sum(found)}/{len(found)}"]
         cells += [f"{aa[FAILED]}/{len(pairs)}", f"{aa[UNDECIDED]}/{len(pairs)}"]
         cells += [f"{x3[PASSED]}/{len(pairs)}", f"{x3[UNDECIDED]}/{len(pairs)}"]
         for factor in (1.5, 1.2):
@@ -203,6 +211,21 @@ def judge(pairs: list[tuple[dict[str, Any], dict[str, Any]]], title: str) -> Non
             cells += [f"{found['caught']}/{total}", f"{found[UNDECIDED]}/{total}"]
             cells += [f"{missed}/{total}"]
         print("| " + " | ".join(cells) + " |")
+
+
+def least_rounds(cases: int = 21) -> None:
+    """Per candidate, the fewest values a side for which a case can be significant at all
+    when ``cases`` cases are tested together (every case at its smallest possible p)."""
+    print(f"\nfewest values a side for any verdict, {cases} cases tested together")
+    print("| candidate | values a side |")
+    print("| --- | --- |")
+    for label, alpha, correction, _assume in CANDIDATES:
+        least = next(
+            n
+            for n in range(2, 40)
+            if all(reachable([smallest_mann_whitney_p(n, n)] * cases, alpha, correction))
+        )
+        print(f"| {label} | {least} |")
 
 
 def main() -> None:
@@ -227,6 +250,7 @@ def main() -> None:
             f"python benchmarks/diff_false_alarms.py --pairs {args.pairs} --rows {args.rows} "
             f"--repeat {args.repeat} ({os.cpu_count()} cores; roadbench compare, SQLite)"
         )
+        least_rounds()
         judge(pairs["as-is"], "machine as is")
         judge(pairs["busy"], "one core busy + fsync writer")
         judge(
