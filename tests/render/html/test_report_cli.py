@@ -3,7 +3,10 @@ with nothing written."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -87,3 +90,21 @@ def test_html_and_save_must_not_be_one_file(tmp_path):
     same = str(tmp_path / "r.html")
     result = roadbench("run", "--op", "select", "-o", "1", "--save", same, "--html", same)
     _refused(result, "the same file")
+
+
+def test_the_command_on_the_page_runs_the_same_case_again(saved, tmp_path):
+    page = tmp_path / "r.html"
+    assert roadbench("report", str(saved), "--html", str(page)).returncode == 0
+    text = page.read_text()
+    command = html.unescape(
+        re.search(r"<h3>Run it again</h3><pre><code>(.*?)</code></pre>", text, re.S).group(1)
+    )
+    args = shlex.split(command)
+    assert args[:2] == ["roadbench", "run"]
+    again = tmp_path / "again.json"
+    result = roadbench(*args[1:], "--save", str(again))
+    assert result.returncode == 0, result.stderr
+    keys = ("option", "design", "op", "method", "rows", "repeat", "warmup")
+    before = json.loads(saved.read_text())["results"][0]
+    after = json.loads(again.read_text())["results"][0]
+    assert {k: after[k] for k in keys} == {k: before[k] for k in keys}

@@ -805,6 +805,13 @@ def _database_args(env: Environment) -> list[str]:
     return ["--database", env.database_url]
 
 
+def _design_flag(result: CaseResult) -> list[str]:
+    """How a command names the case's design: ``--model app.Model`` for the user's own
+    hierarchy (its key is the model's label), else ``-o`` with its key or number."""
+    design = _design_arg(result)
+    return ["--model", design] if "." in design else ["-o", design]
+
+
 def _design_arg(result: CaseResult) -> str:
     return result.design or str(result.option)
 
@@ -817,8 +824,7 @@ def run_command(report: RunReport) -> str:
             "run",
             "--op",
             r.op,
-            "-o",
-            _design_arg(r),
+            *_design_flag(r),
             "-m",
             r.method,
             "--rows",
@@ -838,9 +844,10 @@ def compare_command(report: ComparisonReport) -> str:
     args = ["roadbench", "compare", "--scale", report.scale]
     if SCALES.get(report.scale) != report.rows:
         args += ["--rows", str(report.rows)]
+    # The user's own hierarchy (--model app.Model) is measured instead of --options.
+    model = next((d for d in designs if "." in d), None)
+    args += ["--model", model] if model else ["--options", ",".join(designs)]
     args += [
-        "--options",
-        ",".join(designs),
         "--repeat",
         str(report.repeat),
         "--warmup",
