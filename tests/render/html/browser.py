@@ -97,7 +97,10 @@ class Browser:
         return opened
 
 
-@pytest.fixture(scope="session")
+# One browser per test module, ended with it: Playwright's sync API runs one at a time, and a
+# module that imports this fixture gets its own instance of it (a session scope would keep the
+# first module's browser running while the next module started another).
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         missing(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)")
