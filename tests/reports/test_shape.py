@@ -213,6 +213,20 @@ def test_an_added_filter_at_the_same_count_fails_the_shape_gate(tmp_path):
     )
 
 
+def test_the_csv_says_each_cases_shape(tmp_path):
+    base = saved_run(tmp_path / "base.json", reads)
+    new = saved_run(tmp_path / "new.json", reads_with_a_filter_more)
+    done = roadbench_diff(base, new, "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    header, row = (line.split(",") for line in done.stdout.splitlines())
+    shape = dict(zip(header, row, strict=True))
+    assert (shape["shape"], shape["shapes_appeared"], shape["shapes_disappeared"]) == (
+        CHANGED,
+        "4",
+        "4",
+    )
+
+
 def test_a_new_statement_fails_and_shows_what_appeared(tmp_path):
     base = saved_run(tmp_path / "base.json", reads)
     new = saved_run(tmp_path / "new.json", reads_and_a_count)

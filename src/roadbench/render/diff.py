@@ -220,9 +220,13 @@ def diff_csv(report: DiffReport) -> str:
         "base_instructions",
         "new_instructions",
     )
-    writer.writerow(fields)
+    # The SQL's shape: same, changed or cannot decide, and how many shapes appeared and
+    # disappeared (their statements are in --json and the table).
+    writer.writerow([*fields, "shape", "shapes_appeared", "shapes_disappeared"])
     for case in report.cases:
         row = ["" if getattr(case, f) is None else getattr(case, f) for f in fields]
         row[0] = case.design or case.option  # a design not roadbench's own by its name
+        shape = case.shape
+        row += [shape.verdict, len(shape.appeared), len(shape.disappeared)] if shape else [""] * 3
         writer.writerow(row)
     return out.getvalue()
