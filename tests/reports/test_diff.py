@@ -346,3 +346,19 @@ def test_a_run_three_times_slower_is_inconclusive_then_corrected_when_assumed():
 
 def base_times(run):
     return {r["method"]: r["times_s"] for r in run["results"]}
+
+
+def test_every_output_says_the_drift_was_not_corrected_or_was():
+    """Table, markdown and the HTML page say why a whole run that moved has no verdict, and
+    say it when --assume-drift corrected it."""
+    from roadbench.render.diff import diff_markdown
+    from roadbench.render.html.diff import diff_page
+
+    base = three_case_run({"save": BASE, "atomic": SAME_AGAIN, "bulk": BASE})
+    slow = three_case_run({m: [3 * t for t in v] for m, v in base_times(base).items()})
+    unsure, assumed = diff(base, slow), diff(base, slow, assume_drift=True)
+    for text in (diff_markdown(unsure), diff_page(unsure)):
+        assert "Inconclusive: the whole run moved: the median case ran 200% slower" in text
+        assert "Two sessions cannot tell a slower machine from slower code" in text
+    for text in (diff_markdown(assumed), diff_page(assumed)):
+        assert "Drift corrected (--assume-drift)" in text and "Inconclusive" not in text

@@ -45,7 +45,7 @@ def _p(case: CaseDiff) -> str:
     return "—" if p is None else f"{p:.3f}"
 
 
-def _significance(report: DiffReport) -> str:
+def significance_words(report: DiffReport) -> str:
     """How a change is called significant, in words."""
     p = (
         "p"
@@ -55,7 +55,7 @@ def _significance(report: DiffReport) -> str:
     return f"{p} < {report.alpha:g}, at least {report.min_change:.0%} change"
 
 
-def _notes(report: DiffReport) -> list[str]:
+def diff_notes(report: DiffReport) -> list[str]:
     """What a reader must know beside the table: the drift, and what the gate could not judge."""
     notes = []
     drift = report.drift
@@ -133,7 +133,7 @@ def diff_table(report: DiffReport, width: int | None = None) -> RenderableType:
     groups = column_groups(widths, width - case_width - COLUMN_FRAME - 1)
     for number, group in enumerate(groups):
         title = (
-            f"roadbench diff · significant = {_significance(report)}, and beyond the noise "
+            f"roadbench diff · significant = {significance_words(report)}, and beyond the noise "
             "of both runs (paired: against the row's other options in each round)"
         )
         if any(case.basis == SAME_SESSION for case in report.cases):
@@ -152,7 +152,7 @@ def diff_table(report: DiffReport, width: int | None = None) -> RenderableType:
             table.add_row(case.name, *(row[index] for index in group))
         parts.append(table)
     parts.extend(shape_renderables(report))
-    for note in _notes(report):
+    for note in diff_notes(report):
         parts.append(Text(note, style="bold yellow" if note.startswith("INCON") else ""))
     for failure in report.failures:
         parts.append(Text(f"FAIL {failure}", style="bold red"))
@@ -185,12 +185,12 @@ def diff_markdown(report: DiffReport) -> str:
     header = ("Case", "Base", "New", "Change", "Noise", "p", "Verdict", "Queries")
     text += markdown_table(header + (("Instructions",) if counted else ()), rows)
     text += (
-        f"\nSignificant: Mann-Whitney U {_significance(report)}, and beyond the noise (the "
+        f"\nSignificant: Mann-Whitney U {significance_words(report)}, and beyond the noise (the "
         "two runs' 95% intervals). Paired: judged on each round's time against the row's "
         "other options, so what slowed a round hits every option alike.\n"
     )
     text += shape_markdown(report)
-    for note in _notes(report):
+    for note in diff_notes(report):
         text += "\n" + (f"- :warning: {note}" if note.startswith("INCON") else note) + "\n"
     if report.failures:
         text += "\n" + "\n".join(f"- :x: {f}" for f in report.failures) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from roadbench.render.console import seconds
+from roadbench.render.diff import diff_notes, significance_words
 from roadbench.reports.diff import COMPARED_ENVIRONMENT, FASTER, SLOWER, DiffReport
 
 from .page import Cell, Markup, Section, definitions, join, note, page, table, tag
@@ -19,8 +20,8 @@ def diff_page(report: DiffReport) -> str:
     slower = sum(1 for c in report.cases if c.verdict == SLOWER)
     faster = sum(1 for c in report.cases if c.verdict == FASTER)
     subtitle = (
-        f"{len(report.cases)} cases: {slower} slower, {faster} faster; significant = p < 0.05, "
-        f"at least {report.min_change:.0%} and beyond the noise of both runs"
+        f"{len(report.cases)} cases: {slower} slower, {faster} faster; significant = "
+        f"{significance_words(report)} and beyond the noise of both runs"
     )
     return page("roadbench diff", sections, subtitle=subtitle, kind="diff")
 
@@ -58,15 +59,11 @@ def _changes(report: DiffReport) -> Markup:
         )
     header = ["case", "base", "new", "change", "noise", "p", "verdict", "queries"]
     parts: list[Any] = [table(header, lines, class_="diff sticky")]
-    if report.machine_drift is not None:
-        drift = report.machine_drift
-        parts.append(
-            note(
-                f"The machine ran {abs(drift - 1):.0%} {'slower' if drift >= 1 else 'faster'} "
-                "as a whole (the median change of all cases); paired verdicts are corrected "
-                "for it."
-            )
-        )
+    # The drift (inconclusive, or corrected with --assume-drift) and what a rule could not judge.
+    parts.extend(
+        note(text, "warn" if text.startswith(("INCONCLUSIVE", "Inconclusive")) else "note")
+        for text in diff_notes(report)
+    )
     parts.extend(note(f"FAIL {failure}", "bad") for failure in report.failures)
     parts.append(
         tag(
