@@ -73,8 +73,10 @@ def diff_gate(pairs: Pairs, folder: Path) -> dict[str, list[int]]:
 
 
 # The gates measured: a name and a function from a condition's saved pairs to exit codes per
-# injection. `ab` and the interleaved `matrix` measure their own sessions (issue 23 item 2):
-# they join here as functions of the same shape, run under the same BusyMachine.
+# injection. `ab` and the interleaved `matrix` (issue 23 items 2-3) measure their own
+# sessions: each joins as a function of the same shape that ignores the pairs, runs its own
+# A/A and injected revisions (under the same BusyMachine for "busy") and returns their exit
+# codes by the same injection names.
 GATES: dict[str, Callable[[Pairs, Path], dict[str, list[int]]] | None] = {
     "diff": diff_gate,
     "ab": None,
@@ -99,7 +101,7 @@ def main() -> None:
         print("| --- | --- | --- | --- | --- | --- |")
         for gate, measure in GATES.items():
             if measure is None:
-                print(f"| {gate} | — | — | not built yet (issue 23 item 2) | | |")
+                print(f"| {gate} | — | — | not measured yet: its GATES entry is None | | |")
                 continue
             for condition in CONDITIONS:
                 pairs = [
