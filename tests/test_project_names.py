@@ -53,7 +53,11 @@ def test_a_comparison_names_the_users_design_in_every_format(sqlite_project, tmp
     assert "| Operation | Option 3 | shop.Product | Fastest |" in markdown
     assert "| shop.Product | " in markdown  # the weakest-operation table's row
     rows = _csv(_ran(["report", str(saved), "--format", "csv"], env))
-    assert {row["option"] for row in rows} == {"3", "shop.Product"}
+    # The option's number where scripts read it, its name in the last column.
+    assert {(row["option"], row["design"]) for row in rows} == {
+        ("3", "option 3"),
+        (str(USER_NUMBER), "shop.Product"),
+    }
     verdicts = {row["winner"] for row in rows} | {row["tied"] for row in rows}
     assert verdicts <= {"", "3", "shop.Product", "3 shop.Product"}
 
@@ -67,7 +71,7 @@ def test_a_comparison_names_the_users_design_in_every_format(sqlite_project, tmp
     diffed = _ran(["diff", str(saved), str(saved), "--format", "markdown"], env)
     assert "shop.Product · select · objects · 12 rows" in diffed
     diff_rows = _csv(_ran(["diff", str(saved), str(saved), "--format", "csv"], env))
-    assert {row["option"] for row in diff_rows} == {"3", "shop.Product"}
+    assert {row["design"] for row in diff_rows} == {"option 3", "shop.Product"}
     assert sha256(real) == before
 
 
@@ -103,7 +107,7 @@ def test_scaling_profile_run_and_queries_name_the_users_design(sqlite_project, t
     data = json.loads(saved.read_text())
     assert [s["design"] for s in data["series"]] == ["", "shop.Product"]
     rows = _csv(_ran(["report", str(saved), "--format", "csv"], env))
-    assert {row["option"] for row in rows} == {"3", "shop.Product"}
+    assert {row["design"] for row in rows} == {"option 3", "shop.Product"}
     markdown = _ran(["report", str(saved), "--format", "markdown"], env)
     assert "| Rows | Option 3 | shop.Product | Fastest |" in markdown
     page = tmp_path / "scaling.html"
@@ -115,7 +119,9 @@ def test_scaling_profile_run_and_queries_name_the_users_design(sqlite_project, t
     assert profiled.splitlines()[0].startswith("shop.Product · select · objects · 12 rows")
 
     ran = _ran(["run", *MODEL, "--op", "select", "-n", "12", "--fast", "--format", "csv"], env)
-    assert [row["option"] for row in _csv(ran)] == ["shop.Product"]
+    assert [(row["option"], row["design"]) for row in _csv(ran)] == [
+        (str(USER_NUMBER), "shop.Product")
+    ]
     queried = _ran(["queries", "select", *MODEL, "-n", "6"], env)
     assert "shop.Product · select · objects · 6 rows" in queried
 

@@ -15,6 +15,7 @@ from roadbench.render.console import COLUMN_FRAME, column_groups, seconds
 from roadbench.render.formats import markdown_table
 from roadbench.render.shape import shape_markdown, shape_renderables
 from roadbench.reports.diff import FASTER, INCONCLUSIVE, SLOWER, CaseDiff, DiffReport
+from roadbench.reports.results import design_heading
 
 STYLES = {SLOWER: "bold red", FASTER: "bold green", INCONCLUSIVE: "bold yellow"}
 SAME_SESSION = "same-session rounds"  # the basis of an A/B's cases (reports.ab.ab_diff)
@@ -221,12 +222,12 @@ def diff_csv(report: DiffReport) -> str:
         "new_instructions",
     )
     # The SQL's shape: same, changed or cannot decide, and how many shapes appeared and
-    # disappeared (their statements are in --json and the table).
-    writer.writerow([*fields, "shape", "shapes_appeared", "shapes_disappeared"])
+    # disappeared (their statements are in --json and the table); last, how the outputs name
+    # the option (the columns before it stay where scripts read them).
+    writer.writerow([*fields, "shape", "shapes_appeared", "shapes_disappeared", "design"])
     for case in report.cases:
         row = ["" if getattr(case, f) is None else getattr(case, f) for f in fields]
-        row[0] = case.design or case.option  # a design not roadbench's own by its name
         shape = case.shape
         row += [shape.verdict, len(shape.appeared), len(shape.disappeared)] if shape else [""] * 3
-        writer.writerow(row)
+        writer.writerow([*row, design_heading(case.option, case.design)])
     return out.getvalue()

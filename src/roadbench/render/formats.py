@@ -53,11 +53,11 @@ def _fmt(value: float | None, digits: int = 4) -> str:
 def results_csv(results: Iterable[CaseResult]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
+    # Last, so that the columns before it stay where scripts read them.
+    writer.writerow([*CSV_FIELDS, "design"])
     for r in results:
         row = ["" if getattr(r, f) is None else getattr(r, f) for f in CSV_FIELDS]
-        row[0] = r.design or r.option  # a design not roadbench's own by its name
-        writer.writerow(row)
+        writer.writerow([*row, r.heading])
     return out.getvalue()
 
 
@@ -184,10 +184,12 @@ def comparison_csv(report: ComparisonReport) -> str:
             "unstable",
             "winner",
             "tied",
+            "design",  # how the outputs name the option (option 3, shop.Product)
         )
     )
     results = {(r.option, r.op, r.method): r for r in report.results}
     names = design_names(report.results)
+    headings = design_headings(report.results)
     for row in table.rows:
         for n in table.options:
             if n not in row.methods:
@@ -196,7 +198,7 @@ def comparison_csv(report: ComparisonReport) -> str:
                 (
                     row.label,
                     row.role,
-                    names.get(n, n),
+                    n,
                     row.methods[n],
                     _fmt(row.medians.get(n), 6),
                     _fmt(_cpu(results.get((n, row.op, row.methods[n]))), 6),
@@ -207,6 +209,7 @@ def comparison_csv(report: ComparisonReport) -> str:
                     "yes" if n in row.unstable else "",
                     _name(names, row.winner) if row.role in RANKED else "",
                     " ".join(_name(names, n) for n in row.tied) if row.role in RANKED else "",
+                    headings.get(n, f"option {n}"),
                 )
             )
     return out.getvalue()
@@ -296,6 +299,7 @@ SCALING_CSV_FIELDS = (
     "queries",
     "exponent",
     "query_growth",
+    "design",
 )
 
 
@@ -313,7 +317,7 @@ def scaling_csv(report: Any) -> str:
                     report.op,
                     report.method,
                     size,
-                    series.short_name,
+                    series.option,
                     p.status,
                     _fmt(p.median_s, 6),
                     *_interval_s(p.interval_s),
@@ -324,6 +328,7 @@ def scaling_csv(report: Any) -> str:
                     "" if p.queries is None else p.queries,
                     _fmt(series.exponent, 4),
                     series.query_growth or "",
+                    series.heading,
                 )
             )
     return out.getvalue()
