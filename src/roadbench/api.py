@@ -1363,9 +1363,16 @@ def history(
     Files that are no saved run, comparison or scaling are skipped, each told to ``notify``."""
     from roadbench.reports.history import check, check_rules
     from roadbench.reports.history import history as read_history
+    from roadbench.reports.steps import MIN_SIZE
 
     check_rules(list(fail_on))
     report = read_history(folder, min_change, notify)
+    few = 2 * MIN_SIZE
+    if notify and len(report.runs) < few and any(rule.kind == "time" for rule in fail_on):
+        notify(
+            f"{len(report.runs)} run(s): a time step needs at least {few} (two on each side), "
+            "so the time rule judged nothing"
+        )
     return report, check(report, list(fail_on))
 
 

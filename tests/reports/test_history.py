@@ -143,6 +143,14 @@ def test_bad_input_is_one_line_and_exit_2(runs, args, message):
     assert done.stdout == ""
 
 
+def test_a_time_rule_on_too_few_runs_says_it_judged_nothing(tmp_path):
+    for index in range(3):
+        (tmp_path / f"{index}.json").write_text(json.dumps(_saved(index, {})))
+    done = roadbench("history", str(tmp_path), "--fail-on", "time:10%")
+    assert done.returncode == 0
+    assert "3 run(s): a time step needs at least 4" in done.stderr
+
+
 def test_a_folder_without_runs_is_bad_input(tmp_path):
     (tmp_path / "other.json").write_text('{"schema_version": 1, "kind": "diff", "cases": []}')
     done = roadbench("history", str(tmp_path))
