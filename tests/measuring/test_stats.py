@@ -147,3 +147,24 @@ def test_paired_ratios_cancel_a_drift_that_hits_every_option():
 def test_paired_ratios_need_aligned_rounds():
     assert paired_ratios({1: [1.0, 2.0], 2: [1.0]}) is None
     assert paired_ratios({1: [1.0], 2: [1.0]}) is None
+
+
+def test_paired_ratios_take_the_reference_no_option_beats():
+    # Medians of per-round ratios are not transitive: the lowest median (1) is beaten round
+    # by round by 3, and 3 by 2; switching once (to 3) left 2 at 0.83 beside the "fastest"
+    # 1.00. No option beats 2.
+    times = {1: [4.0, 3.0, 9.0], 2: [4.0, 6.0, 5.0], 3: [1.0, 9.0, 6.0]}
+    paired = paired_ratios(times)
+    assert paired is not None
+    assert paired.reference == 2
+    assert paired.medians == {1: 1.0, 2: 1.0, 3: 1.2}
+
+
+def test_paired_ratios_in_a_circle_take_the_option_beaten_least():
+    # 1 beats 3, 3 beats 2, 2 beats 1 (round by round): some ratio is below 1 whatever the
+    # reference; the one whose worst ratio is nearest 1.
+    times = {1: [2.0, 6.0, 9.0], 2: [4.0, 9.0, 2.0], 3: [9.0, 1.0, 4.0]}
+    paired = paired_ratios(times)
+    assert paired is not None
+    assert paired.reference == 2
+    assert min(paired.medians.values()) == pytest.approx(2 / 3)
