@@ -84,22 +84,6 @@ def sign_test(ratios: list[float]) -> float:
     return min(1.0, 2 * tail)
 
 
-# A sign test of n rounds, all one way, reaches p < 0.05 from n = 6 (2/64); fewer cannot.
-LEAST_ROUNDS = 6
-
-
-def too_few_rounds(section: ABSection) -> list[str]:
-    """The head's cases whose rounds are too few for any time verdict: a time rule cannot
-    judge them, and must not pass them silently."""
-    head = section.labels[-1]
-    return [
-        f"{case.name}: {case.rounds} rounds, and a time verdict needs {LEAST_ROUNDS} "
-        f"(a sign test of fewer cannot reach p < 0.05): give the run --repeat {LEAST_ROUNDS}"
-        for case in section.cases
-        if case.side == head and case.ratio is not None and case.rounds < LEAST_ROUNDS
-    ]
-
-
 def judge(ratio: float, interval: list[float] | None, min_effect: float) -> str:
     """Slower or faster only outside the interval and beyond the minimum effect."""
     if interval is not None and interval[0] > 1 and ratio - 1 >= min_effect:
@@ -184,7 +168,13 @@ def section_of(data: dict[str, Any]) -> ABSection | None:
 def ab_diff(section: ABSection, min_change: float) -> Any:
     """The section as ``diff`` reports it: the first environment against the last, judged
     on the per-round ratios (same session: the machine's drift is in both sides of every
-    ratio), so that ``diff``'s ``--fail-on`` rules gate it as they gate two files."""
+    ratio), so that ``diff``'s ``--fail-on`` rules gate it as they gate two files.
+
+    A change is significant when the ratio's 95% interval is clear of 1, the change is at
+    least ``min_change``, and the sign test's p-value, corrected over the cases as ``diff``
+    corrects (Holm), is below its alpha; a case whose rounds are too few for any p-value to
+    get there is inconclusive, never a pass."""
+    from roadbench.measuring.multiplicity import adjust, reachable
     from roadbench.measuring.stats import relative_half_width
     from roadbench.reports import diff
 
@@ -197,9 +187,10 @@ def ab_diff(section: ABSection, min_change: float) -> Any:
     ]
     before = _by_key(base.report)
     cases = []
+    tested: list[tuple[Any, ABCase]] = []
     for verdict in (c for c in section.cases if c.side == head.label):
         key = (verdict.option, verdict.op, verdict.method, verdict.rows)
-        case = diff.CaseDiff(*key, verdict=diff.NOT_COMPARABLE)
+        case = diff.CaseDiff(*key, verdict=diff.NOT_COMPARABLE, design=verdict.design)
         case.base_median_s, case.new_median_s = verdict.base_median_s, verdict.median_s
         case.base_queries, case.new_queries = verdict.base_queries, verdict.queries
         if key not in before:
@@ -209,21 +200,32 @@ def ab_diff(section: ABSection, min_change: float) -> Any:
             case.ratio, case.change = verdict.ratio, verdict.ratio - 1
             case.time_change = case.change
             case.p_value, case.test = verdict.p_value, "sign"
+            case.base_values = case.new_values = verdict.rounds
             if verdict.interval is not None:
                 case.noise = relative_half_width(verdict.interval, verdict.ratio)
-            case.significant = (
-                judge(verdict.ratio, verdict.interval, min_change) != TIE
-                and (verdict.p_value or 1.0) < 0.05
-            )
-            case.verdict = (
-                (diff.SLOWER if case.change > 0 else diff.FASTER) if case.significant else diff.SAME
-            )
+            tested.append((case, verdict))
         cases.append(case)
+    adjusted = adjust([case.p_value or 1.0 for case, _ in tested], diff.CORRECTION)
+    smallest = [sign_test([2.0] * verdict.rounds) for _, verdict in tested]
+    possible = reachable(smallest, diff.ALPHA, diff.CORRECTION)
+    for (case, verdict), p_adjusted, can in zip(tested, adjusted, possible, strict=True):
+        case.p_adjusted = p_adjusted
+        clear = judge(verdict.ratio or 1.0, verdict.interval, min_change) != TIE
+        case.significant = clear and p_adjusted < diff.ALPHA
+        case.verdict = (
+            (diff.SLOWER if (case.change or 0) > 0 else diff.FASTER)
+            if case.significant
+            else diff.SAME
+        )
+        if not can:
+            case.verdict, case.significant = diff.INCONCLUSIVE, False
+            case.inconclusive_because = diff.TOO_FEW
     now = {(c.option, c.op, c.method, c.rows) for c in section.cases if c.side == head.label}
     for key in before:
         if key not in now:
             cases.append(diff.CaseDiff(*key, verdict=diff.REMOVED))
     report = diff.DiffReport(base_env, new_env, changes, cases, min_change)
+    report.tested = len(tested)
     from roadbench.reports.shape import attach_shapes  # --fail-on shape judges these
 
     attach_shapes(report.cases, base.report, head.report, (base.label, head.label))
