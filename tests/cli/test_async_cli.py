@@ -73,6 +73,10 @@ def test_run_concurrency_runs_an_async_method_as_n_tasks():
             "roadbench: error: compare --async does not take --memory",
         ),
         (["compare", "--async", "--ops", "nope"], "roadbench: error: unknown op 'nope'"),
+        (
+            ["run", "-o", "1", "--op", "select", "-m", "aget", "--instructions"],
+            "roadbench: error: --instructions does not count async methods yet (aget)",
+        ),
     ],
 )
 def test_wrong_async_flags_are_one_line_and_exit_2(args, line):
