@@ -38,7 +38,9 @@ def _check_advice(text: str) -> None:
     block = lines[lines.index(heading) + 1 : lines.index(heading) + 7]
     assert [line.split()[0] for line in block] == ["shop.Product", *ALTERNATIVES]
     for line in block:
-        assert re.search(r"  \d+\.\d\d ±\d+\.\d\d +[\d.]+ (ms|s|µs), \d+ q · all_roads_naive", line)
+        assert re.search(
+            r"  \d+\.\d\d \(\d+\.\d\d–\d+\.\d\d\) +[\d.]+ (ms|s|µs), \d+ q · all_roads_naive", line
+        )
     assert (
         "note: shop.Bestseller is a proxy of shop.Book: its rows are shop.Book's and no field "
         "says which, so it is no type of its own (left out)"

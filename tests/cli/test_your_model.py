@@ -108,8 +108,10 @@ def _check_advice(text: str, data: dict) -> None:
         block = lines[lines.index(heading) + 1 : lines.index(heading) + 7]
         assert [line.split()[0] for line in block] == KEYS
         for line in block:
-            # A ratio with half its interval (rounds interleaved), a time and the queries.
-            assert re.search(r"  \d+\.\d\d ±\d+\.\d\d +[\d.]+ (ms|s|µs), \d+ q · ", line), line
+            # A ratio with its interval (rounds interleaved), a time and the queries.
+            assert re.search(
+                r"  \d+\.\d\d \(\d+\.\d\d–\d+\.\d\d\) +[\d.]+ (ms|s|µs), \d+ q · ", line
+            ), line
     listing = lines.index("what each alternative would cost your listing (time and queries):")
     assert [line.split()[0] for line in lines[listing + 1 : listing + 6]] == KEYS[1:]
     # The multi-table listing's N+1, and the single table's three queries (one per type).

@@ -15,7 +15,7 @@ import pytest
 
 from roadbench.errors import BadInput
 from roadbench.measuring.stats import median_interval, relative_half_width
-from roadbench.render.console import ratio_cell, seconds_within
+from roadbench.render.console import ratio_cell, ratio_lines, seconds_within
 from roadbench.reports.saved import load_saved
 
 SCRIPT = str(Path(sys.executable).parent / "roadbench")
@@ -84,7 +84,11 @@ def test_every_point_has_its_interval_ratio_and_rank(three_options):
             assert point["unstable"] == (point["ratio"] != 1.0 and width > data["precision"])
             # What the table shows: the figures, whole, in the option's cell.
             assert seconds_within(point["median_s"], point["interval_s"]) in table, option
-            assert ratio_cell(point["ratio"], point["ratio_ci"], point["unstable"]) in table
+            # The ratio, then its interval as it is (under it: the column stays narrow).
+            shown = ratio_lines(point["ratio"], point["ratio_ci"], point["unstable"])
+            assert all(line in table for line in shown)
+            if point["ratio"] != 1.0:
+                assert shown[1] == f"({low:.2f}–{high:.2f})"
         ranks = sorted(p["rank"] for p in points.values())
         # One fastest and the others slower, or two or more tied (and the rest slower).
         counts = (ranks.count("fastest"), ranks.count("tied"))
@@ -96,7 +100,7 @@ def test_every_point_has_its_interval_ratio_and_rank(three_options):
         tied = [n for n, p in points.items() if p["rank"] == "tied"]
         verdict = str(fastest[0]) if fastest else "tie " + ",".join(map(str, tied))
         assert any(f"│ {rows:>7,} │" in line and verdict in line for line in table.splitlines())
-    assert "median of per-round ratios ± half its 95% interval" in words(table)
+    assert "median of per-round ratios with its 95% interval (low–high)" in words(table)
     assert "~ = the ratio (alone at a size: the time) is less precise than ±5%" in words(table)
 
 
@@ -180,7 +184,9 @@ def test_four_designs_are_split_into_tables_that_fit(tmp_path, columns):
         for point in points:
             # Every figure whole, on one line: not wrapped as '343' above 'µs'.
             assert seconds_within(point["median_s"], point["interval_s"]) in table
-            assert ratio_cell(point["ratio"], point["ratio_ci"], point["unstable"]) in table
+            # The ratio, then its interval as it is (under it: the column stays narrow).
+            shown = ratio_lines(point["ratio"], point["ratio_ci"], point["unstable"])
+            assert all(line in table for line in shown)
         # The size's line, in every table, with the verdict.
         ranks = {s["option"]: p["rank"] for s, p in zip(data["series"], points, strict=True)}
         fastest = [n for n, rank in ranks.items() if rank == "fastest"]

@@ -1,5 +1,5 @@
 """advise's text: every design's ratio, time, queries and method in columns that stay aligned
-when a ratio and its interval are wide (a busy machine's ``156.85 ±119.18``)."""
+when a ratio and its interval are wide (a busy machine's ``156.85 (37.67–276.03)``)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_wide_ratios_keep_the_times_in_one_column():
     block = lines[lines.index("listing, naive (few): tie between as-single-table, as-json") + 1 :][
         :3
     ]
-    assert block[0].startswith("  shop.Product     156.85 ±119.18 414.9 ms, 400 q")
+    assert block[0].startswith("  shop.Product     156.85 (37.67–276.03) 414.9 ms, 400 q")
     assert block[0].endswith("· all_roads_naive (yours)")
     # Each time starts in the same column as the widest ratio's.
     column = block[0].index("414.9 ms")

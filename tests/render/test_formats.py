@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -39,11 +40,37 @@ def test_markdown_reproduces_the_seed_summary_table(comparison):
         "Total",
     ]
     for row in rows[:-1]:
-        # "1.18 ±0.04 ~": the ratio, half its interval, and a mark when it is imprecise.
+        # "1.18 (1.14–1.23) ~": the ratio, its interval, and a mark when it is imprecise.
         ratios = {n: float(v.split()[0]) for n, v in enumerate(row[1:4], start=1)}
         assert min(ratios.values()) == 1.0  # the fastest option in each row is 1
         fastest = [n for n, r in ratios.items() if r == 1.0]
         assert row[4] in {str(n) for n in fastest} or row[4].startswith("tie ")
+
+
+def test_markdown_shows_each_ratio_with_its_interval_itself(comparison):
+    """A ratio's interval is asymmetric: 2.53 in 0.98–2.72 once showed as "2.53 ±0.87", which
+    read as 1.66–3.40 beside a verdict of "tie"."""
+    from roadbench.reports.comparison import RANKED
+
+    text = render("compare", comparison, "markdown")
+    shown = 0
+    for row in comparison.table.rows:
+        for n, interval in row.ratio_ci.items():
+            if row.role in RANKED and interval is not None and row.ratios.get(n) not in (None, 1):
+                assert f"{row.ratios[n]:.2f} ({interval[0]:.2f}–{interval[1]:.2f})" in text
+                shown += 1
+    assert shown
+    assert not re.search(r"±\d+\.\d\d", text)  # no half-widths left
+
+
+def test_a_ratio_cell_shows_an_asymmetric_interval_as_it_is():
+    from roadbench.render.console import ratio_cell, ratio_lines
+
+    assert ratio_cell(2.53, [0.977, 2.717], True) == "2.53 (0.98–2.72) ~"
+    # In the console's narrow column, the interval goes under the ratio.
+    assert ratio_lines(2.53, [0.977, 2.717], True) == ["2.53 ~", "(0.98–2.72)"]
+    assert ratio_cell(1.0, [1.0, 1.0], False) == "1.00"  # the fastest: no interval
+    assert ratio_cell(None, None, False) == "—"
 
 
 def test_markdown_shows_the_listing_rows_once(comparison):
@@ -107,7 +134,7 @@ def test_the_console_table_splits_to_fit_the_width(comparison, width, tables):
     # The environment and the legend once, after the last table, however many there are.
     words = " ".join(text.split())
     assert words.count("Django") == 1 and words.count("q = queries (exact count)") == 1
-    assert text.rindex("┃ operation") < text.index("q = queries")
+    assert words.rindex("┃ operation") < words.index("q = queries")  # as wrapped
 
 
 def test_no_split_table_is_cut_at_any_width(comparison):

@@ -24,7 +24,7 @@ def advice_text(report: AdviceReport) -> str:
             lines.append(f"  {design.key:<{width}}  {design.name}")
     for verdict in report.verdicts:
         lines += ["", f"{verdict.operation}: {_decision(verdict)}"]
-        # The ratios' column as wide as its widest ("156.85 ±119.18" on a busy machine).
+        # The ratios' column as wide as its widest ("156.85 (37.67–276.03)" on a busy machine).
         ratios = [_ratio(cost) for cost in verdict.costs.values()]
         column = max([12, *map(len, ratios)])
         for design in report.designs:
@@ -45,7 +45,7 @@ def advice_text(report: AdviceReport) -> str:
         lines.append(f"note: {notice}")
     lines += [
         "",
-        "ratio = time / the row's fastest, ± half its 95% interval (rounds interleaved); a "
+        "ratio = time / the row's fastest (its 95% interval, low–high; rounds interleaved); a "
         f"design wins only when every other is slower beyond its interval and by "
         f"{comparison.min_effect:.0%}; otherwise they are tied",
         environment_line(comparison.environment),
@@ -64,7 +64,7 @@ def _decision(verdict: Verdict) -> str:
 def _ratio(cost: DesignCost) -> str:
     ratio = "—" if cost.ratio is None else f"{cost.ratio:.2f}"
     if cost.interval is not None and cost.ratio is not None:
-        ratio += f" ±{(cost.interval[1] - cost.interval[0]) / 2:.2f}"
+        ratio += f" ({cost.interval[0]:.2f}–{cost.interval[1]:.2f})"
     return ratio
 
 

@@ -98,19 +98,35 @@ def results_table(results: Iterable[CaseResult], env: Environment | None = None)
 
 
 def ratio_text(row: ComparisonRow, option: int) -> str:
-    """``1.18 ±0.04``: the ratio and its interval's half-width; ``~`` marks an unstable cell."""
+    """``2.53 (0.98–2.72) ~``: the ratio and its 95% interval; ``~`` marks an unstable cell."""
     return ratio_cell(row.ratios.get(option), row.ratio_ci.get(option), option in row.unstable)
 
 
 def ratio_cell(ratio: float | None, interval: Sequence[float] | None, unstable: bool) -> str:
+    """The ratio with its interval itself, not ± half its width: a ratio's interval is
+    asymmetric (2.53 in 0.98–2.72 printed as "2.53 ±0.87" read as 1.66–3.40, and seemed to
+    contradict a tie)."""
     if ratio is None:
         return "—"
     text = f"{ratio:.2f}"
     if interval is not None and ratio != 1.0:
-        text += f" ±{(interval[1] - interval[0]) / 2:.2f}"
-    if unstable:
-        text += " ~"
-    return text
+        text += " " + interval_text(interval)
+    return text + (" ~" if unstable else "")
+
+
+def ratio_lines(ratio: float | None, interval: Sequence[float] | None, unstable: bool) -> list[str]:
+    """A ratio's cell as lines: ``2.53 ~`` then ``(0.98–2.72)``, for a console column as
+    narrow as the ratio's (the fastest's 1.00 has no interval)."""
+    if ratio is None:
+        return ["—"]
+    lines = [f"{ratio:.2f}" + (" ~" if unstable else "")]
+    if interval is not None and ratio != 1.0:
+        lines.append(interval_text(interval))
+    return lines
+
+
+def interval_text(interval: Sequence[float]) -> str:
+    return f"({interval[0]:.2f}–{interval[1]:.2f})"
 
 
 def seconds_within(median: float, interval: Sequence[float] | None) -> str:
@@ -137,7 +153,8 @@ def verdict_text(
     return "tie " + separator.join(shown) if tied else ""
 
 
-# Columns a comparison cell needs (``1.18 ±0.04 ~``), and the operation and winner columns.
+# Columns a comparison cell needs (``1.18 ~`` over ``(1.14–1.23)``), and the operation and
+# winner columns.
 # The widest a verdict column gets (a longer tie folds); what a column adds to its content:
 # a space each side and a rule.
 VERDICT_WIDTH = 12
@@ -210,7 +227,7 @@ def comparison_tables(report: ComparisonReport, width: int | None = None) -> Gro
     """The comparison, split into tables of as many options as fit the console's width."""
     if width is None:
         width = Console().width
-    # Each table as wide as its cells make it (a method's name, "1.36 ±1.67 ~", the fastest
+    # Each table as wide as its cells make it (a method's name, "(0.98–2.72)", the fastest
     # column), measured: a fixed width per option cut the last columns off at 140-220 columns.
     parts: list[list[int]] = []
     for n in report.table.options:
@@ -245,11 +262,11 @@ def comparison_legend(report: ComparisonReport) -> str:
         values += f" after {report.warmup} warm-up"
     return (
         f"{environment_line(env)}{pragma_text(env)}\n{values} per row, options "
-        f"interleaved; ratio to the row's fastest = median of per-round ratios ± half its 95% "
-        f"interval; ~ = less precise than ±{report.precision:.0%}; a row is a tie unless the "
-        f"others are slower beyond the interval and by {report.min_effect:.0%}; cpu = CPU "
-        "time / wall time; q = queries (exact count); ∝n = one or more per row, ∝n/b = per "
-        "batch (counted again at a tenth of the rows)"
+        f"interleaved; ratio to the row's fastest = median of per-round ratios with its 95% "
+        f"interval (low–high); ~ = less precise than ±{report.precision:.0%}; a row is a tie "
+        f"unless the others are slower beyond the interval and by {report.min_effect:.0%}; "
+        "cpu = CPU time / wall time; q = queries (exact count); ∝n = one or more per row, "
+        "∝n/b = per batch (counted again at a tenth of the rows)"
     )
 
 
@@ -284,7 +301,8 @@ def comparison_table(
             if median is None:
                 cells.append(Text(f"unsupported\n{row.methods[n]}", style="yellow"))
                 continue
-            lines = [ratio_text(row, n)] if row.role in RANKED else []
+            ratio = row.ratios.get(n), row.ratio_ci.get(n), n in row.unstable
+            lines = ratio_lines(*ratio) if row.role in RANKED else []
             marker = GROWTH_MARKS.get(row.growth.get(n) or "", "")
             lines += [seconds(median)]
             share = row.cpu_share.get(n)
@@ -478,8 +496,8 @@ def scaling_legend(report: Any) -> str:
         # Where an option is alone at a size (the others unsupported), its time has the mark.
         legend = (
             "time = median ± half its 95% interval; options interleaved: ratio to the size's "
-            "fastest = median of per-round ratios ± half its 95% interval; a size is a tie "
-            "unless the others are slower beyond the interval and by "
+            "fastest = median of per-round ratios with its 95% interval (low–high); a size "
+            "is a tie unless the others are slower beyond the interval and by "
             f"{report.min_effect:.0%}; ~ = the ratio (alone at a size: the time) is less "
             f"precise than ±{report.precision:.0%}"
         )
@@ -502,13 +520,15 @@ def scaling_judged(report: Any) -> bool:
     return not measured or any(point.interval_s for point in measured)
 
 
-def scaling_cell(point: Any) -> list[str]:
+def scaling_cell(point: Any, narrow: bool = True) -> list[str]:
     """The lines of a measured point (one option at one size): its ratio (with several
     options), its time and its queries."""
     time = seconds_within(point.median_s, point.interval_s)
     lines = [time + (" ~" if point.unstable and point.ratio is None else "")]
     if point.ratio is not None:
-        lines.insert(0, ratio_cell(point.ratio, point.ratio_ci, point.unstable))
+        ratio = point.ratio, point.ratio_ci, point.unstable
+        # In a console's column the interval goes under the ratio; on one line elsewhere.
+        lines[:0] = ratio_lines(*ratio) if narrow else [ratio_cell(*ratio)]
     lines.append(f"{number(point.queries)} q")
     return lines
 

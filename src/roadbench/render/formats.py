@@ -147,7 +147,7 @@ def comparison_markdown(report: ComparisonReport) -> str:
     note = (
         f"\n{report.rows:,} {entity_plural(report.results)} per option; options measured in "
         "interleaved rounds; each ratio is the median of per-round ratios to the row's fastest "
-        "± half its 95% interval; "
+        "with its 95% interval (low–high); "
         f"~ marks a ratio less precise than ±{report.precision:.0%}. A row is a tie unless the "
         f"others are slower beyond the interval and by {report.min_effect:.0%}; "
         f"{table.ties} row(s) tied, and ties count as 1 in the totals. "
@@ -259,7 +259,8 @@ def scaling_markdown(report: Any) -> str:
     for i, size in enumerate(report.sizes):
         points = [s.points[i] for s in report.series]
         cells = [
-            " · ".join(scaling_cell(p)) if p.median_s is not None else p.status for p in points
+            " · ".join(scaling_cell(p, narrow=False)) if p.median_s is not None else p.status
+            for p in points
         ]
         ranks = [(s.option, p.rank) for s, p in zip(report.series, points, strict=True)]
         winner = next((n for n, rank in ranks if rank == FASTEST), None)
