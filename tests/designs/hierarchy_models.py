@@ -233,3 +233,45 @@ class HtGallery(HtPage):
     class Meta:
         app_label = "roadbench"
         db_table = _table("gallery")
+
+
+# A notification base with no text field in common (recipient, created_at, read, level) and a
+# proxy with a custom manager, as a newcomer's project has.
+class UnreadAlerts(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(read=False)
+
+
+class HtAlert(models.Model):
+    recipient = models.ForeignKey(HtPublisher, models.CASCADE, related_name="alerts")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read = models.BooleanField(default=False)
+    level = models.IntegerField()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("alert")
+
+
+class HtMailAlert(HtAlert):
+    attachments = models.PositiveIntegerField()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("mailalert")
+
+
+class HtPushAlert(HtAlert):
+    badge = models.IntegerField()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("pushalert")
+
+
+class HtUnreadAlert(HtAlert):
+    objects = UnreadAlerts()
+
+    class Meta:
+        app_label = "roadbench"
+        proxy = True

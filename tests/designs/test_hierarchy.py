@@ -197,12 +197,13 @@ def test_no_config_file_means_no_value_functions(tmp_path: Path, monkeypatch):
         configured_values()
 
 
-def test_a_hierarchy_without_the_fields_the_ops_need_says_which():
+def test_a_hierarchy_without_the_fields_the_ops_need_says_which_and_the_fix():
     with pytest.raises(BadInput) as caught:
         user_design("roadbench.HtPublisher,roadbench.HtPen", functions={})
     assert str(caught.value) == (
-        "model roadbench.HtPublisher,roadbench.HtPen: roadbench's ops need a text field every "
-        "type has; its common fields are none"
+        "model roadbench.HtPublisher,roadbench.HtPen: roadbench's ops need a number field every "
+        "type has (modify changes it, checks sum it); its common fields are none; name one in "
+        'roadbench.toml: [roles] counter = "field" (or [tool.roadbench.roles])'
     )
     _hierarchy, design = user_design("roadbench.HtPen,roadbench.HtPencil", functions={})
     assert [design.study.specific_field(t) for t in design.types] == ["length_mm", "hardness"]
@@ -241,3 +242,26 @@ def test_django_polymorphic_and_inheritance_manager_are_read_through_their_libra
     # one joined query (select_subclasses).
     assert seen[("select", "all_roads_detail")][:2] == ("ok", None)
     assert seen[("select", "all_roads_detail")][2] == listing
+
+
+def test_a_base_with_no_text_field_has_its_primary_key_as_label_and_every_op_runs():
+    """A notification base (recipient, created_at, read, level): no text in common."""
+    _hierarchy, design = user_design("roadbench.HtAlert", functions={}, roles={})
+    study = design.study
+    assert study.label_field == "id"
+    assert study.listing == ("id", "level")
+    _check(_every_case(None, "roadbench.HtAlert"))
+
+
+def test_roadbench_toml_names_a_roles_field(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "roadbench.toml").write_text('[roles]\nlabel = "recipient"\n', encoding="utf-8")
+    _hierarchy, design = user_design("roadbench.HtAlert", functions={})
+    assert design.study.label_field == "recipient_id"
+    (tmp_path / "roadbench.toml").write_text('[roles]\nlabel = "title"\n', encoding="utf-8")
+    with pytest.raises(BadInput) as caught:
+        user_design("roadbench.HtAlert", functions={})
+    assert str(caught.value) == (
+        "[roles] label = 'title': roadbench.HtAlert has no such field every type has; its "
+        "common fields are recipient, created_at, read, level"
+    )

@@ -18,7 +18,9 @@
 
 The study's roles follow ``designs.study``'s rules (a text and an integer in common, a number
 of each type's own), but a hierarchy with no integer in common (a price, no stock) has modify
-change its first number of any kind.
+change its first number of any kind, one with no text in common (a notification: recipient,
+created_at, read) has the checks count its primary keys, and ``[roles]`` in roadbench.toml
+(``label = "field"``, ``counter = "field"``) names a role's field outright.
 
 A foreign key to a model outside the hierarchy points to one of a few rows of that model made
 when the session starts (``OUTSIDE_ROWS``, values from its fields); those models' tables are
@@ -45,7 +47,7 @@ from roadbench.database.django_internals import signal_receivers
 from roadbench.designs.base import Listing, RoadOption
 from roadbench.designs.field_values import CannotFill, left_to_django, value_for, values_for
 from roadbench.designs.roads.multi_table import MultiTableOption
-from roadbench.designs.study import EntityType, Study
+from roadbench.designs.study import PRIMARY_KEY, EntityType, Study
 from roadbench.errors import BadInput
 
 # The user's design's number and key (``--options model``); the alternatives follow it.
@@ -57,6 +59,13 @@ CONFIG_FILES = (
     ("roadbench.toml", ("values",)),
     ("pyproject.toml", ("tool", "roadbench", "values")),
 )
+# Which field plays a role of the study (designs.study), when the user names it.
+ROLE_FILES = (
+    ("roadbench.toml", ("roles",)),
+    ("pyproject.toml", ("tool", "roadbench", "roles")),
+)
+ROLES = ("label", "counter")
+ROLE_FIX = 'name one in roadbench.toml: [roles] {role} = "field" (or [tool.roadbench.roles])'
 FIX = (
     'give it a value function in roadbench.toml: [values] "{label}" = "module:function" '
     "(called as function(type, i)), or in [tool.roadbench.values] of pyproject.toml"
@@ -381,6 +390,33 @@ def configured_values(directory: Path | None = None) -> dict[str, ValueFunction]
     return found
 
 
+def configured_roles(directory: Path | None = None) -> dict[str, str]:
+    """``{"label": "created_at"}`` from ``[roles]`` of roadbench.toml (or
+    ``[tool.roadbench.roles]`` of pyproject.toml): the field that plays a study's role."""
+    where = directory or Path.cwd()
+    found: dict[str, str] = {}
+    for name, keys in ROLE_FILES:
+        path = where / name
+        if not path.is_file():
+            continue
+        try:
+            table: Any = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise BadInput(f"{path}: cannot read it: {exc}") from None
+        for key in keys:
+            table = table.get(key, {}) if isinstance(table, dict) else {}
+        if not isinstance(table, dict):
+            raise BadInput(f"{path}: [{'.'.join(keys)}] must be a table of role = 'field'")
+        for role, value in table.items():
+            if role not in ROLES or not isinstance(value, str):
+                raise BadInput(
+                    f"{path}: [{'.'.join(keys)}] {role} = {value!r}: the roles are "
+                    f"{', '.join(ROLES)}, each naming a field as a string"
+                )
+            found.setdefault(role, value)
+    return found
+
+
 def _function(path: Path, label: str, target: Any) -> ValueFunction:
     where = f"{path.name}: {label} = {target!r}"
     if not isinstance(target, str) or target.count(":") != 1:
@@ -467,7 +503,11 @@ def _model_values(
     return values
 
 
-def study_of_hierarchy(hierarchy: Hierarchy, functions: Mapping[str, ValueFunction]) -> Study:
+def study_of_hierarchy(
+    hierarchy: Hierarchy,
+    functions: Mapping[str, ValueFunction],
+    roles: Mapping[str, str] | None = None,
+) -> Study:
     """The hierarchy as a study: entity and plural from the base (or the first model), one
     type per model (weight 1), values from the fields; a relation is named by its attname
     (``publisher_id``) and holds the row's primary key, as a fast-path column does."""
@@ -496,6 +536,7 @@ def study_of_hierarchy(hierarchy: Hierarchy, functions: Mapping[str, ValueFuncti
         return chosen
 
     kinds = {f.attname: f.get_internal_type() for f in hierarchy.common}
+    named = _named_roles(hierarchy, dict(roles or {}))
     study = Study(
         entity=entity,
         plural=plural,
@@ -504,10 +545,37 @@ def study_of_hierarchy(hierarchy: Hierarchy, functions: Mapping[str, ValueFuncti
         common_kinds=kinds,
         values=values,
         field_models=_abstract_models(hierarchy),
-        counter=_counter(kinds),
+        label=named.get("label") or _label(hierarchy),
+        counter=named.get("counter") or _counter(kinds),
     )
     object.__setattr__(study, "outside_rows", outside)
     return study
+
+
+def _named_roles(hierarchy: Hierarchy, roles: dict[str, str]) -> dict[str, str]:
+    """The roles named in roadbench.toml, by a field's name or column, every type has."""
+    by_name = {f.name: f.attname for f in hierarchy.common} | {
+        f.attname: f.attname for f in hierarchy.common
+    }
+    for role, name in roles.items():
+        if name not in by_name:
+            fields = ", ".join(f.name for f in hierarchy.common) or "none"
+            raise BadInput(
+                f"[roles] {role} = {name!r}: {hierarchy.label} has no such field every type "
+                f"has; its common fields are {fields}"
+            )
+        roles[role] = by_name[name]
+    return roles
+
+
+def _label(hierarchy: Hierarchy) -> str:
+    """The first text field in common that roadbench gives values (one left to its default
+    is the same on every entity: its distinct values count nothing), else the study's rule
+    (the first text field, or the primary key)."""
+    from roadbench.designs.study import TEXT
+
+    texts = [f for f in hierarchy.common if f.get_internal_type() in TEXT]
+    return next((f.attname for f in texts if not left_to_django(f)), PRIMARY_KEY)
 
 
 def _counter(kinds: Mapping[str, str]) -> str:
@@ -560,17 +628,16 @@ def _model_values_one(
 def _check_roles(hierarchy: Hierarchy, study: Study) -> None:
     """The study's rules (designs.study) want a text and an integer field every type has and
     a number field of each type's own: say which is missing, in the user's model's words."""
-    wanted = [("label_field", "a text field"), ("counter_field", "a number field")]
-    for role, what in wanted:
-        try:
-            getattr(study, role)
-        except BadInput:
-            fields = ", ".join(f.name for f in hierarchy.common) or "none"
-            raise BadInput(
-                f"{{model}} {hierarchy.label}: roadbench's ops need {what} every type has; its "
-                f"common fields are {fields}",
-                "model",
-            ) from None
+    try:
+        _ = study.counter_field
+    except BadInput:
+        fields = ", ".join(f.name for f in hierarchy.common) or "none"
+        raise BadInput(
+            f"{{model}} {hierarchy.label}: roadbench's ops need a number field every type has "
+            f"(modify changes it, checks sum it); its common fields are {fields}; "
+            + ROLE_FIX.format(role="counter"),
+            "model",
+        ) from None
     for type_key, model in hierarchy.types.items():
         try:
             study.specific_field(type_key)
@@ -671,10 +738,15 @@ def user_design(
     number: int = USER_NUMBER,
     key: str = USER_KEY,
     functions: Mapping[str, ValueFunction] | None = None,
+    roles: Mapping[str, str] | None = None,
 ) -> tuple[Hierarchy, RoadOption]:
     """The hierarchy ``spec`` names, and the design that measures it as it is."""
     hierarchy = find_hierarchy(spec)
-    study = study_of_hierarchy(hierarchy, configured_values() if functions is None else functions)
+    study = study_of_hierarchy(
+        hierarchy,
+        configured_values() if functions is None else functions,
+        configured_roles() if roles is None else roles,
+    )
     check_fillable(hierarchy, study)
     common: dict[str, Any] = dict(
         number=number,

@@ -6,7 +6,8 @@ each type's own. Every design of the study stores the same entities: entity ``i`
 has the same values in each, so designs compare. What the ops need is derived from the
 declaration by the rules below, or named by the study where it wants its own:
 
-- ``label``: the field whose distinct values a check counts: the first text field in common;
+- ``label``: the field whose distinct values a check counts: the first text field in common,
+  or the primary key (``id``) when there is none (a notification with no title);
 - ``counter``: the number a check sums and modify changes (by ``counter_step``) on every
   entity: the first integer field in common;
 - ``specific[type]``: the number a check sums, modify changes (by ``steps[type]``, default 1)
@@ -17,7 +18,7 @@ declaration by the rules below, or named by the study where it wants its own:
   other than ``counter``, for the indexed and unindexed reads;
 - ``specific_filter``: a selective range on the first type's first integer field of its own,
   for the reads of a type-specific field with and without an index;
-- ``listing``: what ``only()`` keeps: the primary key, ``label`` and ``counter``.
+- ``listing``: what ``only()`` keeps: the primary key, ``label`` and ``counter`` (once each).
 
 No field name of any study is written in an op, a check, the fast path or a renderer.
 """
@@ -42,6 +43,9 @@ INTEGER = {
     "PositiveBigIntegerField",
 }
 NUMBER = INTEGER | {"FloatField", "DecimalField"}
+
+# The label when no text field is in common: unique per entity, and every design has it.
+PRIMARY_KEY = "id"
 
 # How many entities the derived thresholds and ranges are read from.
 SAMPLE = 100
@@ -144,7 +148,10 @@ class Study:
 
     @functools.cached_property
     def label_field(self) -> str:
-        return self.label or self._first(self.common, self.common_kinds, TEXT, "a text field")
+        if self.label:
+            return self.label
+        texts = [name for name in self.common if self.common_kinds.get(name) in TEXT]
+        return texts[0] if texts else PRIMARY_KEY
 
     @functools.cached_property
     def counter_field(self) -> str:
@@ -198,7 +205,7 @@ class Study:
 
     @property
     def listing(self) -> tuple[str, ...]:
-        return ("id", self.label_field, self.counter_field)
+        return tuple(dict.fromkeys((PRIMARY_KEY, self.label_field, self.counter_field)))
 
     def _first(
         self, names: tuple[str, ...], kinds: Mapping[str, str], wanted: set[str], what: str

@@ -36,7 +36,11 @@ def _expected_summary(study: Study, entity_type: str, count: int, modified: bool
     if modified:
         counted += study.counter_step * count
         summed += study.specific_step(entity_type) * count
-    return {"count": count, label: count, counter: counted, specific: _number(summed)}
+    # Distinct labels as the values hold them: a text label is unique per entity, a label
+    # named in roadbench.toml ([roles]) need not be; the primary key (no value given) is.
+    labels = {v[label] for v in values if v.get(label) is not None}
+    distinct = len(labels) if values and label in values[0] else count
+    return {"count": count, label: distinct, counter: counted, specific: _number(summed)}
 
 
 def actual_summary(option: RoadOption, entity_type: str) -> dict[str, Any]:
