@@ -416,13 +416,15 @@ def test_an_unreadable_saved_file_is_refused(capsys, tmp_path, saved, name, path
         assert_one_line_error(cli(capsys, *args), 2)
 
 
-def test_diff_of_two_files_without_a_common_case_fails_a_gate(capsys, tmp_path, saved):
+def test_diff_of_two_files_without_a_common_case_is_refused(capsys, tmp_path, saved):
     other = tmp_path / "other.json"
     other.write_text(_broken(saved, "run", _set(("results", 0, "rows"), 12345)))
     outcome = cli(capsys, "diff", str(saved["run"]), str(other), "--fail-on", "queries:+0")
     assert_one_line_error(outcome, 2, "nothing to judge")
-    # Without a gate it is a listing of what was added and removed.
-    assert cli(capsys, "diff", str(saved["run"]), str(other)).code == 0
+    # Without a gate too: rows of "—" and exit 0 read as "nothing changed".
+    outcome = cli(capsys, "diff", str(saved["run"]), str(other))
+    assert_one_line_error(outcome, 2, "no case appears in both")
+    assert str(other) in outcome.stderr and outcome.stdout == ""
 
 
 def test_a_saved_file_round_trips_through_report_and_diff(capsys, saved):

@@ -1334,7 +1334,7 @@ def diff(
     ``assume_drift``: correct for a move of the whole run between two files as the machine's
     (else the time verdicts are inconclusive); the report says so. What a rule could not
     judge is in ``report.inconclusive`` (``gate_outcome`` raises)."""
-    from roadbench.reports.diff import COMPARED, check
+    from roadbench.reports.diff import ADDED, COMPARED, REMOVED, check
     from roadbench.reports.diff import diff as diff_runs
     from roadbench.reports.saved import load_saved
 
@@ -1354,6 +1354,12 @@ def diff(
             f"no case of {new} can be compared with one of {base} (same option, op, method and "
             "rows, measured in both): {fail_on} has nothing to judge",
             "fail_on",
+        )
+    if not any(case.verdict not in (ADDED, REMOVED) for case in report.cases):
+        # Rows of "—" exiting 0 read as "nothing changed"; nothing was compared.
+        raise BadInput(
+            f"no case appears in both {base} and {new} (same option, op, method and rows): "
+            "nothing to compare; diff two runs of the same cases"
         )
     return report, check(report, list(fail_on))
 
