@@ -265,3 +265,9 @@ def test_roadbench_toml_names_a_roles_field(tmp_path, monkeypatch):
         "[roles] label = 'title': roadbench.HtAlert has no such field every type has; its "
         "common fields are recipient, created_at, read, level"
     )
+
+
+def test_a_proxys_custom_manager_is_listed_as_left_out():
+    """advise's "what the alternatives leave out": a proxy's manager is behaviour too."""
+    hierarchy = find_hierarchy("roadbench.HtAlert")
+    assert hierarchy.behaviour == ["roadbench.HtUnreadAlert: custom manager objects (UnreadAlerts)"]

@@ -335,11 +335,12 @@ def _targets(model: type[Model]) -> list[type[Model]]:
 def behaviour_of(hierarchy: Hierarchy) -> list[str]:
     """What the user's models carry beyond their fields, which the alternatives (models of
     roadbench's own with the same fields) do not: custom managers, signal receivers, Meta
-    constraints and indexes, unique_together, overridden save(), clean(), delete()."""
+    constraints and indexes, unique_together, overridden save(), clean(), delete(); of the
+    proxies too (a proxy's custom manager is behaviour its rows get, and the copy has none)."""
     from django.db.models import signals
 
     found: list[str] = []
-    models_seen = (*hierarchy.table_models,)
+    models_seen = (*hierarchy.table_models, *_proxies(hierarchy.table_models))
     for model in models_seen:
         label = model._meta.label
         for manager in model._meta.local_managers:
@@ -366,11 +367,12 @@ def behaviour_of(hierarchy: Hierarchy) -> list[str]:
 # --- values -------------------------------------------------------------------------------
 
 
-def configured_values(directory: Path | None = None) -> dict[str, ValueFunction]:
-    """``{"app.Model.field": function}`` from roadbench.toml or pyproject.toml, if present."""
+def _config_tables(
+    directory: Path | None, files: tuple[tuple[str, tuple[str, ...]], ...], shape: str
+) -> Iterable[tuple[Path, str, dict[str, Any]]]:
+    """Each present file's table at its keys (roadbench.toml first), as (path, name, table)."""
     where = directory or Path.cwd()
-    found: dict[str, ValueFunction] = {}
-    for name, keys in CONFIG_FILES:
+    for name, keys in files:
         path = where / name
         if not path.is_file():
             continue
@@ -381,9 +383,14 @@ def configured_values(directory: Path | None = None) -> dict[str, ValueFunction]
         for key in keys:
             table = table.get(key, {}) if isinstance(table, dict) else {}
         if not isinstance(table, dict):
-            raise BadInput(
-                f"{path}: [{'.'.join(keys)}] must be a table of field = 'module:function'"
-            )
+            raise BadInput(f"{path}: [{'.'.join(keys)}] must be a table of {shape}")
+        yield path, ".".join(keys), table
+
+
+def configured_values(directory: Path | None = None) -> dict[str, ValueFunction]:
+    """``{"app.Model.field": function}`` from roadbench.toml or pyproject.toml, if present."""
+    found: dict[str, ValueFunction] = {}
+    for path, _name, table in _config_tables(directory, CONFIG_FILES, "field = 'module:function'"):
         for label, target in table.items():
             if label not in found:
                 found[label] = _function(path, label, target)
@@ -393,24 +400,12 @@ def configured_values(directory: Path | None = None) -> dict[str, ValueFunction]
 def configured_roles(directory: Path | None = None) -> dict[str, str]:
     """``{"label": "created_at"}`` from ``[roles]`` of roadbench.toml (or
     ``[tool.roadbench.roles]`` of pyproject.toml): the field that plays a study's role."""
-    where = directory or Path.cwd()
     found: dict[str, str] = {}
-    for name, keys in ROLE_FILES:
-        path = where / name
-        if not path.is_file():
-            continue
-        try:
-            table: Any = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise BadInput(f"{path}: cannot read it: {exc}") from None
-        for key in keys:
-            table = table.get(key, {}) if isinstance(table, dict) else {}
-        if not isinstance(table, dict):
-            raise BadInput(f"{path}: [{'.'.join(keys)}] must be a table of role = 'field'")
+    for path, name, table in _config_tables(directory, ROLE_FILES, "role = 'field'"):
         for role, value in table.items():
             if role not in ROLES or not isinstance(value, str):
                 raise BadInput(
-                    f"{path}: [{'.'.join(keys)}] {role} = {value!r}: the roles are "
+                    f"{path}: [{name}] {role} = {value!r}: the roles are "
                     f"{', '.join(ROLES)}, each naming a field as a string"
                 )
             found.setdefault(role, value)
