@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -322,4 +324,52 @@ def test_a_diff_page_shows_each_change(browser, made, tmp_path, shots):  # noqa:
     assert len(shown) == len(cases) == 1
     assert _close(shown[0][1], cases[0]["change"])
     assert opened.page.locator(".badge").first.inner_text() == cases[0]["verdict"]
+    opened.page.close()
+
+
+PLUGIN = """
+from django.db import models
+from roadbench.designs.shapes import single_table, study_of
+
+
+class Item(models.Model):
+    name = models.CharField(max_length=100)
+    count = models.IntegerField()
+    weight = models.FloatField()
+
+    class Meta:
+        abstract = True
+
+
+class Kind(models.Model):
+    size = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+STUDY = study_of("thing", {plural!r}, common=Item, types={{"kind": (Kind, 1)}})
+OPTIONS = [single_table(STUDY, number=231, key="rbtest-xss")]
+"""
+
+
+def test_a_plugin_naming_its_entities_in_markup_is_shown_as_text(browser, tmp_path):  # noqa: F811
+    """A plugin's study names what it stores (the page's title says it): markup there is
+    text on the page, and its script never runs."""
+    plural = "<script>window.rbtestOwned=1</script><img src=x onerror=window.rbtestOwned=2>"
+    (tmp_path / "rbtest_xss.py").write_text(PLUGIN.format(plural=plural))
+    script = Path(sys.executable).parent / "roadbench"
+    result = subprocess.run(
+        [str(script), "--plugin", "rbtest_xss", "compare", "--options", "rbtest-xss", "--ops",
+         "select", "--rows", "20", "--fast", "--html", "x.html"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    opened = browser.open(tmp_path / "x.html", 1440)
+    assert (
+        opened.page.locator("h1").inner_text()
+        == f"roadbench compare · few scale · 20 {plural} per design"
+    )
+    assert opened.page.evaluate("window.rbtestOwned") is None
+    assert opened.errors == []
     opened.page.close()
