@@ -5,18 +5,22 @@ one core busy plus an fsync writer.
     python benchmarks/gate.py                          # measure the pairs, then gate them
     python benchmarks/gate.py --reuse DIR              # gate pairs saved before (--keep DIR,
                                                        # here or by diff_false_alarms.py)
+    python benchmarks/gate.py --gates ab --pairs 1 --rows 20 --repeat 6   # the smallest ab run
 
 Gates so far: `roadbench diff` of two saved comparisons (`--fail-on time:10% --fail-on
 queries:+0`), run as a subprocess exactly as CI would. Each pair: as saved (A/A, any exit 6 is
 a false failure), the second file's timed values all x3 (exit 0 would be a silent pass), one
 case +50% and one case +20% (the first case of the row "select (few)" of option 2; caught =
-exit 6). Same-session A/B (`roadbench ab`) and the interleaved `matrix` plug in through
-``GATES`` below: each is a function from a condition's saved pairs (or its own measuring) to
-one exit code per trial; the shape gate (`--fail-on shape`, an extra statement) joins when
-saved results carry statement fingerprints.
+exit 6). Same-session A/B (`roadbench ab`, benchmarks/gate_ab.py): ``--pairs`` sessions per
+injection of a small plugin op in a temporary git repository, each revision against the base
+in one session: an empty commit (A/A), every case's work x3, one case's work +50%, one extra
+statement shape (`--fail-on shape`); caught = exit 6 naming the injected case. "busy" runs
+them with one core spinning and an fsync writer, started and ended here. The interleaved
+`matrix` is not measured: see ``GATES``.
 
 Prints one markdown table: per gate, condition and injection, the exit codes seen (0 passed,
-6 failed, 8 inconclusive).
+6 failed, 8 inconclusive), and the false failures (A/A exit 6) or misses (exit 0, or exit 6
+naming another case) among them.
 """
 
 from __future__ import annotations
@@ -31,12 +35,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from diff_false_alarms import CONDITIONS, measure_pairs, scaled
+from diff_false_alarms import CONDITIONS, BusyMachine, measure_pairs, scaled
+from gate_ab import ab_gate
 
 ROADBENCH = [sys.executable, "-m", "roadbench"]
 RULES = ["--fail-on", "time:10%", "--fail-on", "queries:+0"]
 Run = dict[str, Any]
 Pairs = list[tuple[Run, Run]]
+# Per injection, each trial's (exit code, whether a failure named the injected case).
+Outcomes = dict[str, list[tuple[int, bool]]]
 
 
 def injections(run: Run) -> dict[str, Run]:
@@ -54,9 +61,9 @@ def injections(run: Run) -> dict[str, Run]:
     }
 
 
-def diff_gate(pairs: Pairs, folder: Path) -> dict[str, list[int]]:
+def diff_gate(pairs: Pairs, folder: Path) -> Outcomes:
     """`roadbench diff` on each pair, as CI runs it: the exit codes per injection."""
-    codes: dict[str, list[int]] = {}
+    codes: Outcomes = {}
     for number, (base, new) in enumerate(pairs):
         base_path = folder / f"gate-base-{number}.json"
         base_path.write_text(json.dumps(base))
@@ -68,51 +75,80 @@ def diff_gate(pairs: Pairs, folder: Path) -> dict[str, list[int]]:
                 capture_output=True,
                 text=True,
             )
-            codes.setdefault(name, []).append(done.returncode)
+            # The injected case is the first of option 2's select rows (x3: every case).
+            named = name == "x3 everything" or "option 2 · select" in done.stderr
+            codes.setdefault(name, []).append((done.returncode, named))
     return codes
 
 
-# The gates measured: a name and a function from a condition's saved pairs to exit codes per
-# injection. `ab` and the interleaved `matrix` (issue 23 items 2-3) measure their own
-# sessions: each joins as a function of the same shape that ignores the pairs, runs its own
-# A/A and injected revisions (under the same BusyMachine for "busy") and returns their exit
-# codes by the same injection names.
-GATES: dict[str, Callable[[Pairs, Path], dict[str, list[int]]] | None] = {
-    "diff": diff_gate,
-    "ab": None,
-    "matrix (interleaved)": None,
-}
+# The gates measured. "diff" judges the pairs measured before (under each condition); the
+# others measure their own sessions, under BusyMachine for "busy".
+#
+# The interleaved `matrix` has no entry: it refuses one Django version twice (each version
+# saves one results file, so `--django 5.2,5.2` exits 2), and an A/A pair of it needs two
+# environments made with pip (a series and its exact version, 5.2 and 5.2.19, or two copies
+# of a checkout), minutes each on this machine; its rounds and verdicts are ab's own code
+# (measuring/ab.py, reports/ab.py), which the "ab" entry measures.
+SAVED_PAIRS: dict[str, Callable[[Pairs, Path], Outcomes]] = {"diff": diff_gate}
+OWN_SESSIONS: dict[str, Callable[[Path, argparse.Namespace], Outcomes]] = {"ab": ab_gate}
+GATES = (*SAVED_PAIRS, *OWN_SESSIONS)
+
+
+def rows_of(gate: str, condition: str, outcomes: Outcomes) -> list[str]:
+    lines = []
+    for change, seen in outcomes.items():
+        codes = Counter(code for code, _named in seen)
+        if change == "A/A":
+            wrong = f"{codes[6]} false failures"
+        else:
+            missed = codes[0] + sum(1 for code, named in seen if code == 6 and not named)
+            wrong = f"{missed} missed"
+        cells = [f"{codes[code]}/{len(seen)}" for code in (0, 6, 8)]
+        lines.append(f"| {gate} | {condition} | {change} | " + " | ".join(cells) + f" | {wrong} |")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=5, help="A/A pairs per condition")
+    parser.add_argument("--gates", default=",".join(GATES), help="comma-separated: diff, ab")
+    parser.add_argument("--pairs", type=int, default=5, help="A/A pairs (ab: sessions a change)")
     parser.add_argument("--rows", type=int, default=20, help="rows per option (compare -n)")
     parser.add_argument("--repeat", type=int, default=10, help="rounds (compare --repeat)")
-    parser.add_argument("--keep", type=Path, help="keep the saved runs in this folder")
-    parser.add_argument("--reuse", type=Path, help="gate the runs kept in this folder")
+    parser.add_argument("--keep", type=Path, help="keep diff's saved runs in this folder")
+    parser.add_argument("--reuse", type=Path, help="gate diff's runs kept in this folder")
     args = parser.parse_args()
+    gates = [g.strip() for g in args.gates.split(",") if g.strip()]
+    if unknown := [g for g in gates if g not in GATES]:
+        parser.error(f"--gates: unknown {', '.join(unknown)} (known: {', '.join(GATES)})")
     with tempfile.TemporaryDirectory(prefix="roadbench-bench-gate-") as tmp:
         folder = args.reuse or args.keep or Path(tmp)
-        if not args.reuse:
+        if "diff" in gates and not args.reuse:
             measure_pairs(folder, args)
         runs = {p.stem: json.loads(p.read_text()) for p in folder.glob("*-[0-9]*[ab].json")}
-        print("| gate | machine | change | exit 0 passed | exit 6 failed | exit 8 inconclusive |")
-        print("| --- | --- | --- | --- | --- | --- |")
-        for gate, measure in GATES.items():
-            if measure is None:
-                print(f"| {gate} | — | — | not measured yet: its GATES entry is None | | |")
-                continue
+        lines = []
+        for gate in gates:
             for condition in CONDITIONS:
-                pairs = [
-                    (runs[f"{condition}-{i}a"], runs[f"{condition}-{i}b"])
-                    for i in range(args.pairs)
-                    if f"{condition}-{i}b" in runs
-                ]
-                for change, codes in measure(pairs, Path(tmp)).items():
-                    seen = Counter(codes)
-                    cells = [f"{seen[code]}/{len(codes)}" for code in (0, 6, 8)]
-                    print(f"| {gate} | {condition} | {change} | " + " | ".join(cells) + " |")
+                if gate in SAVED_PAIRS:
+                    pairs = [
+                        (runs[f"{condition}-{i}a"], runs[f"{condition}-{i}b"])
+                        for i in range(args.pairs)
+                        if f"{condition}-{i}b" in runs
+                    ]
+                    outcomes = SAVED_PAIRS[gate](pairs, Path(tmp))
+                elif condition == "busy":
+                    print(f"measuring {gate}, {condition}", file=sys.stderr)
+                    with BusyMachine(Path(tmp)):
+                        outcomes = OWN_SESSIONS[gate](Path(tmp), args)
+                else:
+                    print(f"measuring {gate}, {condition}", file=sys.stderr)
+                    outcomes = OWN_SESSIONS[gate](Path(tmp), args)
+                lines += rows_of(gate, condition, outcomes)
+        print(
+            "| gate | machine | change | exit 0 passed | exit 6 failed | exit 8 inconclusive "
+            "| false failures / misses |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        print("\n".join(lines))
 
 
 if __name__ == "__main__":
