@@ -5,7 +5,7 @@ one core busy plus an fsync writer.
     python benchmarks/gate.py                          # measure the pairs, then gate them
     python benchmarks/gate.py --reuse DIR              # gate pairs saved before (--keep DIR,
                                                        # here or by diff_false_alarms.py)
-    python benchmarks/gate.py --gates ab --pairs 1 --rows 20 --repeat 6   # the smallest ab run
+    python benchmarks/gate.py --gates ab --pairs 1 --rows 20 --repeat 8   # the smallest ab run
 
 Gates so far: `roadbench diff` of two saved comparisons (`--fail-on time:10% --fail-on
 queries:+0`), run as a subprocess exactly as CI would. Each pair: as saved (A/A, any exit 6 is

@@ -14,10 +14,11 @@ from pathlib import Path
 ROADBENCH = [sys.executable, "-m", "roadbench"]
 MODULE = "rbbench_gateop"
 
-# Two cases (options 1 and 2, one method) whose work is a whole number of bodies, so that an
-# injection is an exact multiple of the work: x3 = three times the bodies of both, +50% =
-# option 2's two bodies become three. A body pauses 5 ms (so the work dominates the
-# interpreter's own jitter) and counts the roads of each type.
+# Two cases (options 1 and 2, one method): each pauses a whole number of 20 ms units and then
+# counts the roads of each type (the same statements whatever the pause, so that only the time
+# rules can catch a time injection). The pauses are most of a case's time (the counts take
+# about 2 ms at 20 rows): x3 = three times every case's pauses, +50% = option 2's two units
+# become three, so the cases themselves change a little less (about x2.8 and +45%).
 PLUGIN = """
 import time
 
@@ -25,17 +26,13 @@ from roadbench.designs.roads.data import ROAD_TYPES
 from roadbench.ops.base import LOADED, Method, Operation
 from roadbench.ops.checks import check_affected
 
-BODIES = {1: 1, 2: 2}
+PAUSES = {1: 1, 2: 2}
 EXTRA_QUERY = False
 
 
-def _body(option):
-    time.sleep(0.005)
-    return sum(option.queryset(t).count() for t in ROAD_TYPES)
-
-
 def count(option, rows):
-    found = [_body(option) for _ in range(BODIES[option.number])][-1]
+    time.sleep(0.02 * PAUSES[option.number])
+    found = sum(option.queryset(t).count() for t in ROAD_TYPES)
     if EXTRA_QUERY and option.number == 2:  # one statement of a shape the base never runs
         option.queryset(ROAD_TYPES[0]).order_by("-pk").exists()
     return found
@@ -62,12 +59,12 @@ TIME_RULES = ["--fail-on", "time:10%", "--fail-on", "queries:+0"]
 INJECTIONS: dict[str, tuple[str, list[str], str | None]] = {
     "A/A": (PLUGIN, [*TIME_RULES, "--fail-on", "shape"], None),
     "x3 everything": (
-        PLUGIN.replace("BODIES = {1: 1, 2: 2}", "BODIES = {1: 3, 2: 6}"),
+        PLUGIN.replace("PAUSES = {1: 1, 2: 2}", "PAUSES = {1: 3, 2: 6}"),
         TIME_RULES,
         "option 1 · gatecount",
     ),
     "one case +50%": (
-        PLUGIN.replace("BODIES = {1: 1, 2: 2}", "BODIES = {1: 1, 2: 3}"),
+        PLUGIN.replace("PAUSES = {1: 1, 2: 2}", "PAUSES = {1: 1, 2: 3}"),
         TIME_RULES,
         "option 2 · gatecount",
     ),
