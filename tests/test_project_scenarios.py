@@ -76,6 +76,36 @@ def test_scenarios_are_found_in_benchmarks_of_the_current_directory(sqlite_proje
     assert "listing_page_naive" in table.stdout and "make_books()" in table.stdout
 
 
+def test_scenarios_are_found_in_the_project_directory_from_elsewhere(sqlite_project, tmp_path):
+    """Run from another directory (the newcomer's ``cd /tmp``), --pythonpath with --settings
+    finds the project's benchmarks/ too; without --pythonpath, the error names the absolute
+    directory searched."""
+    env, _real = sqlite_project
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    listed = roadbench([*IN_PROJECT, "scenarios", "--json"], env, cwd=elsewhere)
+    assert listed.returncode == 0, listed.stderr
+    found = json.loads(listed.stdout)["scenarios"]
+    assert [s["name"] for s in found] == SHOP_SCENARIOS
+    assert {s["where"] for s in found} == {str(PROJECT / "benchmarks" / "bench_shop.py")}
+    ran = roadbench([*IN_PROJECT, "run", "--scenario", "nosuch"], env, cwd=elsewhere)
+    assert ran.returncode == 2
+    assert one_error_line(ran.stderr) == (
+        f"roadbench: error: unknown scenario 'nosuch'; found in {PROJECT / 'benchmarks'}/"
+        f"bench_*.py and entry points (roadbench.scenarios): {', '.join(SHOP_SCENARIOS)}"
+    )
+    # The project on the path by $PYTHONPATH alone: only the current directory is searched.
+    alone = {**env, "PYTHONPATH": str(PROJECT)}
+    ran = roadbench(
+        ["--settings", "mysite.settings", "run", "--scenario", "x"], alone, cwd=elsewhere
+    )
+    assert ran.returncode == 2
+    assert one_error_line(ran.stderr) == (
+        f"roadbench: error: unknown scenario 'x'; found in benchmarks/bench_*.py of "
+        f"{elsewhere.resolve()} (none there) and entry points (roadbench.scenarios): none"
+    )
+
+
 def test_a_config_directory_and_an_entry_point_are_found_too(tmp_path):
     """``scenarios = "perf"`` in [tool.roadbench] of pyproject.toml, and a package's entry point
     in roadbench.scenarios (an installed distribution's metadata on the path)."""

@@ -12,7 +12,7 @@ import pytest
 
 from tests import test_project
 from tests.conftest import existing
-from tests.test_project import IN_PROJECT, checksum, one_error_line, roadbench, sha256
+from tests.test_project import IN_PROJECT, PROJECT, checksum, one_error_line, roadbench, sha256
 
 sqlite_project = test_project.sqlite_project
 postgres_project = test_project.postgres_project
@@ -47,7 +47,10 @@ def test_a_field_roadbench_cannot_fill_is_one_line_and_its_fix_works(request, tm
     ):
         refused = roadbench([*IN_PROJECT, *command], env, here)
         assert refused.returncode == 2, refused.stderr
-        assert one_error_line(refused.stderr) == CANNOT_FILL
+        # Where it looked: the current directory, then the project's (--pythonpath).
+        assert one_error_line(refused.stderr) == (
+            CANNOT_FILL + f" (looked for in {here} and {PROJECT})"
+        )
     if vendor == "postgresql":
         assert existing(url, "database", {f"test_{real}"}) == set()  # refused before making it
 

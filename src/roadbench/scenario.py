@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import os
 import sys
 import tomllib
 from collections.abc import Callable
@@ -48,6 +49,9 @@ FILE_PATTERN = "bench_*.py"
 SCENARIO_OP = "scenario"
 MARK = "__roadbench_scenario__"
 CONFIG_FILES = (("roadbench.toml", ()), ("pyproject.toml", ("tool", "roadbench")))
+# The project's directory (``--pythonpath DIR`` given with ``--settings``): searched for the
+# config and the scenarios after the current directory; the environment carries it to children.
+PROJECT_DIRECTORY_VAR = "ROADBENCH_PROJECT_DIR"
 
 # The arguments each function may name (any other without a default is refused).
 ARGUMENTS = {
@@ -184,14 +188,34 @@ def configured_directory(directory: Path | None = None) -> Path | None:
     return None
 
 
+def search_directories() -> list[Path]:
+    """Where the config (roadbench.toml, pyproject.toml) and ./benchmarks are looked for, in
+    order: the current directory, then the project's (``--pythonpath`` with ``--settings``),
+    the current one as ``.`` (the paths found in it stay relative, as they are shown)."""
+    found = [Path()]
+    project = os.environ.get(PROJECT_DIRECTORY_VAR)
+    if project and Path(project).resolve() != Path.cwd().resolve():
+        found.append(Path(project))
+    return found
+
+
+def searched_text() -> str:
+    """``/tmp`` or ``/tmp and /tmp/site``: the directories searched, absolute, for a message."""
+    return " and ".join(str(d.resolve()) for d in search_directories())
+
+
 def scenario_directory(directory: Path | None) -> tuple[Path, bool]:
-    """(the directory of bench_*.py files, whether it was asked for): ``directory``, else the
-    config file's, else ./benchmarks (which may not exist)."""
+    """(the directory of bench_*.py files, whether it was asked for): ``directory``, else, in
+    each searched directory in turn, the config file's or its ./benchmarks; else ./benchmarks
+    (which may not exist)."""
     if directory is not None:
         return directory, True
-    configured = configured_directory()
-    if configured is not None:
-        return configured, True
+    for where in search_directories():
+        configured = configured_directory(where)
+        if configured is not None:
+            return configured, True
+        if (where / DEFAULT_DIRECTORY).is_dir():
+            return where / DEFAULT_DIRECTORY, False
     return Path(DEFAULT_DIRECTORY), False
 
 
@@ -283,8 +307,13 @@ def find(name: str, directory: Path | None = None) -> Scenario:
     found = discover(directory)
     if name in found:
         return found[name]
-    folder, _asked = scenario_directory(directory)
-    where = f"{folder / FILE_PATTERN} and entry points ({SCENARIOS_GROUP})"
+    folder, asked = scenario_directory(directory)
+    where = f"{folder.resolve() / FILE_PATTERN} and entry points ({SCENARIOS_GROUP})"
+    if not asked and not folder.is_dir():
+        where = (
+            f"{DEFAULT_DIRECTORY}/{FILE_PATTERN} of {searched_text()} (none there) and entry "
+            f"points ({SCENARIOS_GROUP})"
+        )
     known = ", ".join(found) if found else "none"
     raise BadInput(f"unknown scenario {name!r}; found in {where}: {known}", "scenario")
 

@@ -3,6 +3,7 @@ models in real databases (tests/designs/hierarchy_models.py)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -195,6 +196,27 @@ def test_no_config_file_means_no_value_functions(tmp_path: Path, monkeypatch):
     )
     with pytest.raises(BadInput, match="name a function as 'module:function'"):
         configured_values()
+
+
+def test_value_functions_are_read_from_the_project_directory_too(tmp_path: Path, monkeypatch):
+    """Run from elsewhere with --pythonpath DIR --settings ...: DIR's roadbench.toml counts,
+    after the current directory's (which wins where both name a field)."""
+    from roadbench.designs.hierarchy import configured_values
+    from roadbench.scenario import PROJECT_DIRECTORY_VAR
+
+    project, here = tmp_path / "project", tmp_path / "here"
+    project.mkdir()
+    here.mkdir()
+    (project / "roadbench.toml").write_text(
+        '[values]\n"app.M.f" = "os.path:join"\n"app.M.g" = "os.path:join"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(here)
+    monkeypatch.delenv(PROJECT_DIRECTORY_VAR, raising=False)
+    assert configured_values() == {}  # not given: the current directory alone
+    monkeypatch.setenv(PROJECT_DIRECTORY_VAR, str(project))
+    assert configured_values() == {"app.M.f": os.path.join, "app.M.g": os.path.join}
+    (here / "roadbench.toml").write_text('[values]\n"app.M.g" = "os:getcwd"\n', encoding="utf-8")
+    assert configured_values() == {"app.M.g": os.getcwd, "app.M.f": os.path.join}
 
 
 def test_a_hierarchy_without_the_fields_the_ops_need_says_which_and_the_fix():

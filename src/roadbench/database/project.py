@@ -31,6 +31,7 @@ from typing import Any
 
 from roadbench.database.urls import SUPPORTED_ENGINES, DatabaseURL
 from roadbench.errors import BadInput, DatabaseUnavailable
+from roadbench.scenario import PROJECT_DIRECTORY_VAR
 
 SETTINGS_VAR = "DJANGO_SETTINGS_MODULE"
 # A migrated app without migrations: the project's ``migrate`` makes none of roadbench's tables
@@ -66,6 +67,8 @@ def use_project(settings_module: str | None, pythonpath: str | None) -> None:
             raise BadInput("--settings is empty; give a settings module such as mysite.settings")
         os.environ[SETTINGS_VAR] = settings_module
         _given["by"] = "--settings"
+        if pythonpath is not None:
+            os.environ[PROJECT_DIRECTORY_VAR] = os.path.abspath(pythonpath)
 
 
 def settings_module() -> str | None:

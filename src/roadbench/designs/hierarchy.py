@@ -49,6 +49,7 @@ from roadbench.designs.field_values import CannotFill, left_to_django, value_for
 from roadbench.designs.roads.multi_table import MultiTableOption
 from roadbench.designs.study import PRIMARY_KEY, EntityType, Study
 from roadbench.errors import BadInput
+from roadbench.scenario import search_directories, searched_text
 
 # The user's design's number and key (``--options model``); the alternatives follow it.
 USER_NUMBER = 900
@@ -68,10 +69,15 @@ ROLES = ("label", "counter")
 ROLE_FIX = 'name one in roadbench.toml: [roles] {role} = "field" (or [tool.roadbench.roles])'
 FIX = (
     'give it a value function in roadbench.toml: [values] "{label}" = "module:function" '
-    "(called as function(type, i)), or in [tool.roadbench.values] of pyproject.toml"
+    "(called as function(type, i)), or in [tool.roadbench.values] of pyproject.toml (looked "
+    "for in {searched})"
 )
 
 ValueFunction = Callable[[str, int], Any]
+
+
+def _fix(label: str) -> str:
+    return FIX.format(label=label, searched=searched_text())
 
 
 @dataclass
@@ -370,10 +376,11 @@ def behaviour_of(hierarchy: Hierarchy) -> list[str]:
 def _config_tables(
     directory: Path | None, files: tuple[tuple[str, tuple[str, ...]], ...], shape: str
 ) -> Iterable[tuple[Path, str, dict[str, Any]]]:
-    """Each present file's table at its keys (roadbench.toml first), as (path, name, table)."""
-    where = directory or Path.cwd()
-    for name, keys in files:
-        path = where / name
+    """Each present file's table at its keys (roadbench.toml first), as (path, name, table):
+    in ``directory``, else in the current directory and then the project's
+    (``scenario.search_directories``)."""
+    places = [directory] if directory else search_directories()
+    for path, keys in ((where / name, keys) for where in places for name, keys in files):
         if not path.is_file():
             continue
         try:
@@ -492,7 +499,7 @@ def _model_values(
                 value = value_for(model_field, type_key, i, related=related)
             except CannotFill as exc:
                 if not left_to_django(model_field):
-                    raise BadInput(f"{label}: {exc.reason}; {FIX.format(label=label)}") from None
+                    raise BadInput(f"{label}: {exc.reason}; {_fix(label)}") from None
                 value = model_field.get_default()  # Django's own value, when it has one
             values[model_field.attname] = value
     return values
@@ -617,7 +624,7 @@ def _model_values_one(
     try:
         value_for(model_field, type_key, 0, related=outside.related)
     except CannotFill as exc:
-        raise BadInput(f"{label}: {exc.reason}; {FIX.format(label=label)}") from None
+        raise BadInput(f"{label}: {exc.reason}; {_fix(label)}") from None
 
 
 def _check_roles(hierarchy: Hierarchy, study: Study) -> None:
