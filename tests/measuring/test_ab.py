@@ -399,3 +399,28 @@ def test_a_python_without_the_worker_is_one_line():
         "(roadbench.ab_worker; a roadbench older than ab)"
     )
     assert [child.proc.poll() for child in started] == [97]
+
+
+def test_an_ab_diff_corrects_for_its_cases_as_diff_does():
+    """6 rounds all slower give p = 2/64: a verdict for one case, but not after Holm's
+    correction over two (inconclusive: no p can reach 0.05); 7 rounds are enough for two."""
+    from roadbench.reports.ab import ABSection, ABSide, ab_diff
+    from roadbench.reports.diff import INCONCLUSIVE, SLOWER
+
+    def side(label: str, factor: float, options: list[int], rounds: int) -> ABSide:
+        results = []
+        for option in options:
+            times = [0.01 * factor * (1 + i / 100) for i in range(rounds)]
+            case = {"option": option, "op": "select", "method": "naive", "rows": 20}
+            case |= {"status": "ok", "times_s": times, "median_s": times[rounds // 2]}
+            results.append(case | {"queries": 3})
+        return ABSide(label, "py", None, {"results": results})
+
+    def verdicts(options: list[int], rounds: int) -> list[str]:
+        sides = [side("a", 1.0, options, rounds), side("b", 1.5, options, rounds)]
+        section = ABSection("run", "ab", 1, 0.05, sides, ab_cases(sides, 0.05))
+        return [case.verdict for case in ab_diff(section, 0.05).cases]
+
+    assert verdicts([1], 6) == [SLOWER]
+    assert verdicts([1, 2], 6) == [INCONCLUSIVE, INCONCLUSIVE]
+    assert verdicts([1, 2], 7) == [SLOWER, SLOWER]
