@@ -1489,6 +1489,14 @@ def doctor(database: str | None = None) -> dict[str, Any]:
     return info
 
 
+def cleanup_command(database: str | None = None) -> str:
+    """``roadbench [--pythonpath DIR --settings M] cleanup [--database URL]``: what removes
+    doctor's leftovers, with the flags given to this command (the URL masked)."""
+    from roadbench.database.cleanup import cleanup_command as command
+
+    return command(database)
+
+
 def cleanup(database: str | None = None, dry_run: bool = False) -> Any:
     """Remove what killed runs left (with ``dry_run`` only list it): a CleanupReport."""
     from roadbench.database.cleanup import cleanup as remove_leftovers

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from roadbench.database import unique_name
+from roadbench.database import mask_url, unique_name
 from roadbench.database.backend import LEFT_ALONE
 from roadbench.database.lifecycle import database_mark, mark_literal
 from roadbench.database.ownership import LOCK_FILE, lock_held, take_lock
@@ -176,7 +177,9 @@ def test_a_killed_runs_database_is_listed_with_what_it_holds_then_removed(own_ro
     doctor = roadbench("doctor", "--database", url, "--json")
     shown = [i for i in json.loads(doctor.stdout)["leftovers"] if i["name"] == name]
     assert shown == [{"kind": "database", "name": name, "holds": item["holds"]}]
-    assert "`roadbench cleanup` with the same --database removes them" in doctor.stderr
+    # The command with the --database given, its password masked.
+    hint = f"`{shlex.join(['roadbench', 'cleanup', '--database', mask_url(url)])}` removes them"
+    assert hint in doctor.stderr and "***" in hint
 
     assert statuses(cleanup_json(url)).get(name) == "removed"
     assert existing(url, "database", {name}) == set()
@@ -465,3 +468,38 @@ def test_temporary_files_of_a_killed_process_go_those_of_a_live_one_stay(tmp_pat
         live.communicate(input="", timeout=60)
     assert live.returncode == 0
     assert not any(d.exists() for d in live_dirs)  # its own end removed them
+
+
+def test_doctor_counts_what_cleanup_removes_and_names_the_flags_given(tmp_path):
+    """doctor's count is cleanup's: a directory whose owner lives (its lock held, here by this
+    test) is not counted, one a killed run left (its lock free) is; the hint names the command
+    with the flags given (inside a project: --pythonpath and --settings, not --database)."""
+    from roadbench.database.ownership import hold_directory
+    from tests.test_project import IN_PROJECT, base_env
+
+    env = own_temp(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
+    live, killed = tmp_path / "tmp" / "roadbench_live", tmp_path / "tmp" / "roadbench_killed"
+    live.mkdir()
+    killed.mkdir()
+    held = hold_directory(live)
+    os.close(hold_directory(killed))  # what a killed run leaves: marked, its lock free
+    try:
+        doctor = roadbench("doctor", "--json", env=env)
+        assert doctor.returncode == 0, doctor.stderr
+        counted = [item["name"] for item in json.loads(doctor.stdout)["leftovers"]]
+        assert counted == [str(killed)]
+        assert doctor.stderr.strip().splitlines()[-1] == (
+            "roadbench: 1 left behind by killed runs; `roadbench cleanup` removes them"
+        )
+        project_env = base_env(tmp_path, MYSITE_DB_NAME=str(tmp_path / "site.sqlite3"))
+        inside = roadbench(*IN_PROJECT, "doctor", env={**project_env, "TMPDIR": env["TMPDIR"]})
+        assert inside.returncode == 0, inside.stderr
+        assert inside.stderr.strip().splitlines()[-1] == (
+            f"roadbench: 1 left behind by killed runs; `roadbench --pythonpath {IN_PROJECT[1]} "
+            "--settings mysite.settings cleanup` removes them"
+        )
+        assert statuses(cleanup_json(None, env=env)) == {str(killed): "removed"}
+        assert live.exists() and not killed.exists()
+    finally:
+        os.close(held)

@@ -1172,7 +1172,7 @@ def doctor(database: DatabaseOpt = None, as_json: JsonOpt = False) -> None:
     if info["leftovers"]:
         _notify(
             f"{len(info['leftovers'])} left behind by killed runs; "
-            "`roadbench cleanup` with the same --database removes them"
+            f"`{api.cleanup_command(database)}` removes them"
         )
 
 

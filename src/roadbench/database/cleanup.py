@@ -69,6 +69,20 @@ def find_leftovers(url: str | None = None) -> list[Leftover]:
     return _leftovers(url, remove=False)[1]
 
 
+def cleanup_command(url: str | None = None) -> str:
+    """The cleanup command with the flags this command was given (``--pythonpath``/
+    ``--settings`` inside a project, ``--database`` with its password masked), as a hint."""
+    import shlex
+
+    from roadbench.database.project import project_flags
+    from roadbench.database.urls import mask_url
+
+    words = ["roadbench", *project_flags(), "cleanup"]
+    if url:
+        words += ["--database", mask_url(url)]
+    return shlex.join(words)
+
+
 def cleanup(url: str | None = None, *, dry_run: bool = False) -> CleanupReport:
     """Remove every leftover (with ``dry_run`` only say which); never a live run's, never
     anything without roadbench's mark."""

@@ -59,6 +59,7 @@ def use_project(settings_module: str | None, pythonpath: str | None) -> None:
         if not os.path.isdir(directory):
             raise BadInput(f"--pythonpath {pythonpath}: no such directory")
         sys.path.insert(0, directory)
+        _given["pythonpath"] = pythonpath
         os.environ["PYTHONPATH"] = os.pathsep.join(
             [directory, *filter(None, [os.environ.get("PYTHONPATH")])]
         )
@@ -69,6 +70,16 @@ def use_project(settings_module: str | None, pythonpath: str | None) -> None:
         _given["by"] = "--settings"
         if pythonpath is not None:
             os.environ[PROJECT_DIRECTORY_VAR] = os.path.abspath(pythonpath)
+
+
+def project_flags() -> list[str]:
+    """``--pythonpath DIR --settings MODULE`` as this command was given them (those given by
+    the environment carry over by themselves): for a hint naming a command to run next."""
+    flags = ["--pythonpath", _given["pythonpath"]] if "pythonpath" in _given else []
+    module = settings_module()
+    if _given["by"] == "--settings" and module:
+        flags += ["--settings", module]
+    return flags
 
 
 def settings_module() -> str | None:
