@@ -110,7 +110,7 @@ def _check_advice(text: str, data: dict) -> None:
         for line in block:
             # A ratio with its interval (rounds interleaved), a time and the queries.
             assert re.search(
-                r"  \d+\.\d\d \(\d+\.\d\d–\d+\.\d\d\) +[\d.]+ (ms|s|µs), \d+ q · ", line
+                r"  \d+\.\d\d \(\d+\.\d\d–\d+\.\d\d\)( ~)? +[\d.]+ (ms|s|µs), \d+ q · ", line
             ), line
     listing = lines.index("what each alternative would cost your listing (time and queries):")
     assert [line.split()[0] for line in lines[listing + 1 : listing + 6]] == KEYS[1:]
@@ -141,3 +141,36 @@ def test_advise_prints_the_five_alternatives_beside_yours_on_sqlite(capsys):
 @pytest.mark.postgres
 def test_advise_prints_the_five_alternatives_beside_yours_on_postgresql(capsys, postgres_url):
     _check_advice(*_advise(capsys, "--database", postgres_url))
+
+
+def test_advise_warns_as_compare_does_and_marks_unstable_ratios(capsys, tmp_path):
+    """The same warnings on stderr (compare's rule, each case's own) and compare's "~" on an
+    unstable ratio, read from the comparison advise saved in the same run."""
+    saved = tmp_path / "advice.json"
+    out = cli(capsys, "advise", MODEL, "--fast", "-n", "12", "--save", str(saved))
+    assert out.code == 0, out.stderr
+    advice = json.loads(saved.read_text(encoding="utf-8"))
+    comparison = advice["comparison"]
+    expected = {
+        f"roadbench: warning: {r['design'] or 'option ' + str(r['option'])} "
+        f"{r['op']} {r['method']}: {w}"
+        for r in comparison["results"]
+        for w in r["warnings"]
+    }
+    assert expected  # --fast takes too few values to judge: every case says so
+    warned = {line for line in out.stderr.splitlines() if line.startswith("roadbench: warning: ")}
+    assert warned == expected
+    # The rows advise shows, by compare's rows: the same winner or tie, the same "~".
+    rows = {row["label"]: row for row in comparison["table"]["rows"]}
+    keys = {d["number"]: d["key"] for d in advice["designs"]}
+    for verdict in advice["verdicts"]:
+        row = rows[verdict["operation"]]
+        assert verdict["winner"] == (keys[row["winner"]] if row["winner"] is not None else None)
+        unstable = {k for k, c in verdict["costs"].items() if c["unstable"]}
+        assert unstable == {keys[n] for n in row["unstable"]}
+    shown = sum(
+        len(row["unstable"])
+        for row in rows.values()
+        if row["label"] in {v["operation"] for v in advice["verdicts"]}
+    )
+    assert sum(line.count(") ~ ") for line in out.stdout.splitlines()) == shown

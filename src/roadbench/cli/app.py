@@ -1247,6 +1247,7 @@ def advise(
             api.save_json(report.to_dict(), save)
             _notify(f"saved to {save}")
         _show(advice_text(report))  # plain lines, whole at any width
+    _warn(report.comparison.results)  # compare's warnings, by compare's rule
 
 
 @app.command("check-plugin")

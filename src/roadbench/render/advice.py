@@ -47,7 +47,8 @@ def advice_text(report: AdviceReport) -> str:
         "",
         "ratio = time / the row's fastest (its 95% interval, low–high; rounds interleaved); a "
         f"design wins only when every other is slower beyond its interval and by "
-        f"{comparison.min_effect:.0%}; otherwise they are tied",
+        f"{comparison.min_effect:.0%}; otherwise they are tied; ~ marks an unstable ratio "
+        "(its interval wide: the warnings on stderr say why)",
         environment_line(comparison.environment),
     ]
     return "\n".join(lines) + "\n"
@@ -65,7 +66,7 @@ def _ratio(cost: DesignCost) -> str:
     ratio = "—" if cost.ratio is None else f"{cost.ratio:.2f}"
     if cost.interval is not None and cost.ratio is not None:
         ratio += f" ({cost.interval[0]:.2f}–{cost.interval[1]:.2f})"
-    return ratio
+    return ratio + (" ~" if cost.unstable else "")
 
 
 def _cost(cost: DesignCost, yours: bool, column: int = 12) -> str:

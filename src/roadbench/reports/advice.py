@@ -35,6 +35,8 @@ class DesignCost:
     interval: list[float] | None  # the ratio's 95% interval, when paired rounds allow one
     # The median as a multiple of the user's design's in the same row.
     to_yours: float | None
+    # Its interval wider than the precision wanted: compare's "~" (the same rule, row_verdict).
+    unstable: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ def _verdict(row: ComparisonRow, keys: dict[int, str], yours: int) -> Verdict:
             ratio=row.ratios.get(n),
             interval=row.ratio_ci.get(n),
             to_yours=(median / base) if median and base else None,
+            unstable=n in row.unstable,
         )
         for n, median in row.medians.items()
         if n in keys
