@@ -826,7 +826,8 @@ def profile(
                 if notify:
                     notify(f"option {road_option.number}: {chosen.name} is unsupported ({reason})")
                 continue
-            profiles.append(profile_case(road_option, operation, chosen, rows, state))
+            case = profile_case(road_option, operation, chosen, rows, state, notify=notify)
+            profiles.append(case)
     return environment, profiles
 
 
@@ -965,7 +966,9 @@ def profile_scenario(
     from roadbench.scenario import SCENARIO_OP
 
     with _scenario_session(name, option, rows, directory, database, notify) as (environment, case):
-        session, runs, database_s, queries = profile_it(case, MIN_PROFILED_S, MAX_RUNS, INTERVAL_S)
+        session, runs, database_s, queries = profile_it(
+            case, MIN_PROFILED_S, MAX_RUNS, INTERVAL_S, notify
+        )
     number = case.design.number if case.design is not None else 0
     profiled = CaseProfile(
         number,

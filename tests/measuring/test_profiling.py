@@ -113,3 +113,26 @@ def test_profile_bad_path_is_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "does not exist" in result.stderr
+
+
+def test_pyinstruments_slow_clock_warning_is_one_line_of_ours(database_url, monkeypatch, capsys):
+    """On a busy machine pyinstrument printed 14 lines ("the timer on your system has an
+    overhead of 15922 nanoseconds ... --use-timing-thread ..."). Its own check runs, told the
+    clock is that slow (a fresh sampler per thread, as in a new process); roadbench says it
+    in one line of its own and nothing of pyinstrument's reaches stderr."""
+    import threading
+
+    from pyinstrument import stack_sampler
+
+    monkeypatch.setattr(stack_sampler, "thread_locals", threading.local())
+    monkeypatch.setattr(stack_sampler, "IGNORE_OVERHEAD_WARNING", False)
+    monkeypatch.setattr(stack_sampler, "timing_overhead", lambda: {"walltime": 15922e-9})
+    said: list[str] = []
+    _env, (case,) = profile("select", option=3, rows=20, database=database_url, notify=said.append)
+    assert case.samples > 0
+    assert said == [
+        "this machine's clock costs 15,922 ns a reading (pyinstrument calls that high): the "
+        "profile's times run long and its Python share reads high; the queries are exact counts"
+    ]
+    captured = capsys.readouterr()
+    assert "pyinstrument" not in captured.err and "nanoseconds" not in captured.out + captured.err

@@ -264,11 +264,14 @@ def profile_scenario(
     min_duration_s: float,
     max_runs: int,
     interval_s: float,
+    notify: Callable[[str], None] | None = None,
 ) -> tuple[Any, int, float, int]:
     """pyinstrument sessions of the scenario alone, combined (short ones run again, each with
     fresh, untimed state): (session, runs, database seconds, queries)."""
     from pyinstrument import Profiler
     from pyinstrument.session import Session
+
+    from roadbench.measuring.profiling import start_profiler
 
     sessions: list[Session] = []
     database_s = 0.0
@@ -278,7 +281,7 @@ def profile_scenario(
         with _passing(case) as (prepared, result):
             profiler = Profiler(interval=interval_s)
             with count_queries() as counted:
-                profiler.start()
+                start_profiler(profiler, notify)
                 try:
                     result.append(case.run(prepared))
                 finally:
