@@ -16,6 +16,7 @@ from roadbench.measuring.queries import (
     CONSTANT,
     PER_BATCH,
     PER_ROW,
+    about_once_per_row,
     classify_growth,
     group,
 )
@@ -216,3 +217,20 @@ def test_a_server_side_cursors_fetches_are_one_shape_and_no_duplicates():
     (entry,) = group(fetches, rows=4)
     assert entry.fingerprint == 'FETCH FORWARD ? FROM "_django_curs_?"'
     assert (entry.count, entry.duplicates, entry.n_plus_one, entry.tables) == (5, 0, False, [])
+
+
+def test_a_one_row_lookup_repeated_is_flagged_at_any_share_of_the_rows():
+    """A listing of mixed types splits its N+1 into one lookup per type: 10, 6 and 3 of 20
+    rows (the newcomer's inbox). Each is an N+1, the 3 as much as the 10; a SELECT of a list
+    (IN) run a few times is not, nor a lookup run once or twice."""
+    lookup = 'SELECT "t"."id" FROM "t" WHERE "t"."notification_ptr_id" = %s LIMIT 21'
+    assert [about_once_per_row(lookup, n, 20) for n in (10, 6, 3, 2)] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert about_once_per_row(lookup.replace("%s", "?"), 3, 20)  # a shape: "?" placeholders
+    batch = 'SELECT "t"."id" FROM "t" WHERE "t"."id" IN (%s, %s, %s)'
+    assert not about_once_per_row(batch, 3, 20)
+    assert about_once_per_row(batch, 10, 20)  # about once per row: flagged by its count

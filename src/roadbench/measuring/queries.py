@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,10 +104,21 @@ def group(captured: Sequence[CapturedQuery], rows: int) -> list[Fingerprint]:
     return sorted(groups.values(), key=lambda f: (-f.count, f.fingerprint))
 
 
+# A lookup of one row by a key: ``WHERE "t"."id" = %s`` (any placeholder style), no IN list.
+_ONE_ROW_LOOKUP = re.compile(r"\bWHERE\b.*=\s*(%s|\?|\$\d+|:\w+)", re.IGNORECASE | re.DOTALL)
+_IN_LIST = re.compile(r"\bIN\s*\(", re.IGNORECASE)
+
+
 def about_once_per_row(sql: str, count: int, rows: int) -> bool:
-    """A SELECT run about once per row (an N+1) by the evidence of one size: without a scaling
-    run, its count is all there is. A FETCH reads the next chunk of one cursor: never."""
-    return statement_kind(sql) == "select" and not _is_fetch(sql) and count >= max(3, rows // 2)
+    """A SELECT run once per row (an N+1) by the evidence of one size: without a scaling run,
+    its count is all there is. Either it ran about once per row (at least half the rows, 3 at
+    least), or it looks one row up by a key and ran 3 times or more: a listing of mixed types
+    splits its N+1 into one such lookup per type (10, 6 and 3 of 20 rows), each of them one.
+    A FETCH reads the next chunk of one cursor: never."""
+    if statement_kind(sql) != "select" or _is_fetch(sql) or count < 3:
+        return False
+    lookup = _ONE_ROW_LOOKUP.search(sql) is not None and _IN_LIST.search(sql) is None
+    return lookup or count >= rows // 2
 
 
 def _is_fetch(sql: str) -> bool:
