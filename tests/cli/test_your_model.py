@@ -48,6 +48,24 @@ def test_compare_measures_the_users_design_alone(capsys):
     assert statuses[("delete", "each")] == "ok"
 
 
+def test_compare_of_the_users_design_alone_is_no_contest_and_says_how_to_make_one(capsys):
+    out = cli(capsys, "compare", "--model", MODEL, "--fast", "-n", "12", "--ops", "select")
+    assert out.code == 0, out.stderr
+    assert (
+        f"roadbench: only {MODEL} measured: add --options 1,3,model to compare it with "
+        f"roadbench's designs, or run roadbench advise {MODEL}"
+    ) in out.stderr.splitlines()
+    for word in ("fastest", "rows won", "rows tied", "total (lower wins)", "wins"):
+        assert word not in out.stdout
+    assert "one design measured" in " ".join(out.stdout.split())
+    # Beside roadbench's designs it is a contest again, and no hint.
+    out = cli(capsys, "compare", "--model", MODEL, "--options", "1,model", "--fast", "-n", "12",
+              "--ops", "select")  # fmt: skip
+    assert out.code == 0, out.stderr
+    assert "fastest" in out.stdout and "rows won" in out.stdout
+    assert "only " not in out.stderr
+
+
 def test_queries_show_the_users_listing_n_plus_one(capsys):
     out = cli(capsys, "queries", "select", "--model", MODEL, "-m", "all_roads_naive", "-n", "6")
     assert out.code == 0, out.stderr

@@ -588,6 +588,11 @@ def compare(
         _comparison_footer(report)
     write_html("compare", report, html, _notify)
     _warn(report.results)
+    if model and len(report.table.options) == 1:
+        _notify(
+            f"only {model} measured: add --options 1,3,model to compare it with roadbench's "
+            f"designs, or run roadbench advise {model}"
+        )
 
 
 def _warn(results: Any) -> None:

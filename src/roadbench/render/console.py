@@ -260,6 +260,12 @@ def comparison_legend(report: ComparisonReport) -> str:
     values = f"{rounds[0]}–{rounds[-1]} rounds" if len(rounds) > 1 else f"{report.repeat} round(s)"
     if report.warmup:
         values += f" after {report.warmup} warm-up"
+    if len(report.table.options) == 1:
+        return (
+            f"{environment_line(env)}{pragma_text(env)}\n{values} per row, one design "
+            "measured (no ratios: nothing to compare it with); cpu = CPU time / wall time; "
+            "q = queries (exact count); ∝n = one or more per row, ∝n/b = per batch"
+        )
     return (
         f"{environment_line(env)}{pragma_text(env)}\n{values} per row, options "
         f"interleaved; ratio to the row's fastest = median of per-round ratios with its 95% "
@@ -287,8 +293,11 @@ def comparison_table(
     names = design_names(report.results)
     for n in shown:
         grid.add_column(headings.get(n, f"option {n}"), justify="right", no_wrap=True)
+    # One design measured alone (compare --model X) is no contest: no ratios, no "fastest".
+    contest = len(table.options) > 1
     # A long tie ("tie 1,2,3,4,5,6,7,8,9") wraps rather than widening a split table.
-    grid.add_column("fastest", justify="center", min_width=9, max_width=12, overflow="fold")
+    if contest:
+        grid.add_column("fastest", justify="center", min_width=9, max_width=12, overflow="fold")
     suffix = f" ({report.scale})"
     found = {(r.option, r.op, r.method): r for r in report.results if r.ok}
     for row in table.rows:
@@ -302,7 +311,7 @@ def comparison_table(
                 cells.append(Text(f"unsupported\n{row.methods[n]}", style="yellow"))
                 continue
             ratio = row.ratios.get(n), row.ratio_ci.get(n), n in row.unstable
-            lines = ratio_lines(*ratio) if row.role in RANKED else []
+            lines = ratio_lines(*ratio) if row.role in RANKED and contest else []
             marker = GROWTH_MARKS.get(row.growth.get(n) or "", "")
             lines += [seconds(median)]
             share = row.cpu_share.get(n)
@@ -317,13 +326,15 @@ def comparison_table(
             multiple = row.raw_multiples.get(n)
             if multiple is not None:
                 lines.append(f"{multiple:.1f}× raw")
-            best = row.role in RANKED and (n == row.winner or n in row.tied)
+            best = contest and row.role in RANKED and (n == row.winner or n in row.tied)
             cells.append(Text("\n".join(lines), style="bold green" if best else ""))
         name = row.label.removesuffix(suffix)
         label = name if row.role in RANKED else Text(name, style="dim")
         verdict = verdict_text(row.winner, row.tied, names) if row.role in RANKED else ""
-        grid.add_row(label, *cells, verdict, end_section=True)
+        grid.add_row(label, *cells, *([verdict] if contest else []), end_section=True)
     grid.add_section()
+    if not contest:
+        return grid
     grid.add_row(
         "total (lower wins)",
         *[_total(table.totals.get(n), n == table.winner or n in table.tied_overall) for n in shown],
