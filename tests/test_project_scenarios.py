@@ -182,6 +182,8 @@ def test_run_scenario_in_the_project_on_sqlite_counts_exactly(sqlite_project):
     )
     assert shown.returncode == 0, shown.stderr
     assert "mysite.settings · scenario · listing_page_naive · 20 rows: 21 queries" in shown.stdout
+    # No --model, no hierarchy built: the shop's proxy is no notice of this command's.
+    assert "is a proxy" not in shown.stderr
     assert "N+1" in shown.stdout
 
     profiled = roadbench([*IN_PROJECT, "profile", "--scenario", "listing_page"], env, cwd=PROJECT)

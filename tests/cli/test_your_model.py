@@ -73,6 +73,8 @@ def test_queries_show_the_users_listing_n_plus_one(capsys):
     # one query, an e-book two, an audiobook three): 1 + 2 + 4 + 6.
     assert f"{MODEL} · select · all_roads_naive · 6 rows: 13 queries for 6 rows" in out.stdout
     assert "N+1" in out.stdout
+    # The proxy notice: once per command that builds the --model hierarchy.
+    assert out.stderr.count("roadbench.HtBestseller is a proxy of roadbench.HtBook") == 1
 
 
 def test_profile_and_scaling_take_the_users_design(capsys):
