@@ -21,7 +21,7 @@ from django.db.models import Expression, F, FloatField, Index, Model
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
-from roadbench.designs.base import APP_LABEL, RoadOption
+from roadbench.designs.base import APP_LABEL, Listing, RoadOption
 from roadbench.designs.field_values import left_to_django, value_for
 from roadbench.designs.roads.multi_table import MultiTableOption
 from roadbench.designs.study import EntityType, Study
@@ -161,6 +161,20 @@ def multi_table(study: Study, number: int, key: str, name: str = "") -> MultiTab
     )
 
 
+@dataclass(frozen=True)
+class SingleTableDesign(RoadOption):
+    """One table with a type column: a listing reads it once, the type column saying which
+    column holds each row's own number (the default reads one query per type)."""
+
+    def listing_best(self) -> Listing:
+        assert self.base_model is not None
+        specific = {t: self.study.specific_field(t) for t in self.types}
+        columns = list(dict.fromkeys(specific.values()))
+        where = {name: i for i, name in enumerate(columns, start=1)}
+        rows = self.base_model._default_manager.values_list(TYPE_COLUMN, *columns)
+        return [(row[0], row[where[specific[row[0]]]]) for row in rows]
+
+
 def single_table(study: Study, number: int, key: str, name: str = "") -> RoadOption:
     """One table: the common fields, a type column and every type's own fields, NULL where
     a row's type has none of them."""
@@ -174,7 +188,7 @@ def single_table(study: Study, number: int, key: str, name: str = "") -> RoadOpt
             column.null = True
             attrs[own.name] = column
     model = _model(_name(key), (study.field_models[""],), _table(key, study.entity), attrs)
-    return RoadOption(
+    return SingleTableDesign(
         number=number,
         key=key,
         name=name or "single table",
@@ -232,6 +246,14 @@ class JsonDesign(RoadOption):
         if self._common(attribute):
             return getattr(road, attribute)
         return road.attrs[attribute]  # type: ignore[attr-defined]
+
+    def listing_best(self) -> Listing:
+        """One query over the table (type column and document), not one per type."""
+        specific = {t: self.study.specific_field(t) for t in self.types}
+        if self.base_model is None or any(map(self._common, specific.values())):
+            return super().listing_best()
+        rows = self.base_model._default_manager.values_list(TYPE_COLUMN, "attrs")
+        return [(t, document[specific[t]]) for t, document in rows]
 
     def row_values(self, road_type: str, i: int) -> dict[str, Any]:
         values = self.study.values(road_type, i)
