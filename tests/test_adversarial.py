@@ -1223,12 +1223,15 @@ def test_text_from_a_saved_file_is_never_markup_or_terminal_control(
     # MarkupError, exit 1), and an escape sequence in a file reached the terminal.
     edited = tmp_path / "edited.json"
     edited.write_text(_broken(saved, kind, change))
+    # A run's one case renamed has no case in common with the saved run (diff refuses that):
+    # diffed with itself, its rows show the method.
+    other = edited if "method" in name and kind == "run" else saved[kind]
     for args in (
         ["report", str(edited)],
         ["report", str(edited), "-f", "markdown"],
         ["report", str(edited), "-f", "csv"],
-        ["diff", str(saved[kind]), str(edited)],
-        ["diff", str(edited), str(saved[kind]), "-f", "markdown"],
+        ["diff", str(other), str(edited)],
+        ["diff", str(edited), str(other), "-f", "markdown"],
     ):
         outcome = cli(capsys, *args)
         assert outcome.code == 0, (args, outcome.stderr)
