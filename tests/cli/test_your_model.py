@@ -180,7 +180,8 @@ def test_advise_warns_as_compare_does_and_marks_unstable_ratios(capsys, tmp_path
         for r in comparison["results"]
         for w in r["warnings"]
     }
-    assert expected  # --fast takes too few values to judge: every case says so
+    # Whether a case warns depends on the machine's load (a quiet machine may warn of none):
+    # the test holds advise's stderr to the saved cases' own warnings, whichever they are.
     warned = {line for line in out.stderr.splitlines() if line.startswith("roadbench: warning: ")}
     assert warned == expected
     # The rows advise shows, by compare's rows: the same winner or tie, the same "~".

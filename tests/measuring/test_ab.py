@@ -206,7 +206,9 @@ def test_ab_refuses_what_it_cannot_measure_in_one_line(plugin_repo, tmp_path):
     assert not (cache / "roadbench" / "ab").exists()  # nothing made for any of them
 
 
-def test_without_head_the_working_tree_is_measured_with_worker_processes(plugin_repo, tmp_path):
+def test_without_head_the_working_tree_is_measured_with_worker_processes(
+    plugin_repo, tmp_path, monkeypatch
+):
     from roadbench.measuring.revisions import run_ab
 
     # Uncommitted: the working tree takes the pause back out.
@@ -225,21 +227,18 @@ def test_without_head_the_working_tree_is_measured_with_worker_processes(plugin_
         "plugins": ["rbtest_abop"],
         "timing": {"warmup": 0, "repeat": 4, "loops": 1},
     }
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path / "cache")
-    try:
-        run = run_ab(
-            "HEAD~1",
-            None,
-            command,
-            [],
-            plugin_repo,
-            install=False,
-            processes=2,
-            notify=said.append,
-            started=started,
-        )
-    finally:
-        del os.environ["XDG_CACHE_HOME"]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    run = run_ab(
+        "HEAD~1",
+        None,
+        command,
+        [],
+        plugin_repo,
+        install=False,
+        processes=2,
+        notify=said.append,
+        started=started,
+    )
     assert any("the head is" in line and "with its uncommitted changes" in line for line in said)
     assert run.head.commit is None and run.section.labels[1] == "head (working tree)"
     assert run.section.processes == 2

@@ -86,6 +86,10 @@ def test_async_method_sends_what_its_sync_mirror_sends(bench, number, op_name, m
     assert {k: v for k, v in done.by_kind.items() if v} == {k: v for k, v in expected.items() if v}
     assert done.thread_hops and done.thread_hops >= 1
     assert sync.thread_hops is None
+    # The statements' shapes are tallied in the async ORM's thread too: they add up to the
+    # count, as the sync mirror's do (before, an async case saved no shapes at all).
+    assert sum(done.shapes.counts.values()) == sum(done.by_kind.values()) > 0
+    assert sum(sync.shapes.counts.values()) == sum(sync.by_kind.values())
 
 
 @pytest.mark.parametrize("method", ["acreate", "acreate@5", "abulk_create@2"])

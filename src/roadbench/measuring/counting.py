@@ -165,6 +165,7 @@ def count_method_queries(method: Any, capture: bool = False) -> Iterator[QueryCo
         total.by_kind.update(part.by_kind)
         total.captured.extend(part.captured)
         total.database_s += part.database_s
+        total.shapes.counts.update(part.shapes.counts)
 
 
 @contextlib.contextmanager

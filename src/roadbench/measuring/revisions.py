@@ -140,7 +140,7 @@ def _holds(path: Path, commit: str) -> bool:
     return (
         at.returncode == 0
         and at.stdout.strip() == commit
-        and not _git(path, "status", "--porcelain").stdout.strip()
+        and not _git(path, "status", "--porcelain", "--untracked-files=no").stdout.strip()
     )
 
 
