@@ -3,10 +3,12 @@ honours them when roadbench makes the test database: on PostgreSQL TEMPLATE and 
 ENCODING), a COLLATION refused as Django refuses it; on MariaDB CHARSET and COLLATION; on
 SQLite a TEST NAME is said not to be used. Real runs in tests/project (its settings read TEST
 from MYSITE_DB_TEST_*), each with databases of its own: the test database is kept (--keep) to
-be looked at, then removed by ``cleanup`` or by the test."""
+be looked at, listed by ``cleanup --dry-run`` as one it would remove, then dropped by name by
+the test (a real ``cleanup`` would also remove other suites' and sessions' leftovers)."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 
@@ -30,6 +32,17 @@ postgres_project = test_project.postgres_project
 sqlite_project = test_project.sqlite_project
 
 pytestmark = pytest.mark.slow
+
+
+def _cleanup_lists(env: dict[str, str], name: str, status: str) -> None:
+    """``cleanup --dry-run --json`` lists the kept test database ``name`` as roadbench's, with
+    ``status``. The caller stays connected to it meanwhile, so that another session's real
+    ``cleanup`` on the shared server cannot remove it under the test (a database someone is
+    connected to stays). Exit 3 says a leftover is in use: this one, or another's."""
+    listed = roadbench([*IN_PROJECT, "cleanup", "--dry-run", "--json"], env)
+    assert listed.returncode in (0, 3), listed.stderr
+    statuses = {item["name"]: item["status"] for item in json.loads(listed.stdout)["leftovers"]}
+    assert statuses.get(name) == status, statuses
 
 
 def _encoding(url: str, name: str) -> str:
@@ -63,12 +76,11 @@ def test_postgres_test_database_is_made_from_the_projects_template(postgres_url,
 
         kept = roadbench([*IN_PROJECT, *QUICK_RUN, "--keep"], given)
         assert kept.returncode == 0, kept.stderr
-        tables = _tables(postgres_url, test_name)
-        # The template's table, and the project's migrated ones beside it.
-        assert {"from_the_template", "shop_product", "shop_book"} <= tables
-        cleaned = roadbench([*IN_PROJECT, "cleanup"], given)
-        assert cleaned.returncode == 0, cleaned.stderr
-        assert existing(postgres_url, "database", {test_name}) == set()
+        with admin_cursor(postgres_url, test_name):  # kept from other sessions' cleanup
+            tables = _tables(postgres_url, test_name)
+            # The template's table, and the project's migrated ones beside it.
+            assert {"from_the_template", "shop_product", "shop_book"} <= tables
+            _cleanup_lists(given, test_name, "would be removed")
         assert existing(postgres_url, "database", {template}) == {template}
         assert checksum(postgres_url, real) == before
     finally:
@@ -82,13 +94,16 @@ def test_postgres_test_database_takes_the_projects_charset(postgres_url, postgre
     test_name = f"test_{real}"
     # Another encoding than the server's UTF8 needs template0, as Django's docs say.
     given = {**env, "MYSITE_DB_TEST_CHARSET": "SQL_ASCII", "MYSITE_DB_TEST_TEMPLATE": "template0"}
-    kept = roadbench([*IN_PROJECT, *QUICK_RUN, "--keep"], given)
-    assert kept.returncode == 0, kept.stderr
-    assert _encoding(postgres_url, test_name) == "SQL_ASCII"
-    assert _encoding(postgres_url, real) == "UTF8"
-    cleaned = roadbench([*IN_PROJECT, "cleanup"], given)
-    assert cleaned.returncode == 0, cleaned.stderr
-    assert existing(postgres_url, "database", {test_name}) == set()
+    try:
+        kept = roadbench([*IN_PROJECT, *QUICK_RUN, "--keep"], given)
+        assert kept.returncode == 0, kept.stderr
+        with admin_cursor(postgres_url, test_name):  # kept from other sessions' cleanup
+            assert _encoding(postgres_url, test_name) == "SQL_ASCII"
+            assert _encoding(postgres_url, real) == "UTF8"
+            _cleanup_lists(given, test_name, "would be removed")
+    finally:
+        with admin_cursor(postgres_url) as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{test_name}" WITH (FORCE)')
 
 
 def test_a_missing_template_is_one_line_and_nothing_is_left(postgres_url, postgres_project):
@@ -177,15 +192,14 @@ def test_mariadb_test_database_takes_the_projects_charset_and_collation(
     try:
         kept = roadbench([*IN_PROJECT, *QUICK_RUN, "--keep"], env)
         assert kept.returncode == 0, kept.stderr
-        found = _schema(mysql_url, test_name)
-        assert found is not None
-        charset, collation = expected
-        assert found[0] == charset
-        if collation is not None:
-            assert found[1] == collation
-        cleaned = roadbench([*IN_PROJECT, "cleanup"], env)
-        assert cleaned.returncode == 0, cleaned.stderr
-        assert _schema(mysql_url, test_name) is None
+        with mysql_cursor(mysql_url, test_name):  # kept from other sessions' cleanup
+            found = _schema(mysql_url, test_name)
+            assert found is not None
+            charset, collation = expected
+            assert found[0] == charset
+            if collation is not None:
+                assert found[1] == collation
+            _cleanup_lists(env, test_name, "not removed: a session is using it")
         assert _schema(mysql_url, real) is None  # the project's own was never made
     finally:
         with mysql_cursor(mysql_url) as cur:
