@@ -70,7 +70,11 @@ def _git(repo: Path, *args: str) -> str:
 
 @pytest.fixture
 def plugin_repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "project"
+    return make_plugin_repo(tmp_path / "project")
+
+
+def make_plugin_repo(repo: Path) -> Path:
+    """A git repository of the plugin: its base, and a commit that makes it slower."""
     repo.mkdir()
     _git(repo, "init", "-q")
     (repo / "rbtest_abop.py").write_text(PLUGIN)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from roadbench.cli.html import HtmlOpt, check_html, write_html
 from roadbench.cli.values import finite, output_format
 from roadbench.errors import BadInput
 
@@ -81,15 +82,18 @@ def command_of(ctx: typer.Context, what: str) -> tuple[dict[str, Any], list[str]
     return api.child_command(name, params, timing, plugins, what), args
 
 
-def show(section: Any, fmt: str, save: Path | None, table: bool = True) -> None:
-    """The combined result: saved (JSON), and shown in ``fmt`` (the table unless ``table``
-    is False, where the caller printed its own)."""
+def show(
+    section: Any, fmt: str, save: Path | None, table: bool = True, html: Path | None = None
+) -> None:
+    """The combined result: saved (JSON), its page written (``html``), and shown in ``fmt``
+    (the table unless ``table`` is False, where the caller printed its own)."""
     from roadbench import api
     from roadbench.render.ab import ab_csv, ab_markdown, ab_table
 
     if save is not None:
         api.save_json(api.ab_file(section), save)
         notify(f"saved to {save}")
+    write_html("ab", section, html, notify)
     if fmt == "json":
         sys.stdout.write(api.dump_json(api.ab_file(section)) + "\n")
     elif fmt == "markdown":
@@ -144,6 +148,7 @@ def ab(
     fmt: ABFormatOpt = None,
     as_json: ABJsonOpt = False,
     save: ABSaveOpt = None,
+    html: HtmlOpt = None,
 ) -> None:
     """Two revisions of your code measured in one session, in interleaved rounds: a CI gate.
 
@@ -156,6 +161,7 @@ def ab(
     rules = api.fail_on_rules(fail_on or [])
     finite(min_change, "--min-change")
     api.check_outputs(("--save", save))
+    check_html(html, ("--save", save))
     command, args = command_of(ctx, "ab")
     run = api.ab(
         base,
@@ -168,7 +174,7 @@ def ab(
         notify=notify,
     )
     gate, failures = api.ab_gate(run.section, min_change / 100, rules)
-    show(run.section, fmt, save)
+    show(run.section, fmt, save, html=html)
     if fmt == "table" and rules:
         verdict = f"{len(failures)} beyond --fail-on" if failures else "nothing beyond --fail-on"
         notify(f"ab: {run.section.labels[0]} → {run.section.labels[-1]}: {verdict}")

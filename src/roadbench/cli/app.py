@@ -1006,14 +1006,17 @@ def report(
     fmt = output_format(fmt, as_json, FORMATS)
     check_html(html)
     kind, saved = api.load_report(file, ("run", "compare", "scaling"))
-    if html is not None:
+    # A file of matrix or ab: its A/B below the head's, and its page the A/B's (the head's
+    # page when statements or profiles are attached: they belong to one environment's cases).
+    section = api.ab_section_in(file) if kind != "scaling" else None
+    if html is not None and section is not None and not (queries or profile):
+        write_html("ab", section, html, _notify)
+    elif html is not None:
         write_html(kind, saved, html, _notify, queries or [], profile or [])
     if not printed:
         return
     if _report_out(kind, saved, fmt, as_json, None) == "table" and kind == "compare":
         _comparison_footer(saved)
-    # A file of matrix or ab: its A/B below the head's.
-    section = api.ab_section_in(file) if kind != "scaling" else None
     if section is not None and fmt == "table" and not as_json:
         from roadbench.render.ab import ab_table
 
@@ -1038,6 +1041,7 @@ def matrix(
     fmt: ab_cli.ABFormatOpt = None,
     as_json: ab_cli.ABJsonOpt = False,
     save: ab_cli.ABSaveOpt = None,
+    html: HtmlOpt = None,
 ) -> None:
     """The same run or compare under several Django versions, in interleaved rounds.
 
@@ -1049,13 +1053,14 @@ def matrix(
 
     fmt = output_format(fmt, as_json, ab_cli.AB_FORMATS)
     _check_outputs(("--save", save))
+    check_html(html, ("--save", save))
     command, args = ab_cli.command_of(ctx, "matrix")
     run = api.matrix(django, command, args, save_dir, notify=_notify, processes=processes)
     if fmt == "table":
         header, rows = api.matrix_rows(run)
         for table in matrix_tables(header, rows):
             stdout.print(table)
-    ab_cli.show(run.section, fmt, save, table=False)
+    ab_cli.show(run.section, fmt, save, table=False, html=html)
     for result in run.results:
         _notify(f"Django {result.label} (Python at {result.python}): saved {result.saved}")
     if save is not None and len(run.results) > 1:

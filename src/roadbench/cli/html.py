@@ -40,14 +40,20 @@ def write_html(
     queries: Sequence[Path] = (),
     profiles: Sequence[Path] = (),
 ) -> None:
-    """Write the page of ``report`` (a run, comparison, scaling or diff) with what is
-    attached."""
+    """Write the page of ``report`` (a run, comparison, scaling, diff, or the A/B section
+    of a ``matrix`` or ``ab``) with what is attached."""
     if path is None:
         return
     from roadbench import api
     from roadbench.render.html.page import write_page
     from roadbench.render.html.report import Attachments, Profile, report_page
 
+    if kind == "ab":
+        from roadbench.render.html.ab import ab_page
+
+        write_page(path, ab_page(report))
+        notify(f"wrote {path}")
+        return
     if kind == "diff":
         from roadbench.render.html.diff import diff_page
 

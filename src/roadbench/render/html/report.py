@@ -337,10 +337,13 @@ def _cases_summary(results: Sequence[CaseResult]) -> Markup:
     return table(header, lines)
 
 
-def case_sections(results: Sequence[CaseResult], attached: Attachments) -> list[Section]:
-    """Every case as a card; then the attached statements that match no case here."""
+def case_sections(
+    results: Sequence[CaseResult], attached: Attachments, id_prefix: str = ""
+) -> list[Section]:
+    """Every case as a card; then the attached statements that match no case here.
+    ``id_prefix`` keeps the cards' ids apart when a page shows several runs' cases."""
     statements = _statements_by_case(attached.queries)
-    cards = [_case_card(r, statements.pop(_case_key(r), None)) for r in results]
+    cards = [_case_card(r, statements.pop(_case_key(r), None), id_prefix) for r in results]
     body = join(
         (
             tag(
@@ -380,12 +383,15 @@ def _statements_section(cases: Sequence[dict[str, Any]]) -> list[Section]:
     return [Section("statements", "Statements", body)]
 
 
-def _case_card(result: CaseResult, statements: list[dict[str, Any]] | None) -> Markup:
+def _case_card(
+    result: CaseResult, statements: list[dict[str, Any]] | None, id_prefix: str = ""
+) -> Markup:
     r = result
+    card_id = id_prefix + case_id(r)
     parts: list[object] = [tag("h3", f"{r.heading} · {r.op} · {r.method} · {r.rows:,} rows")]
     if not r.ok:
         parts.append(note(f"unsupported: {r.reason or 'no reason given'}", "warn"))
-        return tag("div", join(parts), class_="case", id=case_id(r), data_status=r.status)
+        return tag("div", join(parts), class_="case", id=card_id, data_status=r.status)
     parts.append(strip_plot(r.times_s, r.median_s, label=f"{r.heading} {r.op} {r.method}"))
     interval = median_interval(r.times_s) if len(r.times_s) > 1 else None
     figures: list[tuple[object, object]] = [
@@ -441,7 +447,7 @@ def _case_card(result: CaseResult, statements: list[dict[str, Any]] | None) -> M
         "div",
         join(parts),
         class_="case wide" if statements or r.fingerprints else "case",
-        id=case_id(r),
+        id=card_id,
         data_status=r.status,
         data_median=data_number(r.median_s),
         data_cpu_median=data_number(r.cpu_median_s),

@@ -5,6 +5,7 @@ Each figure scales with the page (a ``viewBox``, width 100%) and carries its fig
 
 - ``strip_plot``: every timed value of a case, round by round: drift and outliers show.
 - ``interval_bar``: a ratio and its 95% interval on a shared axis from 1.
+- ``ratio_bar``: a ratio to a base and its 95% interval on a log axis centred on 1.
 - ``line_chart``: series against x (log or linear axes), with optional interval bands, tick
   labels of one's own (commits, dates) and vertical markers (a step found in a history).
 """
@@ -328,5 +329,42 @@ def change_bar(
     return Markup(
         f'<svg viewBox="0 0 {width} {height}" width="{width}" class="change" role="img"'
         f"{attrs(aria_label=label, data_change=data_number(change))}>"
+        f"<title>{esc(label)}</title>{''.join(parts)}</svg>"
+    )
+
+
+def ratio_bar(
+    ratio: float | None,
+    interval: Sequence[float] | None,
+    axis_max: float,
+    verdict: str = "",
+    width: int = 160,
+    height: int = 16,
+) -> Markup:
+    """A ratio to a base (1 = the same) as a dot on a log axis centred on 1, from
+    1/``axis_max`` to ``axis_max``, its 95% interval as a bar (an interval is seldom
+    symmetric); red when ``verdict`` is "slower", green when "faster"."""
+    if ratio is None or ratio <= 0:
+        return Markup("")
+    span = math.log(max(axis_max, ratio, 1 / ratio, *(max(v, 1 / v) for v in interval or ()), 1.01))
+    middle = width / 2
+
+    def x(value: float) -> float:
+        return middle + (width / 2 - 4) * math.log(value) / span
+
+    color = {"slower": "#c0392b", "faster": "#2e8b57"}.get(verdict, "var(--c0)")
+    parts = [f'<line class="ref" x1="{middle}" x2="{middle}" y1="0" y2="{height}"/>']
+    if interval:
+        low, high = interval
+        parts.append(
+            f'<rect x="{_f(x(low))}" y="{height / 2 - 2:.1f}" '
+            f'width="{max(1.0, x(high) - x(low)):.1f}" height="4" fill="{color}" opacity="0.35"'
+            f"{attrs(data_low=data_number(low), data_high=data_number(high))}/>"
+        )
+    parts.append(f'<circle cx="{_f(x(ratio))}" cy="{height / 2:.1f}" r="3.5" fill="{color}"/>')
+    label = f"×{ratio:.3f}" + (f" (95%: {interval[0]:.3f}–{interval[1]:.3f})" if interval else "")
+    return Markup(
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" class="interval" role="img"'
+        f"{attrs(aria_label=label, data_ratio=data_number(ratio))}>"
         f"<title>{esc(label)}</title>{''.join(parts)}</svg>"
     )
