@@ -21,9 +21,12 @@ pytestmark = pytest.mark.slow
 
 CANNOT_FILL = (
     "roadbench: error: vouchers.Voucher.code: every value roadbench makes fails its "
-    "RegexValidator '^[a-z]{2}![0-9]$'; give it a value function in roadbench.toml: [values] "
-    '"vouchers.Voucher.code" = "module:function" (called as function(type, i)), or in '
-    "[tool.roadbench.values] of pyproject.toml"
+    "RegexValidator '^[a-z]{2}![0-9]$'; give it a value function: [values] "
+    '"vouchers.Voucher.code" = "module:function" (called as function(type, i)) in '
+    "roadbench.toml or [tool.roadbench.values] of pyproject.toml, or --value "
+    'vouchers.Voucher.code=module:function; or a factory: [factories] "vouchers.Voucher" = '
+    '"module:Factory" (factory_boy, or a callable (type, i) returning a dict of values), or '
+    "--factory vouchers.Voucher=module:Factory"
 )
 
 

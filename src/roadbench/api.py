@@ -1169,6 +1169,15 @@ def use_project(settings_module: str | None, pythonpath: str | None) -> None:
     use(settings_module, pythonpath)
 
 
+def use_values(values: list[str], factories: list[str]) -> None:
+    """``--value app.Model.field=module:function`` and ``--factory app.Model=module:Factory``:
+    checked for their shape now, resolved when a ``--model`` design is built (they win over
+    roadbench.toml's; see ``roadbench.designs.factories``)."""
+    from roadbench.designs.factories import use_command_line
+
+    use_command_line(values, factories)
+
+
 # --- exit 4: no case asked for could run ----------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from roadbench.designs import OPTIONS
+from roadbench.designs.field_values import value_for
 from roadbench.designs.hierarchy import find_hierarchy, user_design
 from roadbench.errors import BadInput
 from roadbench.measuring.measure import PRESETS, measure_case
@@ -112,7 +113,9 @@ def test_a_field_roadbench_cannot_fill_is_named_with_the_fix():
         user_design("roadbench.HtOdd", functions={})
     message = str(caught.value)
     assert message.startswith("roadbench.HtOdd.code: every value roadbench makes fails its ")
-    assert 'roadbench.toml: [values] "roadbench.HtOdd.code" = "module:function"' in message
+    assert '[values] "roadbench.HtOdd.code" = "module:function"' in message
+    assert '[factories] "roadbench.HtOdd" = "module:Factory"' in message
+    assert "--value roadbench.HtOdd.code=module:function" in message
 
 
 def test_a_value_function_from_roadbench_toml_fills_it(tmp_path, monkeypatch):
@@ -126,6 +129,31 @@ def test_a_value_function_from_roadbench_toml_fills_it(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     _hierarchy, design = user_design("roadbench.HtOdd")
     assert design.study.values("htoddchild", 3)["code"] == "ab!3"
+
+
+def test_a_factory_from_roadbench_toml_fills_its_fields_once_per_entity(tmp_path, monkeypatch):
+    """A callable factory of the base: its values win over roadbench's (name), also for the
+    child's rows, a field it leaves out keeps roadbench's (rank), and each entity's row is
+    built once (the counter would give entity 3 another name the second time)."""
+    (tmp_path / "htfactories.py").write_text(
+        "import itertools\n"
+        "built = itertools.count()\n"
+        "def odd(type_key, i):\n"
+        "    return {'code': 'cd!' + str(i % 10), 'name': f'odd {next(built)}'}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "roadbench.toml").write_text(
+        '[factories]\n"roadbench.HtOdd" = "htfactories:odd"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _hierarchy, design = user_design("roadbench.HtOdd")
+    first = design.study.values("htoddchild", 3)
+    assert (first["code"], first["name"]) == ("cd!3", "odd 0")
+    rank = design.type_models["htoddchild"]._meta.get_field("rank")
+    assert first["rank"] == value_for(rank, "htoddchild", 3)  # roadbench's own
+    assert design.study.values("htoddchild", 3) == first
+    assert design.study.values("htoddchild", 4)["name"] == "odd 1"
 
 
 def test_without_an_integer_in_common_modify_changes_the_first_number():

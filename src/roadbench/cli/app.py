@@ -290,6 +290,28 @@ def _root(
             show_default=False,
         ),
     ] = None,
+    value: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--value",
+            metavar="SPEC",
+            help="app.Model.field=module:function: for --model, a field's values from "
+            "function(type, i), over roadbench.toml's [values]; repeatable "
+            "(docs/your-project.md).",
+            show_default=False,
+        ),
+    ] = None,
+    factory: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--factory",
+            metavar="SPEC",
+            help="app.Model=module:Factory: for --model, a model's rows from a factory_boy "
+            "factory or a callable (type, i) returning a dict of field values, over "
+            "roadbench.toml's [factories]; repeatable.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """roadbench: what will the Django ORM cost me, and how should I model this?"""
     if settings is not None or pythonpath is not None:
@@ -300,6 +322,10 @@ def _root(
         from roadbench import api
 
         api.load_plugins(plugin)
+    if value or factory:
+        from roadbench import api
+
+        api.use_values(value or [], factory or [])
 
 
 def _notify(message: str) -> None:

@@ -27,12 +27,12 @@ when the session starts (``OUTSIDE_ROWS``, values from its fields); those models
 made with the design's. A field roadbench cannot fill gets its values from a function named in
 ``roadbench.toml`` (``[values]``) or ``[tool.roadbench.values]`` in pyproject.toml, in the
 current directory: ``"shop.Product.isbn" = "mypackage.bench:isbn"``, called as
-``isbn(type_key, i)``.
+``isbn(type_key, i)``, or from a factory of the model's (``[factories]``, see
+``designs.factories``); ``--value`` and ``--factory`` on the command line win over both.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -45,6 +45,15 @@ from django.db.models import Model, QuerySet
 
 from roadbench.database.django_internals import signal_receivers
 from roadbench.designs.base import Listing, RoadOption
+from roadbench.designs.factories import (
+    FACTORY_FILES,
+    NOT_GIVEN,
+    command_line_factories,
+    command_line_specs,
+    command_line_values,
+    factory_functions,
+    import_target,
+)
 from roadbench.designs.field_values import CannotFill, left_to_django, value_for, values_for
 from roadbench.designs.roads.multi_table import MultiTableOption
 from roadbench.designs.study import PRIMARY_KEY, EntityType, Study
@@ -68,16 +77,18 @@ ROLE_FILES = (
 ROLES = ("label", "counter")
 ROLE_FIX = 'name one in roadbench.toml: [roles] {role} = "field" (or [tool.roadbench.roles])'
 FIX = (
-    'give it a value function in roadbench.toml: [values] "{label}" = "module:function" '
-    "(called as function(type, i)), or in [tool.roadbench.values] of pyproject.toml (looked "
-    "for in {searched})"
+    'give it a value function: [values] "{label}" = "module:function" (called as '
+    "function(type, i)) in roadbench.toml or [tool.roadbench.values] of pyproject.toml, or "
+    '--value {label}=module:function; or a factory: [factories] "{model}" = "module:Factory" '
+    "(factory_boy, or a callable (type, i) returning a dict of values), or --factory "
+    "{model}=module:Factory (looked for in {searched})"
 )
 
 ValueFunction = Callable[[str, int], Any]
 
 
 def _fix(label: str) -> str:
-    return FIX.format(label=label, searched=searched_text())
+    return FIX.format(label=label, model=label.rpartition(".")[0], searched=searched_text())
 
 
 @dataclass
@@ -395,13 +406,25 @@ def _config_tables(
 
 
 def configured_values(directory: Path | None = None) -> dict[str, ValueFunction]:
-    """``{"app.Model.field": function}`` from roadbench.toml or pyproject.toml, if present."""
+    """``{"app.Model.field": function}`` from roadbench.toml or pyproject.toml, if present,
+    a factory's fields among them, then ``--factory`` and ``--value``: a value function wins
+    over a factory's for the same field, the command line over the files."""
+    given_values, given_factories = command_line_specs()
+    overridden = {spec.partition("=")[0] for spec in given_values + given_factories}
     found: dict[str, ValueFunction] = {}
+    for path, _name, table in _config_tables(directory, FACTORY_FILES, "model = 'module:Factory'"):
+        for label, target in table.items():
+            if label in overridden:
+                continue  # the command line's, never imported
+            where = f"{path.name}: {label} = {target!r}"
+            for key, function in factory_functions(label, target, where, _written).items():
+                found.setdefault(key, function)
+    values: dict[str, ValueFunction] = {}
     for path, _name, table in _config_tables(directory, CONFIG_FILES, "field = 'module:function'"):
         for label, target in table.items():
-            if label not in found:
-                found[label] = _function(path, label, target)
-    return found
+            if label not in values and label not in overridden:
+                values[label] = _function(path, label, target)
+    return {**found, **values, **command_line_factories(_written), **command_line_values()}
 
 
 def configured_roles(directory: Path | None = None) -> dict[str, str]:
@@ -420,18 +443,7 @@ def configured_roles(directory: Path | None = None) -> dict[str, str]:
 
 
 def _function(path: Path, label: str, target: Any) -> ValueFunction:
-    where = f"{path.name}: {label} = {target!r}"
-    if not isinstance(target, str) or target.count(":") != 1:
-        raise BadInput(f"{where}: name a function as 'module:function'")
-    module_name, name = target.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:  # the user's module: any error is theirs, said in one line
-        raise BadInput(f"{where}: cannot import {module_name}: {exc}") from None
-    function = getattr(module, name, None)
-    if not callable(function):
-        raise BadInput(f"{where}: {module_name} has no function {name}")
-    return function  # type: ignore[no-any-return]
+    return import_target(f"{path.name}: {label} = {target!r}", target)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -491,9 +503,11 @@ def _model_values(
     values: dict[str, Any] = {}
     for model_field in model._meta.concrete_fields:
         label = f"{model_field.model._meta.label}.{model_field.name}"
-        function = functions.get(label) or functions.get(f"{model._meta.label}.{model_field.name}")
-        if function is not None:
-            values[model_field.attname] = function(type_key, i)
+        # The type's own model first: a child's factory over its parent's for an inherited field.
+        function = functions.get(f"{model._meta.label}.{model_field.name}") or functions.get(label)
+        value = NOT_GIVEN if function is None else function(type_key, i)
+        if value is not NOT_GIVEN:
+            values[model_field.attname] = value
         elif _written(model_field):
             try:
                 value = value_for(model_field, type_key, i, related=related)
