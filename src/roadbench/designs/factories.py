@@ -9,8 +9,8 @@ plain callable ``factory(type_key, i)`` returning a dict of field values (by nam
 or a model instance. Its values replace roadbench's for that model's fields; a field it leaves
 out (or a foreign key it leaves empty, as ``build()`` leaves a SubFactory's unsaved row) keeps
 roadbench's value. Each entity's row is built once, the first time its values are asked for
-(a warm-up, or a check before the run), and kept: the same entity has the same values
-whatever the factory's randomness, and a timed run reads them from memory.
+(the warm-up when there is one, else the first timed run), and kept: the same entity has the
+same values whatever the factory's randomness, and later runs read them from memory.
 """
 
 from __future__ import annotations
