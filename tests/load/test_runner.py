@@ -220,7 +220,18 @@ def _signal_the_parent() -> None:
     os.kill(os.getppid(), signal.SIGHUP)
 
 
-def test_a_signal_while_a_child_starts_still_stops_the_child(own_processes):
+@pytest.fixture
+def sighup_at_default():
+    """SIGHUP at its default in this process for the test: under ``nohup`` the suite inherits
+    it ignored, and roadbench rightly keeps an inherited ignore (so the signal did nothing)."""
+    previous = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_signal_while_a_child_starts_still_stops_the_child(own_processes, sighup_at_default):
     """The signal lands inside Popen, after the fork (the child sends it before its exec):
     Popen must not be cut short, or nobody would know the child's pid."""
     with (
