@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from roadbench.load.runner import LOCUST_MASTER_LOST, LOCUST_NO_MASTER, WorkerStderrRelay
+from tests.helpers import default_stop_signals
 from tests.load.conftest import signal_once_started
 
 pytest.importorskip("waitress")
@@ -68,7 +69,11 @@ def test_max_time_stops_the_worker_with_exit_0(own_processes, listener):
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=str)
 def test_sigterm_and_sighup_stop_the_worker_and_its_locust(own_processes, listener, signum):
     proc = subprocess.Popen(
-        worker(listener), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        worker(listener),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_stop_signals,  # a suite under nohup would pass SIGHUP on ignored
     )
     code, err = signal_once_started(proc, signum, LOCUST)
     assert code == 130, err
