@@ -69,6 +69,8 @@ def connect(parsed: DatabaseURL) -> Any:
         "host": cfg.get("HOST") or None,
         "port": cfg.get("PORT") or None,
         "connect_timeout": CONNECT_TIMEOUT_S,
+        # A SQL_ASCII database (a project's TEST CHARSET) would hand psycopg 3 bytes, not str.
+        "client_encoding": "UTF8",
         **{k: v for k, v in (cfg.get("OPTIONS") or {}).items() if k != "options"},
     }
     try:
