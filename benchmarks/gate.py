@@ -16,7 +16,9 @@ injection of a small plugin op in a temporary git repository, each revision agai
 in one session: an empty commit (A/A), every case's work x3, one case's work +50%, one extra
 statement shape (`--fail-on shape`); caught = exit 6 naming the injected case. "busy" runs
 them with one core spinning and an fsync writer, started and ended here. The interleaved
-`matrix` is not measured: see ``GATES``.
+`matrix` (benchmarks/gate_matrix.py): the same plugin op and injections, A/A as one Django
+named twice (`--django 5.2,5.2`), each change applied under Django 6.1 only (`--django
+5.2,6.1`), its combined file gated by `roadbench diff FILE`.
 
 Prints one markdown table: per gate, condition and injection, the exit codes seen (0 passed,
 6 failed, 8 inconclusive), and the false failures (A/A exit 6) or misses (exit 0, or exit 6
@@ -37,6 +39,7 @@ from typing import Any
 
 from diff_false_alarms import CONDITIONS, BusyMachine, measure_pairs, scaled
 from gate_ab import ab_gate
+from gate_matrix import matrix_gate
 
 ROADBENCH = [sys.executable, "-m", "roadbench"]
 RULES = ["--fail-on", "time:10%", "--fail-on", "queries:+0"]
@@ -83,14 +86,11 @@ def diff_gate(pairs: Pairs, folder: Path) -> Outcomes:
 
 # The gates measured. "diff" judges the pairs measured before (under each condition); the
 # others measure their own sessions, under BusyMachine for "busy".
-#
-# The interleaved `matrix` has no entry: it refuses one Django version twice (each version
-# saves one results file, so `--django 5.2,5.2` exits 2), and an A/A pair of it needs two
-# environments made with pip (a series and its exact version, 5.2 and 5.2.19, or two copies
-# of a checkout), minutes each on this machine; its rounds and verdicts are ab's own code
-# (measuring/ab.py, reports/ab.py), which the "ab" entry measures.
 SAVED_PAIRS: dict[str, Callable[[Pairs, Path], Outcomes]] = {"diff": diff_gate}
-OWN_SESSIONS: dict[str, Callable[[Path, argparse.Namespace], Outcomes]] = {"ab": ab_gate}
+OWN_SESSIONS: dict[str, Callable[[Path, argparse.Namespace], Outcomes]] = {
+    "ab": ab_gate,
+    "matrix": matrix_gate,
+}
 GATES = (*SAVED_PAIRS, *OWN_SESSIONS)
 
 
@@ -110,7 +110,9 @@ def rows_of(gate: str, condition: str, outcomes: Outcomes) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gates", default=",".join(GATES), help="comma-separated: diff, ab")
+    parser.add_argument(
+        "--gates", default=",".join(GATES), help="comma-separated: diff, ab, matrix"
+    )
     parser.add_argument("--pairs", type=int, default=5, help="A/A pairs (ab: sessions a change)")
     parser.add_argument("--rows", type=int, default=20, help="rows per option (compare -n)")
     parser.add_argument("--repeat", type=int, default=10, help="rounds (compare --repeat)")

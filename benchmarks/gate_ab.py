@@ -54,26 +54,26 @@ OPERATION = Operation(
 )
 """
 
-# injection: (its plugin source, the --fail-on rules, the case a catch must name or None)
+# injection: (the assignment that makes the change, or None for A/A; the --fail-on rules; the
+# case a catch must name, or None). ab commits the assignment appended to PLUGIN; the matrix
+# gate (gate_matrix.py) applies it under Django 6.1 only.
 TIME_RULES = ["--fail-on", "time:10%", "--fail-on", "queries:+0"]
-INJECTIONS: dict[str, tuple[str, list[str], str | None]] = {
-    "A/A": (PLUGIN, [*TIME_RULES, "--fail-on", "shape"], None),
-    "x3 everything": (
-        PLUGIN.replace("PAUSES = {1: 1, 2: 2}", "PAUSES = {1: 3, 2: 6}"),
-        TIME_RULES,
-        "option 1 · gatecount",
-    ),
-    "one case +50%": (
-        PLUGIN.replace("PAUSES = {1: 1, 2: 2}", "PAUSES = {1: 1, 2: 3}"),
-        TIME_RULES,
-        "option 2 · gatecount",
-    ),
-    "extra statement shape": (
-        PLUGIN.replace("EXTRA_QUERY = False", "EXTRA_QUERY = True"),
-        ["--fail-on", "shape"],
-        "option 2 · gatecount",
-    ),
+INJECTIONS: dict[str, tuple[str | None, list[str], str | None]] = {
+    "A/A": (None, [*TIME_RULES, "--fail-on", "shape"], None),
+    "x3 everything": ("PAUSES = {1: 3, 2: 6}", TIME_RULES, "option 1 · gatecount"),
+    "one case +50%": ("PAUSES = {1: 1, 2: 3}", TIME_RULES, "option 2 · gatecount"),
+    "extra statement shape": ("EXTRA_QUERY = True", ["--fail-on", "shape"], "option 2 · gatecount"),
 }
+
+
+def plugin_source(change: str | None, only_under: str | None = None) -> str:
+    """PLUGIN with ``change`` applied, everywhere or only where ``only_under`` (a Python
+    condition, e.g. ``django.VERSION[:2] >= (6, 1)``) holds."""
+    if change is None:
+        return PLUGIN
+    if only_under is None:
+        return f"{PLUGIN}\n{change}\n"
+    return f"{PLUGIN}\nimport django\n\nif {only_under}:\n    {change}\n"
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -95,9 +95,9 @@ def plugin_repo(folder: Path) -> tuple[Path, str, dict[str, str]]:
     _git(repo, "commit", "-qm", "base")
     base = _git(repo, "rev-parse", "HEAD")
     commits = {}
-    for name, (source, _rules, _case) in INJECTIONS.items():
+    for name, (change, _rules, _case) in INJECTIONS.items():
         _git(repo, "checkout", "-q", "--detach", base)
-        (repo / f"{MODULE}.py").write_text(source)
+        (repo / f"{MODULE}.py").write_text(plugin_source(change))
         _git(repo, "commit", "-q", "--allow-empty", "-am", name)
         commits[name] = _git(repo, "rev-parse", "HEAD")
     _git(repo, "checkout", "-q", "--detach", base)
@@ -118,7 +118,7 @@ def ab_gate(folder: Path, args: argparse.Namespace) -> dict[str, list[tuple[int,
     }
     outcomes: dict[str, list[tuple[int, bool]]] = {}
     for _trial in range(args.pairs):
-        for name, (_source, rules, case) in INJECTIONS.items():
+        for name, (_change, rules, case) in INJECTIONS.items():
             command = [*ROADBENCH, "--plugin", MODULE, "ab", "--base", base]
             command += ["--head", commits[name], "--no-install", *rules]
             command += ["compare", "--ops", "gatecount", "--options", "1,2"]

@@ -159,7 +159,7 @@ def test_ab_gates_a_slower_revision_and_diff_and_report_read_its_file(plugin_rep
     )
     assert alone.returncode == 6, alone.stderr
     assert "queries" in alone.stderr.splitlines()[-1]
-    assert "roadbench diff · one session, round by round" in alone.stdout
+    assert "· one session, round by round" in alone.stdout
     shape = subprocess.run(
         [str(SCRIPT), "diff", str(saved), "--fail-on", "shape"],
         capture_output=True,

@@ -319,15 +319,11 @@ def test_a_child_that_cannot_reach_its_database_is_exit_3(tmp_path):
     [
         ("4.2", "--django 4.2: Django 4.2 is older than roadbench supports (5.2 and later)"),
         ("5.1.4", "Django 5.1 is older than roadbench supports"),
-        ("5.2,6.1,5.2", "--django names 5.2 twice"),
         ("checkout-4.2", "Django 4.2 is older than roadbench supports"),
     ],
 )
-def test_a_django_roadbench_cannot_run_or_twice_is_exit_2_before_any_environment(
-    tmp_path, spec, words
-):
-    # 4.2 was installed and run (Django 4.2 is below roadbench's own requirement), 5.2,5.2 ran
-    # twice and the second overwrote the first's results.
+def test_a_django_roadbench_cannot_run_is_exit_2_before_any_environment(tmp_path, spec, words):
+    # 4.2 was installed and run (Django 4.2 is below roadbench's own requirement).
     if spec.startswith("checkout"):
         checkout = tmp_path / "django-4.2"
         (checkout / "django").mkdir(parents=True)
@@ -384,3 +380,55 @@ def test_matrix_runs_on_mariadb(tmp_path, mysql_url):
     saved = json.loads((out / "django-5.2.json").read_text())
     assert saved["environment"]["database_vendor"] == "mysql"
     assert saved["results"][0]["status"] == "ok"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(django.VERSION[:2] != (5, 2), reason="once, on the Django 5.2 stack")
+def test_a_version_named_twice_is_an_a_a_run_in_one_environment_that_diff_and_report_read(
+    tmp_path,
+):
+    # Before, --django 5.2,5.2 was refused (exit 2), so the interleaved matrix's own noise (an
+    # A/A run) could not be measured, and matrix --html was tested only for its refusals.
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    combined, page = tmp_path / "matrix.json", tmp_path / "matrix.html"
+    script = Path(sys.executable).parent / "roadbench"
+    matrix = ["matrix", "--django", "5.2,5.2", "--save-dir", str(out), "--save", str(combined)]
+    matrix += ["--html", str(page)]
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "COLUMNS": "160"}
+    done = subprocess.run(
+        [str(script), *matrix, "run", "-o", "3", "--op", "select", "-m", "naive", "-n", "10"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["django-5.2.json", "django-5.2_2.json"]
+    (venv,) = (cache / "roadbench" / "matrix").iterdir()  # one environment for both
+    assert venv.name.startswith("django-5.2-")
+    first, again = (
+        json.loads((out / n).read_text()) for n in sorted(p.name for p in out.iterdir())
+    )
+    assert first["environment"]["django"] == again["environment"]["django"]
+    assert [c["queries"] for c in first["results"]] == [c["queries"] for c in again["results"]]
+    assert " #2" in done.stdout  # the second column is told apart from the first
+    saved = json.loads(combined.read_text())
+    assert [s["label"] for s in saved["ab"]["sides"]] == ["Django 5.2", "Django 5.2 #2"]
+    # diff reads the combined file alone (first version against the last, round by round),
+    # and report reads it too; neither exits on a bad-input or internal error.
+    diffed = subprocess.run(
+        [str(script), "diff", str(combined), "--fail-on", "queries:+0", "--fail-on", "shape"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert diffed.returncode == 0, diffed.stderr  # the same statements on both sides
+    assert "Django 5.2 #2" in diffed.stdout + diffed.stderr
+    reported = subprocess.run(
+        [str(script), "report", str(combined)], capture_output=True, text=True, env=env
+    )
+    assert reported.returncode == 0, reported.stderr
+    assert "select" in reported.stdout
+    html = page.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "Django 5.2 #2" in html

@@ -1057,7 +1057,8 @@ def matrix(
         typer.Option(
             "--django",
             help="Django versions, comma-separated: series (5.2,6.1), exact versions, or "
-            "paths to local Django checkouts.",
+            "paths to local Django checkouts. One named twice (5.2,5.2) is measured twice, "
+            "an A/A run: the noise any version difference must clear.",
         ),
     ],
     save_dir: Annotated[

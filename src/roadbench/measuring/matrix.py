@@ -9,6 +9,7 @@ A Django can also be a path to a local checkout (control vs experiment, as djang
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -63,7 +64,7 @@ class MatrixResult:
 
 def parse_targets(spec: str) -> list[Target]:
     """The Djangos of ``--django``, each checked before any environment is made: a release
-    roadbench supports, a checkout of one, none twice (each has one results file)."""
+    roadbench supports, or a checkout of one; one named again is numbered (``5.2 #2``)."""
     targets = []
     for item in (part.strip() for part in spec.split(",")):
         if not item:
@@ -91,15 +92,25 @@ def parse_targets(spec: str) -> list[Target]:
         targets.append(Target(item, requirement, MIN_PYTHON.get(series, (3, 12))))
     if not targets:
         raise BadInput("--django needs at least one version, e.g. --django 5.2,6.1")
+    # A version named again is measured again (an A/A run: the harness's own noise, the
+    # floor any version-to-version difference must clear), as its own side with its own
+    # results file: "5.2 #2" saves to django-5.2_2.json. Two names of one saved file (a
+    # checkout named as a series, say) stay refused.
     seen: dict[str, Target] = {}
+    numbered = []
     for target in targets:
         name = _saved_name(target)
-        if name in seen:
-            same = "twice" if seen[name].label == target.label else f"and {seen[name].label}"
+        if name in seen and seen[name].label != target.label:
             raise BadInput(
-                f"--django names {target.label} {same}: each version runs once and saves to {name}"
+                f"--django names {target.label} and {seen[name].label}: both would save to {name}"
             )
+        again = sum(1 for t in numbered if t.label.split(" #")[0] == target.label)
+        if again:
+            target = dataclasses.replace(target, label=f"{target.label} #{again + 1}")
+            name = _saved_name(target)
         seen[name] = target
+        numbered.append(target)
+    targets = numbered
     return targets
 
 
@@ -213,7 +224,9 @@ def environment(
     """The cached venv for (target, python, roadbench and its extras): made on first use."""
     source = _roadbench_source(extras)
     key = hashlib.sha256(f"{target.requirement}|{python}|{source}".encode()).hexdigest()[:12]
-    venv = cache_dir() / f"django-{re.sub(r'[^0-9A-Za-z.]+', '_', target.label)}-{key}"
+    # A version named again ("5.2 #2") shares the first one's environment.
+    named = target.label.partition(" #")[0]
+    venv = cache_dir() / f"django-{re.sub(r'[^0-9A-Za-z.]+', '_', named)}-{key}"
     marker = venv / "roadbench-matrix.json"
     if marker.is_file():
         return venv
@@ -387,7 +400,9 @@ def side_by_side(
             key = (case["option"], case.get("design", ""), case["op"], case["method"], case["rows"])
             cases.setdefault(key, {})[result.label] = case
     header = ["case"] + [
+        # The exact version run, and the number of a version named again (an A/A run).
         f"Django {result.report.get('environment', {}).get('django', result.label)}"
+        + (f" #{result.label.partition(' #')[2]}" if " #" in result.label else "")
         for result in results
     ]
     rows = []

@@ -138,8 +138,9 @@ def diff_table(report: DiffReport, width: int | None = None) -> RenderableType:
             "of both runs (paired: against the row's other options in each round)"
         )
         if any(case.basis == SAME_SESSION for case in report.cases):
+            sides = f" · base {report.sides[0]}, new {report.sides[1]}" if report.sides else ""
             title = (  # a file of matrix or ab: one session, judged round by round
-                f"roadbench diff · one session, round by round · significant = the ratio's "
+                f"roadbench diff{sides} · one session, round by round · significant = the ratio's "
                 f"95% interval clear of 1, at least {report.min_change:.0%} change, sign test "
                 "p < 0.05"
             )

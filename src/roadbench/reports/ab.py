@@ -226,6 +226,7 @@ def ab_diff(section: ABSection, min_change: float) -> Any:
             cases.append(diff.CaseDiff(*key, verdict=diff.REMOVED))
     report = diff.DiffReport(base_env, new_env, changes, cases, min_change)
     report.tested = len(tested)
+    report.sides = [base.label, head.label]
     from roadbench.reports.shape import attach_shapes  # --fail-on shape judges these
 
     attach_shapes(report.cases, base.report, head.report, (base.label, head.label))

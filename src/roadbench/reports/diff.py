@@ -157,6 +157,8 @@ class DiffReport:
     gate: str | None = None
     kind: str = "diff"
     schema_version: int = SCHEMA_VERSION
+    # A matrix or ab file's first and last environments, as their labels ("Django 5.2").
+    sides: list[str] | None = None
 
     @property
     def drift_unexplained(self) -> bool:
