@@ -7,6 +7,8 @@ on SQLite and PostgreSQL, the project's real database unchanged."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -30,8 +32,9 @@ CANNOT_FILL = (
 )
 
 
-@pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])
-def test_a_field_roadbench_cannot_fill_is_one_line_and_its_fix_works(request, tmp_path, vendor):
+def vouchers_project(request: Any, vendor: str) -> tuple[dict[str, str], str, Callable[[], Any]]:
+    """The test project on ``vendor`` with the vouchers app installed: its environment, its
+    real database's name, and a function returning that database's state (to compare)."""
     if vendor == "sqlite":
         env, real = request.getfixturevalue("sqlite_project")
         state = lambda: sha256(real)  # noqa: E731
@@ -39,7 +42,12 @@ def test_a_field_roadbench_cannot_fill_is_one_line_and_its_fix_works(request, tm
         url = request.getfixturevalue("postgres_url")
         env, real = request.getfixturevalue("postgres_project")
         state = lambda: checksum(url, real)  # noqa: E731
-    env = {**env, "MYSITE_EXTRA_APPS": "vouchers"}
+    return {**env, "MYSITE_EXTRA_APPS": "vouchers"}, str(real), state
+
+
+@pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])
+def test_a_field_roadbench_cannot_fill_is_one_line_and_its_fix_works(request, tmp_path, vendor):
+    env, real, state = vouchers_project(request, vendor)
     before = state()
     here = tmp_path / "work"
     here.mkdir()
@@ -55,6 +63,7 @@ def test_a_field_roadbench_cannot_fill_is_one_line_and_its_fix_works(request, tm
             CANNOT_FILL + f" (looked for in {here} and {PROJECT})"
         )
     if vendor == "postgresql":
+        url = request.getfixturevalue("postgres_url")
         assert existing(url, "database", {f"test_{real}"}) == set()  # refused before making it
 
     (here / "roadbench.toml").write_text(

@@ -42,16 +42,8 @@ def open_session(
         from roadbench.designs import models_of
 
         models = models_of(road_options)
-        with option_tables(models) if not keep else _tables_kept(models):
+        with option_tables(models, keep=keep):
             state = TableState()
             for option in road_options:
                 option.prepare_session(state)
             yield bench, environment, state
-
-
-def _tables_kept(models: Any) -> Any:
-    """With --keep the tables stay for inspection, with the data the last pass left."""
-    from roadbench.database import create_tables
-
-    create_tables(models)
-    return contextlib.nullcontext()

@@ -357,8 +357,9 @@ def drop_tables(models: Iterable[type[Any]]) -> None:
 
 
 @contextlib.contextmanager
-def option_tables(models: Iterable[type[Any]]) -> Iterator[None]:
+def option_tables(models: Iterable[type[Any]], keep: bool = False) -> Iterator[None]:
     """The tables of ``models`` for the block; dropped after, and only if this call made them.
+    With ``keep`` (``--keep``) they stay, with the rows the last pass left, for a look.
 
     A project's own model (``--model`` inside ``--settings``) whose table its migrations made
     in the test database is used as it is: neither made again nor dropped.
@@ -375,6 +376,9 @@ def option_tables(models: Iterable[type[Any]]) -> Iterator[None]:
         raise DatabaseUnavailable(
             f"cannot create roadbench's tables: {first_line(str(exc))}"
         ) from None
+    if keep:
+        yield
+        return
     try:
         yield
     finally:
