@@ -97,14 +97,14 @@ def parse_targets(spec: str) -> list[Target]:
     # results file: "5.2 #2" saves to django-5.2_2.json. Two names of one saved file (a
     # checkout named as a series, say) stay refused.
     seen: dict[str, Target] = {}
-    numbered = []
+    numbered: list[Target] = []
     for target in targets:
         name = _saved_name(target)
         if name in seen and seen[name].label != target.label:
             raise BadInput(
                 f"--django names {target.label} and {seen[name].label}: both would save to {name}"
             )
-        again = sum(1 for t in numbered if t.label.split(" #")[0] == target.label)
+        again = sum(t.label.split(" #")[0] == target.label for t in numbered)
         if again:
             target = dataclasses.replace(target, label=f"{target.label} #{again + 1}")
             name = _saved_name(target)
