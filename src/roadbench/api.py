@@ -1289,7 +1289,8 @@ def write_profile(case: Any, kind: str, path: Path, several: bool) -> Path:
 
 
 def load_report(path: Path, kinds: tuple[str, ...] = ("run", "compare", "scaling")) -> Any:
-    """(kind, report) of a file saved with --save: a run, comparison or scaling."""
+    """(kind, report) of a file saved with --save: a run, comparison, async comparison
+    (``compare-async``) or scaling, of ``kinds``."""
     from roadbench.reports.saved import load_report as load
 
     return load(path, kinds)
@@ -1340,27 +1341,30 @@ def diff(
 ) -> tuple[Any, list[str]]:
     """(the diff of two saved runs or comparisons, the ``fail_on`` rules each broke).
 
+    Two async comparisons (``compare_async``) are diffed case by case on their sync, async
+    and N-task cases (``reports.async_diff``); one beside a run or comparison is BadInput.
+
     ``min_change``: the smallest change (a fraction) that counts as significant. With rules,
     some case must be in both files to judge. ``new`` None: ``base`` is a file of ``matrix``
     or ``ab``, whose first and last environments are judged on their per-round ratios.
     ``assume_drift``: correct for a move of the whole run between two files as the machine's
     (else the time verdicts are inconclusive); the report says so. What a rule could not
     judge is in ``report.inconclusive`` (``gate_outcome`` raises)."""
+    from roadbench.reports.async_diff import diffable
     from roadbench.reports.diff import ADDED, COMPARED, REMOVED, check
     from roadbench.reports.diff import diff as diff_runs
     from roadbench.reports.saved import load_saved
 
-    kinds = ("run", "compare")
+    kinds = ("run", "compare", "compare-async")
     if new is None:
         section = ab_section_in(base)
         if section is None:
             raise BadInput(
-                f"diff needs two files, or one saved by matrix or ab; {base} holds one run"
+                f"diff needs two files, or one saved by matrix or ab; {base} holds one result"
             )
         return ab_gate(section, min_change, fail_on)
-    report = diff_runs(
-        load_saved(base, kinds), load_saved(new, kinds), min_change, assume_drift=assume_drift
-    )
+    before, after = diffable(base, load_saved(base, kinds), new, load_saved(new, kinds))
+    report = diff_runs(before, after, min_change, assume_drift=assume_drift)
     if fail_on and not any(case.verdict in COMPARED for case in report.cases):
         raise BadInput(
             f"no case of {new} can be compared with one of {base} (same option, op, method and "
@@ -1637,7 +1641,7 @@ def ab_section_in(path: Path) -> Any:
     from roadbench.reports.ab import section_of
     from roadbench.reports.saved import load_saved
 
-    return section_of(load_saved(path, ("run", "compare")))
+    return section_of(load_saved(path, ("run", "compare", "compare-async")))
 
 
 def ab_file(section: Any) -> dict[str, Any]:

@@ -978,7 +978,10 @@ def load_worker(
 @app.command()
 def report(
     file: Annotated[
-        Path, typer.Argument(help="A JSON file saved by run, compare or scaling with --save.")
+        Path,
+        typer.Argument(
+            help="A JSON file saved by run, compare (or compare --async) or scaling with --save."
+        ),
     ],
     fmt: Annotated[
         str | None,
@@ -1031,7 +1034,11 @@ def report(
     printed = fmt is not None or as_json or html is None
     fmt = output_format(fmt, as_json, FORMATS)
     check_html(html)
-    kind, saved = api.load_report(file, ("run", "compare", "scaling"))
+    kind, saved = api.load_report(file, ("run", "compare", "compare-async", "scaling"))
+    if kind == "compare-async":
+        from roadbench.cli.async_compare import report_async
+
+        return report_async(saved, fmt, html, stdout)
     # A file of matrix or ab: its A/B below the head's, and its page the A/B's (the head's
     # page when statements or profiles are attached: they belong to one environment's cases).
     section = api.ab_section_in(file) if kind != "scaling" else None

@@ -1,4 +1,5 @@
-"""``roadbench compare --async``: parse, call ``api.compare_async``, render."""
+"""``roadbench compare --async``: parse, call ``api.compare_async``, render; and
+``roadbench report`` of the file it saves."""
 
 from __future__ import annotations
 
@@ -54,13 +55,29 @@ def compare_async(
         notify=notify,
         sqlite=sqlite,
     )
-    data = report.to_dict()
     if save is not None:
-        api.save_json(data, save)
+        api.save_json(report.to_dict(), save)
         notify(f"saved to {save}")
+    show(report, fmt, console)
+
+
+def show(report: Any, fmt: str, console: Console) -> None:
+    """An async comparison on stdout in ``fmt`` (one of FORMATS), as compare --async prints it."""
     if fmt == "json":
-        sys.stdout.write(api.dump_json(data) + "\n")
+        sys.stdout.write(api.dump_json(report.to_dict()) + "\n")
     elif fmt == "markdown":
         sys.stdout.write(async_markdown(report))
     else:
         console.print(async_table(report))
+
+
+def report_async(report: Any, fmt: str, html: Path | None, console: Console) -> None:
+    """``roadbench report`` of a file saved by compare --async: what compare --async showed."""
+    if html is not None:
+        raise BadInput(
+            "report --html draws no page of a compare --async result (compare --async has no "
+            "--html either); --format table, markdown or json"
+        )
+    if fmt not in FORMATS:
+        raise BadInput(f"a compare --async result is shown as {', '.join(FORMATS)}; not {fmt}")
+    show(report, fmt, console)

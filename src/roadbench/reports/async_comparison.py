@@ -15,7 +15,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from roadbench.measuring.stats import median_interval
-from roadbench.reports.results import SCHEMA_VERSION, CaseResult, Environment
+from roadbench.reports.results import (
+    SCHEMA_VERSION,
+    CaseResult,
+    Environment,
+    case_from_dict,
+    environment_from_dict,
+    from_fields,
+)
 
 
 @dataclass(frozen=True)
@@ -110,3 +117,36 @@ class AsyncComparisonReport:
             entry["method"] = row.method
             entry["reason"] = row.reason
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AsyncComparisonReport:
+        """The report a saved file (checked by ``reports.saved.load_saved``) was made from;
+        an entry's ``method`` and ``reason`` are its cases', as when it was saved."""
+        return cls(
+            environment=environment_from_dict(data["environment"]),
+            rows=data["rows"],
+            concurrency=data["concurrency"],
+            entries=[_row_from_dict(entry) for entry in data["entries"]],
+            elapsed_s=data.get("elapsed_s", 0.0),
+            notes=list(data.get("notes", [])),
+        )
+
+
+def _summary(data: dict[str, Any] | None) -> RoundSummary | None:
+    return None if data is None else from_fields(RoundSummary, data)
+
+
+def _row_from_dict(data: dict[str, Any]) -> AsyncRow:
+    many = data.get("async_many")
+    return AsyncRow(
+        option=data["option"],
+        design=data["design"],
+        op=data["op"],
+        sync=case_from_dict(data["sync"]),
+        async_one=case_from_dict(data["async_one"]),
+        async_many=None if many is None else case_from_dict(many),
+        concurrency=data["concurrency"],
+        thread_hops=data.get("thread_hops"),
+        hop_s=_summary(data.get("hop_s")),
+        many_vs_one=_summary(data.get("many_vs_one")),
+    )

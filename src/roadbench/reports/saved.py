@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from roadbench.errors import BadInput
+from roadbench.reports.async_comparison import AsyncComparisonReport
 from roadbench.reports.comparison import ComparisonReport
 from roadbench.reports.results import OK, SCHEMA_VERSION, UNSUPPORTED, RunReport
 from roadbench.reports.scaling import ScalingReport
@@ -22,6 +23,7 @@ from roadbench.reports.scaling import ScalingReport
 KINDS = {
     "run": "roadbench run --save",
     "compare": "roadbench compare --save",
+    "compare-async": "roadbench compare --async --save",
     "scaling": "roadbench scaling --save",
     "load": "roadbench load --save",
     "queries": "roadbench queries --json",
@@ -31,7 +33,12 @@ KINDS = {
 
 def _schema(kind: str) -> type[Any]:
     """The dataclass a saved file of ``kind`` must fit."""
-    return {"run": RunReport, "compare": ComparisonReport, "scaling": ScalingReport}[kind]
+    return {
+        "run": RunReport,
+        "compare": ComparisonReport,
+        "compare-async": AsyncComparisonReport,
+        "scaling": ScalingReport,
+    }[kind]
 
 
 def load_saved(path: Path, kinds: tuple[str, ...]) -> dict[str, Any]:
@@ -48,10 +55,11 @@ def load_saved(path: Path, kinds: tuple[str, ...]) -> dict[str, Any]:
         wanted = " or ".join(f"{k} ({KINDS[k]})" for k in kinds)
         raise BadInput(f"{path} holds a {kind!r} result{made_by}; this needs a {wanted} result")
     problem = fields_problem(_schema(kind), data)
-    for listed in ("results", "planned", "series"):  # a compare without its plan shows nothing
+    # A compare without its plan shows nothing; an async comparison without entries neither.
+    for listed in ("results", "planned", "series", "entries"):
         if problem is None and listed in data and not data[listed]:
             problem = f"{listed}: no case at all"
-    problem = problem or _times_problem(data.get("results", []))
+    problem = problem or _times_problem(_cases(data))
     if problem is None and kind == "scaling":
         problem = _scaling_problem(data)
     if problem:
@@ -61,7 +69,8 @@ def load_saved(path: Path, kinds: tuple[str, ...]) -> dict[str, Any]:
 
 def load_report(path: Path, kinds: tuple[str, ...]) -> tuple[str, Any]:
     """A saved file of one of ``kinds``, checked by ``load_saved``, as its kind and the report
-    object it was saved from (``RunReport``, ``ComparisonReport`` or ``ScalingReport``)."""
+    object it was saved from (``RunReport``, ``ComparisonReport``, ``AsyncComparisonReport``
+    or ``ScalingReport``)."""
     data = load_saved(path, kinds)
     kind = data.get("kind", "run")
     return kind, _schema(kind).from_dict(data)
@@ -102,21 +111,37 @@ STATUSES = (OK, UNSUPPORTED)
 MAX_TIME_S = 86_400.0
 
 
-def _times_problem(results: list[dict[str, Any]]) -> str | None:
+def _cases(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every case result of a file, with where it is: a run's or a comparison's ``results``,
+    an async comparison's three cases of each entry (fields_problem checked their shape)."""
+    if data.get("kind") == "compare-async":
+        return [
+            (f"entries[{index}].{side}", entry[side])
+            for index, entry in enumerate(data["entries"])
+            for side in ASYNC_SIDES
+            if entry.get(side) is not None
+        ]
+    return [(f"results[{index}]", case) for index, case in enumerate(data.get("results", []))]
+
+
+# An async comparison's entry: the sync mirror, the async method alone and as N tasks.
+ASYNC_SIDES = ("sync", "async_one", "async_many")
+
+
+def _times_problem(cases: list[tuple[str, dict[str, Any]]]) -> str | None:
     """Times are what diff divides by: a measured case has some, each more than 0 and at
     most a day; a case's status is one roadbench saves."""
-    for index, case in enumerate(results):
+    for where, case in cases:
         times = case.get("times_s", [])
         status = case.get("status", OK)
         if status not in STATUSES:
             expected = " or ".join(STATUSES)
-            return f"results[{index}].status: expected {expected}, not {_shown(status)}"
+            return f"{where}.status: expected {expected}, not {_shown(status)}"
         if status == OK and not times:
-            return f"results[{index}].times_s: a case with status ok has no times"
+            return f"{where}.times_s: a case with status ok has no times"
         if any(not 0 < t <= MAX_TIME_S for t in times):
             return (
-                f"results[{index}].times_s: every time must be more than 0 and at most "
-                f"{MAX_TIME_S:,.0f} s"
+                f"{where}.times_s: every time must be more than 0 and at most {MAX_TIME_S:,.0f} s"
             )
     return None
 
