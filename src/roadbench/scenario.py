@@ -23,23 +23,23 @@ Every function is called with the arguments it names, as pytest gives fixtures: 
 many the run asks for), ``state`` (what ``setup`` returned), ``result`` (what the scenario
 returned: ``verify`` only) and ``design`` (the design run against, or None).
 
-This module imports nothing but the standard library and ``roadbench.errors``: ``import
-roadbench`` (the decorator) must stay light, before Django is set up.
+This module imports nothing but the standard library, ``roadbench.errors`` and
+``roadbench.config``: ``import roadbench`` (the decorator) must stay light, before Django is
+set up.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import inspect
-import os
 import sys
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, overload
 
+from roadbench.config import config_files, search_directories, searched_text
 from roadbench.errors import BadInput, RoadbenchError
 
 SCENARIOS_GROUP = "roadbench.scenarios"
@@ -48,10 +48,6 @@ FILE_PATTERN = "bench_*.py"
 # What the results call a scenario's case: op "scenario", method the scenario's name.
 SCENARIO_OP = "scenario"
 MARK = "__roadbench_scenario__"
-CONFIG_FILES = (("roadbench.toml", ()), ("pyproject.toml", ("tool", "roadbench")))
-# The project's directory (``--pythonpath DIR`` given with ``--settings``): searched for the
-# config and the scenarios after the current directory; the environment carries it to children.
-PROJECT_DIRECTORY_VAR = "ROADBENCH_PROJECT_DIR"
 
 # The arguments each function may name (any other without a default is refused).
 ARGUMENTS = {
@@ -169,39 +165,14 @@ def configured_directory(directory: Path | None = None) -> Path | None:
     """``scenarios = "DIR"`` from roadbench.toml or ``[tool.roadbench]`` of pyproject.toml in
     ``directory`` (default: the current one), relative to that file; None if not set."""
     where = directory or Path()  # relative to the current directory, as it is shown
-    for file_name, keys in CONFIG_FILES:
-        path = where / file_name
-        if not path.is_file():
-            continue
-        try:
-            table: Any = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise BadInput(f"{path}: cannot read it: {exc}") from None
-        for key in keys:
-            table = table.get(key, {}) if isinstance(table, dict) else {}
-        value = table.get("scenarios") if isinstance(table, dict) else None
+    for config in config_files(where):
+        value = config.table.get("scenarios")
         if value is None:
             continue
         if not isinstance(value, str) or not value.strip():
-            raise BadInput(f"{path}: scenarios must be a directory's path, not {value!r}")
+            raise BadInput(f"{config.path}: scenarios must be a directory's path, not {value!r}")
         return where / value
     return None
-
-
-def search_directories() -> list[Path]:
-    """Where the config (roadbench.toml, pyproject.toml) and ./benchmarks are looked for, in
-    order: the current directory, then the project's (``--pythonpath`` with ``--settings``),
-    the current one as ``.`` (the paths found in it stay relative, as they are shown)."""
-    found = [Path()]
-    project = os.environ.get(PROJECT_DIRECTORY_VAR)
-    if project and Path(project).resolve() != Path.cwd().resolve():
-        found.append(Path(project))
-    return found
-
-
-def searched_text() -> str:
-    """``/tmp`` or ``/tmp and /tmp/site``: the directories searched, absolute, for a message."""
-    return " and ".join(str(d.resolve()) for d in search_directories())
 
 
 def scenario_directory(directory: Path | None) -> tuple[Path, bool]:

@@ -229,8 +229,8 @@ def test_no_config_file_means_no_value_functions(tmp_path: Path, monkeypatch):
 def test_value_functions_are_read_from_the_project_directory_too(tmp_path: Path, monkeypatch):
     """Run from elsewhere with --pythonpath DIR --settings ...: DIR's roadbench.toml counts,
     after the current directory's (which wins where both name a field)."""
+    from roadbench.config import PROJECT_DIRECTORY_VAR
     from roadbench.designs.hierarchy import configured_values
-    from roadbench.scenario import PROJECT_DIRECTORY_VAR
 
     project, here = tmp_path / "project", tmp_path / "here"
     project.mkdir()

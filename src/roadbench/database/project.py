@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from roadbench.config import PROJECT_DIRECTORY_VAR
 from roadbench.database.urls import SUPPORTED_ENGINES, DatabaseURL
 from roadbench.errors import BadInput, DatabaseUnavailable
-from roadbench.scenario import PROJECT_DIRECTORY_VAR
 
 SETTINGS_VAR = "DJANGO_SETTINGS_MODULE"
 # A migrated app without migrations: the project's ``migrate`` makes none of roadbench's tables

@@ -24,11 +24,6 @@ from django.db.models import Field, Model
 
 from roadbench.errors import BadInput
 
-FACTORY_FILES = (
-    ("roadbench.toml", ("factories",)),
-    ("pyproject.toml", ("tool", "roadbench", "factories")),
-)
-
 
 class _NotGiven:
     """What a factory's field function returns for a field the factory left to roadbench."""

@@ -25,8 +25,8 @@ created_at, read) has the checks count its primary keys, and ``[roles]`` in road
 A foreign key to a model outside the hierarchy points to one of a few rows of that model made
 when the session starts (``OUTSIDE_ROWS``, values from its fields); those models' tables are
 made with the design's. A field roadbench cannot fill gets its values from a function named in
-``roadbench.toml`` (``[values]``) or ``[tool.roadbench.values]`` in pyproject.toml, in the
-current directory: ``"shop.Product.isbn" = "mypackage.bench:isbn"``, called as
+``roadbench.toml`` (``[values]``) or ``[tool.roadbench.values]`` in pyproject.toml (found as
+``roadbench.config`` finds them): ``"shop.Product.isbn" = "mypackage.bench:isbn"``, called as
 ``isbn(type_key, i)``, or from a factory of the model's (``[factories]``, see
 ``designs.factories``); ``--value`` and ``--factory`` on the command line win over both.
 """
@@ -34,7 +34,6 @@ current directory: ``"shop.Product.isbn" = "mypackage.bench:isbn"``, called as
 from __future__ import annotations
 
 import inspect
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +42,10 @@ from typing import Any
 from django.db import models
 from django.db.models import Model, QuerySet
 
+from roadbench.config import config_sections, searched_text
 from roadbench.database.django_internals import signal_receivers
 from roadbench.designs.base import Listing, RoadOption
 from roadbench.designs.factories import (
-    FACTORY_FILES,
     NOT_GIVEN,
     command_line_factories,
     command_line_specs,
@@ -58,22 +57,13 @@ from roadbench.designs.field_values import CannotFill, left_to_django, value_for
 from roadbench.designs.roads.multi_table import MultiTableOption
 from roadbench.designs.study import PRIMARY_KEY, EntityType, Study
 from roadbench.errors import BadInput
-from roadbench.scenario import search_directories, searched_text
 
 # The user's design's number and key (``--options model``); the alternatives follow it.
 USER_NUMBER = 900
 USER_KEY = "model"
 # Rows made of each model a foreign key of the hierarchy points to; entity i uses row i % n.
 OUTSIDE_ROWS = 5
-CONFIG_FILES = (
-    ("roadbench.toml", ("values",)),
-    ("pyproject.toml", ("tool", "roadbench", "values")),
-)
-# Which field plays a role of the study (designs.study), when the user names it.
-ROLE_FILES = (
-    ("roadbench.toml", ("roles",)),
-    ("pyproject.toml", ("tool", "roadbench", "roles")),
-)
+# Which field plays a role of the study (designs.study), when the user names it ([roles]).
 ROLES = ("label", "counter")
 ROLE_FIX = 'name one in roadbench.toml: [roles] {role} = "field" (or [tool.roadbench.roles])'
 FIX = (
@@ -384,27 +374,6 @@ def behaviour_of(hierarchy: Hierarchy) -> list[str]:
 # --- values -------------------------------------------------------------------------------
 
 
-def _config_tables(
-    directory: Path | None, files: tuple[tuple[str, tuple[str, ...]], ...], shape: str
-) -> Iterable[tuple[Path, str, dict[str, Any]]]:
-    """Each present file's table at its keys (roadbench.toml first), as (path, name, table):
-    in ``directory``, else in the current directory and then the project's
-    (``scenario.search_directories``)."""
-    places = [directory] if directory else search_directories()
-    for path, keys in ((where / name, keys) for where in places for name, keys in files):
-        if not path.is_file():
-            continue
-        try:
-            table: Any = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise BadInput(f"{path}: cannot read it: {exc}") from None
-        for key in keys:
-            table = table.get(key, {}) if isinstance(table, dict) else {}
-        if not isinstance(table, dict):
-            raise BadInput(f"{path}: [{'.'.join(keys)}] must be a table of {shape}")
-        yield path, ".".join(keys), table
-
-
 def configured_values(directory: Path | None = None) -> dict[str, ValueFunction]:
     """``{"app.Model.field": function}`` from roadbench.toml or pyproject.toml, if present,
     a factory's fields among them, then ``--factory`` and ``--value``: a value function wins
@@ -412,18 +381,18 @@ def configured_values(directory: Path | None = None) -> dict[str, ValueFunction]
     given_values, given_factories = command_line_specs()
     overridden = {spec.partition("=")[0] for spec in given_values + given_factories}
     found: dict[str, ValueFunction] = {}
-    for path, _name, table in _config_tables(directory, FACTORY_FILES, "model = 'module:Factory'"):
+    for config, table in config_sections("factories", "model = 'module:Factory'", directory):
         for label, target in table.items():
             if label in overridden:
                 continue  # the command line's, never imported
-            where = f"{path.name}: {label} = {target!r}"
+            where = f"{config.path.name}: {label} = {target!r}"
             for key, function in factory_functions(label, target, where, _written).items():
                 found.setdefault(key, function)
     values: dict[str, ValueFunction] = {}
-    for path, _name, table in _config_tables(directory, CONFIG_FILES, "field = 'module:function'"):
+    for config, table in config_sections("values", "field = 'module:function'", directory):
         for label, target in table.items():
             if label not in values and label not in overridden:
-                values[label] = _function(path, label, target)
+                values[label] = _function(config.path, label, target)
     return {**found, **values, **command_line_factories(_written), **command_line_values()}
 
 
@@ -431,11 +400,12 @@ def configured_roles(directory: Path | None = None) -> dict[str, str]:
     """``{"label": "created_at"}`` from ``[roles]`` of roadbench.toml (or
     ``[tool.roadbench.roles]`` of pyproject.toml): the field that plays a study's role."""
     found: dict[str, str] = {}
-    for path, name, table in _config_tables(directory, ROLE_FILES, "role = 'field'"):
+    for config, table in config_sections("roles", "role = 'field'", directory):
+        name = config.section_name("roles")
         for role, value in table.items():
             if role not in ROLES or not isinstance(value, str):
                 raise BadInput(
-                    f"{path}: [{name}] {role} = {value!r}: the roles are "
+                    f"{config.path}: [{name}] {role} = {value!r}: the roles are "
                     f"{', '.join(ROLES)}, each naming a field as a string"
                 )
             found.setdefault(role, value)
