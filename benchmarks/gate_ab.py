@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+# The checkout's root, for the git repository builder the tests use too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.plugin_repo import build_plugin_repo, count_op_plugin, git
+
 ROADBENCH = [sys.executable, "-m", "roadbench"]
 MODULE = "rbbench_gateop"
 
@@ -19,13 +23,10 @@ MODULE = "rbbench_gateop"
 # rules can catch a time injection). The pauses are most of a case's time (the counts take
 # about 2 ms at 20 rows): x3 = three times every case's pauses, +50% = option 2's two units
 # become three, so the cases themselves change a little less (about x2.8 and +45%).
-PLUGIN = """
-import time
-
-from roadbench.designs.roads.data import ROAD_TYPES
-from roadbench.ops.base import LOADED, Method, Operation
-from roadbench.ops.checks import check_affected
-
+PLUGIN = count_op_plugin(
+    "gatecount",
+    "count (gate benchmark)",
+    """
 PAUSES = {1: 1, 2: 2}
 EXTRA_QUERY = False
 
@@ -36,23 +37,8 @@ def count(option, rows):
     if EXTRA_QUERY and option.number == 2:  # one statement of a shape the base never runs
         option.queryset(ROAD_TYPES[0]).order_by("-pk").exists()
     return found
-
-
-def verify(option, rows, affected):
-    check_affected("gatecount", option, affected, rows)
-
-
-OPERATION = Operation(
-    name="gatecount",
-    description="count (gate benchmark)",
-    methods={"count": Method("count", "count() per type", count)},
-    needs=LOADED,
-    leaves=LOADED,
-    verify=verify,
-    compare_methods={"few": ("count",), "many": ("count",)},
-    default_method="count",
+""",
 )
-"""
 
 # injection: (the assignment that makes the change, or None for A/A; the --fail-on rules; the
 # case a catch must name, or None). ab commits the assignment appended to PLUGIN; the matrix
@@ -76,31 +62,13 @@ def plugin_source(change: str | None, only_under: str | None = None) -> str:
     return f"{PLUGIN}\nimport django\n\nif {only_under}:\n    {change}\n"
 
 
-def _git(repo: Path, *args: str) -> str:
-    who = ["-c", "user.email=rbbench@example.com", "-c", "user.name=rbbench"]
-    done = subprocess.run(
-        ["git", "-C", str(repo), *who, *args], capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
-
 def plugin_repo(folder: Path) -> tuple[Path, str, dict[str, str]]:
     """The repository, its base commit, and one commit per injection (each a child of the
     base; A/A's is an empty commit, so that both sides are revisions of their own)."""
     repo = folder / "gate-project"
-    repo.mkdir(parents=True)
-    _git(repo, "init", "-q")
-    (repo / f"{MODULE}.py").write_text(PLUGIN)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "base")
-    base = _git(repo, "rev-parse", "HEAD")
-    commits = {}
-    for name, (change, _rules, _case) in INJECTIONS.items():
-        _git(repo, "checkout", "-q", "--detach", base)
-        (repo / f"{MODULE}.py").write_text(plugin_source(change))
-        _git(repo, "commit", "-q", "--allow-empty", "-am", name)
-        commits[name] = _git(repo, "rev-parse", "HEAD")
-    _git(repo, "checkout", "-q", "--detach", base)
+    revisions = {name: plugin_source(change) for name, (change, _r, _c) in INJECTIONS.items()}
+    base, commits = build_plugin_repo(repo, MODULE, PLUGIN, revisions)
+    git(repo, "checkout", "-q", "--detach", base)
     return repo, base, commits
 
 

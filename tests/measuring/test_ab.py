@@ -19,18 +19,16 @@ from roadbench.errors import BadInput
 from roadbench.measuring.ab import Side, measure_sides, side_report
 from roadbench.measuring.matrix import WORKER
 from roadbench.reports.ab import ab_cases, sign_test
+from tests.plugin_repo import build_plugin_repo, count_op_plugin, git
 
 SCRIPT = Path(sys.executable).parent / "roadbench"
 
 # A plugin's op; the second commit makes it pause 250 ms (far beyond any stall of a busy
 # machine, so that every round agrees) and ask one more query per type.
-PLUGIN = """
-import time
-
-from roadbench.designs.roads.data import ROAD_TYPES
-from roadbench.ops.base import LOADED, Method, Operation
-from roadbench.ops.checks import check_affected
-
+PLUGIN = count_op_plugin(
+    "abcount",
+    "count (test)",
+    """
 PAUSE_S = 0.0
 EXTRA = False
 
@@ -40,32 +38,9 @@ def count(option, rows):
     if EXTRA:
         [option.queryset(t).exists() for t in ROAD_TYPES]
     return sum(option.queryset(t).count() for t in ROAD_TYPES)
-
-
-def verify(option, rows, affected):
-    check_affected("abcount", option, affected, rows)
-
-
-OPERATION = Operation(
-    name="abcount",
-    description="count (test)",
-    methods={"count": Method("count", "count() per type", count)},
-    needs=LOADED,
-    leaves=LOADED,
-    verify=verify,
-    compare_methods={"few": ("count",), "many": ("count",)},
-    default_method="count",
+""",
 )
-"""
 RUN = ["run", "-o", "1", "--op", "abcount", "--rows", "20"]
-
-
-def _git(repo: Path, *args: str) -> str:
-    who = ["-c", "user.email=rbtest@example.com", "-c", "user.name=rbtest"]
-    done = subprocess.run(
-        ["git", "-C", str(repo), *who, *args], capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture
@@ -74,17 +49,11 @@ def plugin_repo(tmp_path: Path) -> Path:
 
 
 def make_plugin_repo(repo: Path) -> Path:
-    """A git repository of the plugin: its base, and a commit that makes it slower."""
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    (repo / "rbtest_abop.py").write_text(PLUGIN)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "base")
+    """A git repository of the plugin: its base, and (HEAD) a commit that makes it slower."""
     slower = PLUGIN.replace("PAUSE_S = 0.0", "PAUSE_S = 0.25").replace(
         "EXTRA = False", "EXTRA = True"
     )
-    (repo / "rbtest_abop.py").write_text(slower)
-    _git(repo, "commit", "-qam", "slower, one more query per type")
+    build_plugin_repo(repo, "rbtest_abop", PLUGIN, {"slower, one more query per type": slower})
     return repo
 
 
@@ -135,7 +104,7 @@ def test_ab_gates_a_slower_revision_and_diff_and_report_read_its_file(plugin_rep
     assert data["kind"] == "run"  # the head's run, as run --save writes it
     section = data["ab"]
     base, head = section["sides"]
-    commits = [_git(plugin_repo, "rev-parse", ref) for ref in ("HEAD~1", "HEAD")]
+    commits = [git(plugin_repo, "rev-parse", ref) for ref in ("HEAD~1", "HEAD")]
     assert [base["revision"], head["revision"]] == commits
     assert base["label"].startswith(f"base {commits[0][:10]}")
     assert data["environment"]["git_commit"] == commits[1]
