@@ -23,6 +23,22 @@ def _f(value: float) -> str:
     return f"{value:.1f}"
 
 
+# A change's or ratio's colour by its verdict; any other verdict keeps the figure's own.
+VERDICT_COLORS = {"slower": "#c0392b", "faster": "#2e8b57"}
+
+
+def _bar_figure(
+    kind: str, label: str, data: dict[str, str | None], parts: list[str], width: int, height: int
+) -> Markup:
+    """One bar figure of a table's cell: its marks, and its label as the accessible name and
+    the hover title; ``data`` its figures as ``data-*`` attributes."""
+    return Markup(
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" class="{kind}" role="img"'
+        f"{attrs(aria_label=label, **data)}>"
+        f"<title>{esc(label)}</title>{''.join(parts)}</svg>"
+    )
+
+
 def strip_plot(
     values: Sequence[float],
     median: float | None = None,
@@ -133,11 +149,7 @@ def interval_bar(
         )
     parts.append(f'<circle cx="{_f(x(ratio))}" cy="{height / 2:.1f}" r="3.5" fill="var(--c0)"/>')
     label = f"{ratio:.2f}" + (f" (95%: {interval[0]:.2f}–{interval[1]:.2f})" if interval else "")
-    return Markup(
-        f'<svg viewBox="0 0 {width} {height}" width="{width}" class="interval" role="img"'
-        f"{attrs(aria_label=label, data_ratio=data_number(ratio))}>"
-        f"<title>{esc(label)}</title>{''.join(parts)}</svg>"
-    )
+    return _bar_figure("interval", label, {"data_ratio": data_number(ratio)}, parts, width, height)
 
 
 @dataclass
@@ -312,7 +324,7 @@ def change_bar(
     def x(value: float) -> float:
         return middle + (width / 2 - 2) * max(-1.0, min(1.0, value / span))
 
-    color = {"slower": "#c0392b", "faster": "#2e8b57"}.get(verdict, "var(--c7)")
+    color = VERDICT_COLORS.get(verdict, "var(--c7)")
     parts = []
     if noise:
         parts.append(
@@ -326,11 +338,7 @@ def change_bar(
     )
     parts.append(f'<line class="ref" x1="{middle}" x2="{middle}" y1="0" y2="{height}"/>')
     label = f"{change:+.1%}" + (f" (noise ±{noise:.1%})" if noise else "")
-    return Markup(
-        f'<svg viewBox="0 0 {width} {height}" width="{width}" class="change" role="img"'
-        f"{attrs(aria_label=label, data_change=data_number(change))}>"
-        f"<title>{esc(label)}</title>{''.join(parts)}</svg>"
-    )
+    return _bar_figure("change", label, {"data_change": data_number(change)}, parts, width, height)
 
 
 def ratio_bar(
@@ -352,7 +360,7 @@ def ratio_bar(
     def x(value: float) -> float:
         return middle + (width / 2 - 4) * math.log(value) / span
 
-    color = {"slower": "#c0392b", "faster": "#2e8b57"}.get(verdict, "var(--c0)")
+    color = VERDICT_COLORS.get(verdict, "var(--c0)")
     parts = [f'<line class="ref" x1="{middle}" x2="{middle}" y1="0" y2="{height}"/>']
     if interval:
         low, high = interval
@@ -363,8 +371,4 @@ def ratio_bar(
         )
     parts.append(f'<circle cx="{_f(x(ratio))}" cy="{height / 2:.1f}" r="3.5" fill="{color}"/>')
     label = f"×{ratio:.3f}" + (f" (95%: {interval[0]:.3f}–{interval[1]:.3f})" if interval else "")
-    return Markup(
-        f'<svg viewBox="0 0 {width} {height}" width="{width}" class="interval" role="img"'
-        f"{attrs(aria_label=label, data_ratio=data_number(ratio))}>"
-        f"<title>{esc(label)}</title>{''.join(parts)}</svg>"
-    )
+    return _bar_figure("interval", label, {"data_ratio": data_number(ratio)}, parts, width, height)
