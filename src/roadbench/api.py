@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import django
 
@@ -82,6 +82,7 @@ __all__ = [
     "QueriesReport",
     "RunReport",
     "ScalingReport",
+    "ScenarioWhere",
     "Timing",
     "ab",
     "ab_file",
@@ -860,16 +861,22 @@ def op_or_scenario(op: str | None, scenario: str | None, **op_only: Any) -> None
         )
 
 
+class ScenarioWhere(TypedDict, total=False):
+    """What every scenario call takes (by keyword, each optional) besides the scenario's name:
+    ``option``, the design to run it against (default: the scenario's own, else none);
+    ``rows`` (default: its own, else "few"'s); the ``database`` URL (default: SQLite);
+    ``notify`` for progress; the ``directory`` of bench files (default: as ``scenarios``)."""
+
+    option: int | str | None
+    rows: int | None
+    database: str | None
+    notify: Notify | None
+    directory: Path | None
+
+
 @contextlib.contextmanager
 def _scenario_session(
-    name: str,
-    option: int | str | None,
-    rows: int | None,
-    directory: Path | None,
-    database: str | None,
-    notify: Notify | None,
-    keep: bool = False,
-    sqlite: str | None = None,
+    name: str, where: ScenarioWhere, keep: bool = False, sqlite: str | None = None
 ) -> Any:
     """(environment, ScenarioCase) in a session: the scenario found before any database is made,
     its design (``option``, else the scenario's own) made and loaded with ``rows``."""
@@ -878,7 +885,8 @@ def _scenario_session(
     from roadbench.measuring.scenario import EmptiedTables, ScenarioCase
     from roadbench.scenario import find
 
-    declared = find(name, directory)
+    declared = find(name, where.get("directory"))
+    option, rows = where.get("option"), where.get("rows")
     chosen = option if option is not None else declared.design
     design = get_option(chosen) if chosen is not None else None
     rows = rows if rows is not None else declared.rows or SCALES["few"]
@@ -888,6 +896,7 @@ def _scenario_session(
             raise Unsupported(f"{design.label}: {design.unavailable}")
     elif rows < 1:
         raise BadInput(f"{{rows}} must be at least 1, not {rows}", "rows")
+    database, notify = where.get("database"), where.get("notify")
     with open_session([design] if design else [], database, notify, keep, sqlite) as session:
         _bench, environment, state = session
         yield environment, ScenarioCase(declared, rows, design, state, EmptiedTables(design))
@@ -895,44 +904,31 @@ def _scenario_session(
 
 def run_scenario(
     name: str,
-    option: int | str | None = None,
-    rows: int | None = None,
+    *,
     timing: Timing = FEW_TIMING,
-    database: str | None = None,
     keep: bool = False,
-    notify: Notify | None = None,
     sqlite: str | None = None,
     memory: bool = False,
-    directory: Path | None = None,
+    **where: Unpack[ScenarioWhere],
 ) -> RunReport:
     """Measure a scenario as ``run`` measures an op: prepared (tables emptied, its setup) and
     verified around every timed value, then an exact query count; op "scenario", method its
-    name. ``option``: a design to run it against (default: the scenario's own, else none)."""
+    name. ``where``: see ``ScenarioWhere``."""
     from roadbench.measuring.scenario import ScenarioRunner
 
     check_timing(timing)
-    with _scenario_session(name, option, rows, directory, database, notify, keep, sqlite) as (
-        environment,
-        case,
-    ):
+    with _scenario_session(name, where, keep, sqlite) as (environment, case):
         (result,) = measure_interleaved([ScenarioRunner(case, timing, memory)], timing)
     return RunReport(environment=environment, results=[result])
 
 
-def scenario_queries(
-    name: str,
-    option: int | str | None = None,
-    rows: int | None = None,
-    database: str | None = None,
-    notify: Notify | None = None,
-    directory: Path | None = None,
-) -> QueriesReport:
+def scenario_queries(name: str, **where: Unpack[ScenarioWhere]) -> QueriesReport:
     """The SQL a scenario sends, grouped by fingerprint, as ``queries`` shows an op's."""
     from roadbench.measuring.queries import group
     from roadbench.measuring.scenario import count_scenario, where_ran
     from roadbench.scenario import SCENARIO_OP
 
-    with _scenario_session(name, option, rows, directory, database, notify) as (environment, case):
+    with _scenario_session(name, where) as (environment, case):
         counted, affected = count_scenario(case, capture=True)
     fingerprints = group(counted.captured, case.rows)
     number = case.design.number if case.design is not None else 0
@@ -951,23 +947,16 @@ def scenario_queries(
     return QueriesReport(environment=environment, cases=[found])
 
 
-def profile_scenario(
-    name: str,
-    option: int | str | None = None,
-    rows: int | None = None,
-    database: str | None = None,
-    notify: Notify | None = None,
-    directory: Path | None = None,
-) -> tuple[Any, list[Any]]:
+def profile_scenario(name: str, **where: Unpack[ScenarioWhere]) -> tuple[Any, list[Any]]:
     """A pyinstrument profile of a scenario alone (not its setup or verify), as ``profile``."""
     from roadbench.measuring.profiling import INTERVAL_S, MAX_RUNS, MIN_PROFILED_S, CaseProfile
     from roadbench.measuring.scenario import profile_scenario as profile_it
     from roadbench.measuring.scenario import where_ran
     from roadbench.scenario import SCENARIO_OP
 
-    with _scenario_session(name, option, rows, directory, database, notify) as (environment, case):
+    with _scenario_session(name, where) as (environment, case):
         session, runs, database_s, queries = profile_it(
-            case, MIN_PROFILED_S, MAX_RUNS, INTERVAL_S, notify
+            case, MIN_PROFILED_S, MAX_RUNS, INTERVAL_S, where.get("notify")
         )
     number = case.design.number if case.design is not None else 0
     profiled = CaseProfile(

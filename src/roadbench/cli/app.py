@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -30,6 +30,9 @@ from roadbench.cli.html import HtmlOpt, check_html, write_html
 from roadbench.cli.values import finite, not_empty, output_format
 from roadbench.cli.values import sizes as parse_sizes
 from roadbench.errors import RoadbenchError
+
+if TYPE_CHECKING:
+    from roadbench.api import ScenarioWhere
 
 app = typer.Typer(
     name="roadbench",
@@ -333,6 +336,19 @@ def _notify(message: str) -> None:
     stderr.print(f"roadbench: {message}", highlight=False, markup=False, soft_wrap=True)
 
 
+def _scenario_where(
+    option: int | str | None, rows: int | None, database: str | None, directory: Path | None
+) -> ScenarioWhere:
+    """A scenario command's options as the api takes them, its notices on stderr."""
+    return {
+        "option": option,
+        "rows": rows,
+        "database": database,
+        "notify": _notify,
+        "directory": directory,
+    }
+
+
 def _emit(data: dict[str, Any], as_json: bool, save: Path | None, table: Any) -> None:
     from roadbench import api
 
@@ -461,15 +477,11 @@ def run(
     if scenario is not None:
         report = api.run_scenario(
             scenario,
-            option=option,
-            rows=rows,
             timing=timing,
-            database=database,
             keep=keep,
-            notify=_notify,
             sqlite=sqlite,
             memory=memory,
-            directory=scenarios_dir,
+            **_scenario_where(option, rows, database, scenarios_dir),
         )
         _report_out("run", report, fmt, as_json, save)
         write_html("run", report, html, _notify)
@@ -692,12 +704,7 @@ def queries(
     )
     if scenario is not None:
         report = api.scenario_queries(
-            scenario,
-            option=option,
-            rows=rows,
-            database=database,
-            notify=_notify,
-            directory=scenarios_dir,
+            scenario, **_scenario_where(option, rows, database, scenarios_dir)
         )
     else:
         report = api.queries(
@@ -750,7 +757,7 @@ def profile(
     if scenario is not None:
         numbers: list[int] = []
         _environment, profiles = api.profile_scenario(
-            scenario, option, rows, database, _notify, directory=scenarios_dir
+            scenario, **_scenario_where(option, rows, database, scenarios_dir)
         )
     else:
         numbers = api.designs(option, model, _notify)
