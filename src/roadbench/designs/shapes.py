@@ -23,6 +23,7 @@ from django.db.models.functions import Cast
 
 from roadbench.designs.base import APP_LABEL, Listing, RoadOption
 from roadbench.designs.field_values import left_to_django, value_for
+from roadbench.designs.roads.json_field import NO_KEY_UPDATE
 from roadbench.designs.roads.multi_table import MultiTableOption
 from roadbench.designs.study import EntityType, Study
 from roadbench.errors import BadInput
@@ -268,10 +269,7 @@ class JsonDesign(RoadOption):
             road.attrs[attribute] += _json_value(step)  # type: ignore[attr-defined]
 
     def update_unsupported(self) -> str | None:
-        return (
-            "Django has no expression that changes one key of a JSONField inside "
-            "QuerySet.update() (no JSONSet): use bulk_update or save"
-        )
+        return NO_KEY_UPDATE
 
     def bulk_update(
         self, road_type: str, roads: list[Model], attributes: list[str], batch_size: int

@@ -20,6 +20,11 @@ from roadbench.designs.roads.columns import TypedRoad
 from roadbench.designs.roads.data import FREEWAY, TOLLROAD, road_fields
 
 COMMON = ("id", "pk", "name", "length_km", "lanes", "opened")
+# Why update() cannot change an attribute kept in the JSON document (shapes' JSON design too).
+NO_KEY_UPDATE = (
+    "Django has no expression that changes one key of a JSONField inside "
+    "QuerySet.update() (no JSONSet): use bulk_update or save"
+)
 
 
 class RoadJ(TypedRoad):
@@ -62,10 +67,7 @@ class JsonOption(RoadOption):
             road.attrs[attribute] += step  # type: ignore[attr-defined]
 
     def update_unsupported(self) -> str | None:
-        return (
-            "Django has no expression that changes one key of a JSONField inside "
-            "QuerySet.update() (no JSONSet): use bulk_update or save"
-        )
+        return NO_KEY_UPDATE
 
     def bulk_update(
         self, road_type: str, roads: list[Model], attributes: list[str], batch_size: int
