@@ -34,6 +34,11 @@ ProcessesOpt = Annotated[
         "process's own luck lands in the interval.",
     ),
 ]
+# diff's and ab's: the significance floor of a case's change (history's is wider: across sessions).
+MinChangeOpt = Annotated[
+    float,
+    typer.Option("--min-change", help="Smallest change in % that counts as significant."),
+]
 ABFormatOpt = Annotated[
     str | None,
     typer.Option(
@@ -132,10 +137,7 @@ def ab(
             show_default=False,
         ),
     ] = None,
-    min_change: Annotated[
-        float,
-        typer.Option("--min-change", help="Smallest change in % that counts as significant."),
-    ] = 5.0,
+    min_change: MinChangeOpt = 5.0,
     processes: ProcessesOpt = 1,
     no_install: Annotated[
         bool,

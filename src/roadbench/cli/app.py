@@ -14,19 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from roadbench import __version__
 from roadbench.cli import ab as ab_cli
 from roadbench.cli.ab import CONTEXT as AB_CONTEXT
 from roadbench.cli.html import HtmlOpt, check_html, write_html
+from roadbench.cli.progress import progress_bar
 from roadbench.cli.values import finite, not_empty, output_format
 from roadbench.cli.values import sizes as parse_sizes
 from roadbench.errors import RoadbenchError
@@ -590,22 +584,8 @@ def compare(
             }, notify=_notify, console=stdout,
         )  # fmt: skip
         return
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("left"),
-        TimeRemainingColumn(),
-        console=stderr,
-        transient=True,
-        disable=not stderr.is_terminal,  # a log gets no bar, and no blank line before an error
-    ) as bar:
-        task = bar.add_task("preparing", total=None)
-
-        def progress(label: str, done: int, total: int) -> None:
-            bar.update(task, description=label, completed=done, total=total)
-
+    columns = (TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    with progress_bar(stderr, "preparing", *columns) as progress:
         report = api.compare(
             scale=scale,
             rows=rows,
@@ -841,16 +821,7 @@ def scaling(
         _check_outputs(("--chart", output), suffixes=CHART_SUFFIXES)
     _check_outputs(("--save", save), ("--chart", output))
     check_html(html, ("--save", save), ("--chart", output))
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=True,
-        disable=not stderr.is_terminal,  # a log gets no bar, and no blank line before an error
-    ) as bar:
-        task = bar.add_task("preparing", total=None)
+    with progress_bar(stderr, "preparing", TimeElapsedColumn()) as progress:
         report = api.scaling(
             op,
             sizes=parse_sizes(sizes),
@@ -859,9 +830,7 @@ def scaling(
             timing=_timing(repeat, warmup, api.SCALING_TIMING, precision=precision, budget=budget),
             database=database,
             notify=_notify,
-            progress=lambda label, done, total: bar.update(
-                task, description=label, completed=done, total=total
-            ),
+            progress=progress,
             min_effect=min_effect / 100,
             model=model,
         )
@@ -1124,10 +1093,7 @@ def diff(
             show_default=False,
         ),
     ] = None,
-    min_change: Annotated[
-        float,
-        typer.Option("--min-change", help="Smallest change in % that counts as significant."),
-    ] = 5.0,
+    min_change: ab_cli.MinChangeOpt = 5.0,
     fail_on: Annotated[
         list[str] | None,
         typer.Option(
@@ -1330,19 +1296,7 @@ def check_plugin(
     from roadbench import api
     from roadbench.render.plugin_check import plugin_check_tables
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=stderr,
-        transient=True,
-        disable=not stderr.is_terminal,
-    ) as bar:
-        task = bar.add_task("loading the plugin", total=None)
-
-        def progress(label: str, done: int, total: int) -> None:
-            bar.update(task, description=label, completed=done, total=total)
-
+    with progress_bar(stderr, "loading the plugin") as progress:
         check = api.check_plugin(
             plugin, database=database, rows=rows, notify=_notify, progress=progress
         )
