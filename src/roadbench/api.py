@@ -818,7 +818,9 @@ def profile(
         # As queries and run: no case asked for can run is exit 4, not an empty success.
         some_case_ran(
             [
-                CaseStatus(o.number, operation.name, chosen.name, reason is None, reason)
+                CaseStatus(
+                    o.number, operation.name, chosen.name, reason is None, reason, o.design_name
+                )
                 for (o, operation, chosen), reason in zip(cases, reasons, strict=True)
             ]
         )
@@ -1179,6 +1181,8 @@ class CaseStatus:
     method: str
     ran: bool
     reason: str | None = None
+    # The design's name when it is not roadbench's own (--model's, a plugin's key).
+    design: str = ""
 
 
 def some_case_ran(cases: Sequence[CaseStatus], under: str = "") -> None:
@@ -1188,25 +1192,26 @@ def some_case_ran(cases: Sequence[CaseStatus], under: str = "") -> None:
     if not cases or any(case.ran for case in cases):
         return
     first = cases[0]
+    name = first.design or f"option {first.option}"
     if under:
         raise Unsupported(
-            f"option {first.option} cannot {first.op} with {first.method} under {under}: "
-            f"{first.reason}"
+            f"{name} cannot {first.op} with {first.method} under {under}: {first.reason}"
         )
     more = f" (and {len(cases) - 1} more options)" if len(cases) > 1 else ""
-    raise Unsupported(
-        f"option {first.option} cannot {first.op} with {first.method}: {first.reason}{more}"
-    )
+    raise Unsupported(f"{name} cannot {first.op} with {first.method}: {first.reason}{more}")
 
 
 def case_statuses(report: RunReport | QueriesReport | ScalingReport) -> list[CaseStatus]:
     """The cases a run, queries or scaling report asked for (see ``some_case_ran``); a
     scaling's option ran if it was measured at some size."""
     if isinstance(report, RunReport):
-        return [CaseStatus(r.option, r.op, r.method, r.ok, r.reason) for r in report.results]
+        return [
+            CaseStatus(r.option, r.op, r.method, r.ok, r.reason, r.design) for r in report.results
+        ]
     if isinstance(report, QueriesReport):
         return [
-            CaseStatus(c.option, c.op, c.method, c.status == "ok", c.reason) for c in report.cases
+            CaseStatus(c.option, c.op, c.method, c.status == "ok", c.reason, c.design)
+            for c in report.cases
         ]
     return [
         CaseStatus(
@@ -1215,6 +1220,7 @@ def case_statuses(report: RunReport | QueriesReport | ScalingReport) -> list[Cas
             report.method,
             any(p.status == "ok" for p in s.points),
             "unsupported at every size",
+            s.design,
         )
         for s in report.series
     ]
@@ -1652,6 +1658,7 @@ def matrix_ran(section: Any) -> None:
                 c["method"],
                 c.get("status", "ok") == "ok",
                 c.get("reason") or c.get("status"),
+                c.get("design") or "",
             )
             for c in cases
         ],
