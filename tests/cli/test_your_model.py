@@ -198,3 +198,61 @@ def test_advise_warns_as_compare_does_and_marks_unstable_ratios(capsys, tmp_path
         if row["label"] in {v["operation"] for v in advice["verdicts"]}
     )
     assert sum(line.count(") ~ ") for line in out.stdout.splitlines()) == shown
+
+
+TICKET = "roadbench.HtTicket"  # a base with no number: title, opened, urgent, queue
+
+
+@pytest.fixture
+def no_design_left_registered():
+    """run and compare leave the --model design registered in this process (a command line
+    process ends there); tests after these ones iterate over the registered designs."""
+    yield
+    from roadbench.designs.hierarchy import USER_NUMBER
+
+    if USER_NUMBER in OPTIONS:
+        OPTIONS.unregister(OPTIONS[USER_NUMBER])
+
+
+def _no_counter_runs(capsys, *database: str) -> None:
+    """A hierarchy with no number every type has: modify alone is exit 4 with the unsupported
+    line naming [roles]; create, select and delete run (exit 0); compare measures every op,
+    modify's row unsupported with the same reason."""
+    from tests.designs.test_hierarchy import NO_COUNTER_MODIFY
+
+    out = cli(capsys, "run", "--model", TICKET, "--op", "modify", "--fast", "-n", "12", *database)
+    assert out.code == 4, out.stderr
+    assert "Traceback" not in out.stdout + out.stderr
+    assert out.stderr.splitlines()[-1] == (
+        f"roadbench: error: {TICKET} cannot modify with save: {NO_COUNTER_MODIFY}"
+    )
+    # The table says it too, in the reason row.
+    assert NO_COUNTER_MODIFY in " ".join(out.stdout.replace("│", " ").split())
+    for op in ("create", "select", "delete"):
+        out = cli(capsys, "run", "--model", TICKET, "--op", op, "--fast", "-n", "12", "--json",
+                  *database)  # fmt: skip
+        assert out.code == 0, (op, out.stderr)
+        (result,) = json.loads(out.stdout)["results"]
+        assert (result["status"], result["reason"]) == ("ok", None), op
+    out = cli(capsys, "compare", "--model", TICKET, "--fast", "-n", "12", "--json", *database)
+    assert out.code == 0, out.stderr
+    results = json.loads(out.stdout)["results"]
+    by_op: dict[str, set] = {}
+    for r in results:
+        by_op.setdefault(r["op"], set()).add((r["status"], r["reason"]))
+    assert by_op["modify"] == {("unsupported", NO_COUNTER_MODIFY)}
+    for op in ("create", "select", "delete"):
+        assert ("ok", None) in by_op[op], op
+
+
+def test_a_hierarchy_with_no_number_in_common_measures_all_but_modify_on_sqlite(
+    capsys, no_design_left_registered
+):
+    _no_counter_runs(capsys)
+
+
+@pytest.mark.postgres
+def test_a_hierarchy_with_no_number_in_common_measures_all_but_modify_on_postgresql(
+    capsys, postgres_url, no_design_left_registered
+):
+    _no_counter_runs(capsys, "--database", postgres_url)

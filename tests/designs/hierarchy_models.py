@@ -275,3 +275,40 @@ class HtUnreadAlert(HtAlert):
     class Meta:
         app_label = "roadbench"
         proxy = True
+
+
+# A base with no number at all (text, a date, a boolean, a foreign key): no counter, so modify
+# and the range reads are unsupported, naming [roles]; everything else measures.
+class HtQueue(models.Model):
+    name = models.CharField(max_length=30, unique=True)
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("queue")
+
+
+class HtTicket(models.Model):
+    title = models.CharField(max_length=80)
+    opened = models.DateField()
+    urgent = models.BooleanField()
+    queue = models.ForeignKey(HtQueue, on_delete=models.CASCADE)
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("ticket")
+
+
+class HtBug(HtTicket):
+    severity = models.SmallIntegerField()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("bug")
+
+
+class HtChore(HtTicket):
+    minutes = models.PositiveIntegerField()
+
+    class Meta:
+        app_label = "roadbench"
+        db_table = _table("chore")

@@ -248,15 +248,122 @@ def test_value_functions_are_read_from_the_project_directory_too(tmp_path: Path,
 
 
 def test_a_hierarchy_without_the_fields_the_ops_need_says_which_and_the_fix():
+    """A type with no number of its own is refused (every op's check sums it); no number
+    every type has is not: see the HtTicket tests below."""
     with pytest.raises(BadInput) as caught:
         user_design("roadbench.HtPublisher,roadbench.HtPen", functions={})
     assert str(caught.value) == (
-        "model roadbench.HtPublisher,roadbench.HtPen: roadbench's ops need a number field every "
-        "type has (modify changes it, checks sum it); its common fields are none; name one in "
-        'roadbench.toml: [roles] counter = "field" (or [tool.roadbench.roles])'
+        "model roadbench.HtPublisher,roadbench.HtPen: roadbench's ops need a number field of "
+        "roadbench.HtPublisher's own; its own fields are name, country"
     )
     _hierarchy, design = user_design("roadbench.HtPen,roadbench.HtPencil", functions={})
     assert [design.study.specific_field(t) for t in design.types] == ["length_mm", "hardness"]
+
+
+# What a case that needs a number every type has says on a hierarchy with none (HtTicket).
+NO_COUNTER = (
+    "roadbench.HtTicket has none (its common fields are title, opened, urgent, queue); name "
+    'one in roadbench.toml: [roles] counter = "field" (or [tool.roadbench.roles])'
+)
+NO_COUNTER_MODIFY = f"modify adds 1 to a number every type has: {NO_COUNTER}"
+NO_COUNTER_RANGE = f"the range filter reads a number every type has: {NO_COUNTER}"
+
+
+def test_a_base_with_no_number_has_no_counter_and_its_filters_and_listing_do_without():
+    _hierarchy, design = user_design("roadbench.HtTicket", functions={}, roles={})
+    study = design.study
+    assert study.common == ("title", "opened", "urgent", "queue_id")
+    assert not study.has_counter
+    assert (study.label_field, study.listing) == ("title", ("id", "title"))
+    assert study.select_range_filters == ()
+    with pytest.raises(BadInput, match=r"\[roles\] counter"):
+        _ = study.counter_field
+
+
+def _check_no_counter(database: str | None) -> None:
+    """Every case of every op on HtTicket: modify's and the range reads' are unsupported with
+    the one-line reason, the rest run and are verified (the checks count the rows, their
+    distinct titles and each type's own number); the rows create leaves are in the tables."""
+    seen = _every_case(database, "roadbench.HtTicket")
+    assert {status for status, _reason in seen.values()} <= {"ok", "unsupported"}
+    modify = {case: v for case, v in seen.items() if case[0] == "modify"}
+    assert set(modify.values()) == {("unsupported", NO_COUNTER_MODIFY)}
+    assert len(modify) == len(OPS["modify"].methods)
+    assert seen[("select", "unindexed")] == ("unsupported", NO_COUNTER_RANGE)
+    assert seen[("select", "indexed")] == ("unsupported", NO_COUNTER_RANGE)
+    for case in (
+        ("create", "save"),
+        ("create", "raw"),
+        ("select", "objects"),
+        ("select", "only"),
+        ("select", "specific_unindexed"),
+        ("select", "all_roads_naive"),
+        ("select", "all_roads_detail"),
+        ("delete", "each"),
+        ("delete", "queryset"),
+    ):
+        assert seen[case] == ("ok", None), case
+    for case, (status, reason) in seen.items():
+        if status == "unsupported" and case[0] != "modify":
+            assert reason and "\n" not in reason, case
+
+
+def _rows_after_create(database: str | None) -> None:
+    """After a verified create, the tables hold entity 0..n-1 of each type as the study
+    made them: read back with the user's own models."""
+    _hierarchy, design = user_design("roadbench.HtTicket", functions={})
+    study = design.study
+    with OPTIONS.registered(design), open_session([design], database, None) as (_b, _e, state):
+        op = OPS["create"]
+        result = measure_case(design, op, op.methods["save"], ROWS, ONE_VALUE, state)
+        assert (result.status, result.reason) == ("ok", None)
+        # The filters do without the common one: each type's own number alone.
+        assert [(f.type_key, f.field) for f in study.select_filters] == [
+            ("htbug", "severity"),
+            ("htchore", "minutes"),
+        ]
+        counts = study.split(ROWS)
+        assert hm.HtTicket.objects.count() == ROWS
+        assert hm.HtBug.objects.count() == counts["htbug"]
+        assert hm.HtChore.objects.count() == counts["htchore"]
+        assert hm.HtQueue.objects.count() == 5
+        for model, key, own in (
+            (hm.HtBug, "htbug", "severity"),
+            (hm.HtChore, "htchore", "minutes"),
+        ):
+            fields = ("title", "opened", "urgent", "queue_id", own)
+            stored = sorted(model.objects.values_list(*fields))
+            wanted = sorted(
+                tuple(study.values(key, i)[name] for name in fields) for i in range(counts[key])
+            )
+            assert stored == wanted
+
+
+def test_no_counter_every_case_on_sqlite():
+    _check_no_counter(None)
+    _rows_after_create(None)
+
+
+@pytest.mark.postgres
+def test_no_counter_every_case_on_postgresql(postgres_url):
+    _check_no_counter(postgres_url)
+    _rows_after_create(postgres_url)
+
+
+def _roles_refused(tmp_path: Path, roles: str, spec: str) -> str:
+    """The one line a roadbench.toml naming ``roles`` gets for ``spec`` (run from tmp_path)."""
+    (tmp_path / "roadbench.toml").write_text(f"[roles]\n{roles}\n", encoding="utf-8")
+    with pytest.raises(BadInput) as caught:
+        user_design(spec, functions={})
+    return str(caught.value)
+
+
+def test_roles_counter_must_name_a_number(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert _roles_refused(tmp_path, 'counter = "opened"', "roadbench.HtTicket") == (
+        "[roles] counter = 'opened': roadbench.HtTicket.opened is a DateField, not a number "
+        "(modify adds 1 to it, the checks sum it); its number fields every type has are none"
+    )
 
 
 def test_every_op_and_method_on_sibling_models_with_a_decimal_counter_on_sqlite():
@@ -308,10 +415,7 @@ def test_roadbench_toml_names_a_roles_field(tmp_path, monkeypatch):
     (tmp_path / "roadbench.toml").write_text('[roles]\nlabel = "recipient"\n', encoding="utf-8")
     _hierarchy, design = user_design("roadbench.HtAlert", functions={})
     assert design.study.label_field == "recipient_id"
-    (tmp_path / "roadbench.toml").write_text('[roles]\nlabel = "title"\n', encoding="utf-8")
-    with pytest.raises(BadInput) as caught:
-        user_design("roadbench.HtAlert", functions={})
-    assert str(caught.value) == (
+    assert _roles_refused(tmp_path, 'label = "title"', "roadbench.HtAlert") == (
         "[roles] label = 'title': roadbench.HtAlert has no such field every type has; its "
         "common fields are recipient, created_at, read, level"
     )

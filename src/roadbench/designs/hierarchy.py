@@ -18,9 +18,11 @@
 
 The study's roles follow ``designs.study``'s rules (a text and an integer in common, a number
 of each type's own), but a hierarchy with no integer in common (a price, no stock) has modify
-change its first number of any kind, one with no text in common (a notification: recipient,
-created_at, read) has the checks count its primary keys, and ``[roles]`` in roadbench.toml
-(``label = "field"``, ``counter = "field"``) names a role's field outright.
+change its first number of any kind, one with no number in common at all (a ticket: title,
+opened, urgent) has no counter (modify and the range reads are unsupported, naming the fix;
+the rest measures), one with no text in common (a notification: recipient, created_at, read)
+has the checks count its primary keys, and ``[roles]`` in roadbench.toml (``label =
+"field"``, ``counter = "field"``) names a role's field outright.
 
 A foreign key to a model outside the hierarchy points to one of a few rows of that model made
 when the session starts (``OUTSIDE_ROWS``, values from its fields); those models' tables are
@@ -533,6 +535,7 @@ def study_of_hierarchy(
         field_models=_abstract_models(hierarchy),
         label=named.get("label") or _label(hierarchy),
         counter=named.get("counter") or _counter(kinds),
+        without_counter="" if "counter" in named else _without_counter(hierarchy, kinds),
     )
     object.__setattr__(study, "outside_rows", outside)
     return study
@@ -551,7 +554,25 @@ def _named_roles(hierarchy: Hierarchy, roles: dict[str, str]) -> dict[str, str]:
                 f"has; its common fields are {fields}"
             )
         roles[role] = by_name[name]
+    _check_named_counter(hierarchy, roles.get("counter"))
     return roles
+
+
+def _check_named_counter(hierarchy: Hierarchy, attname: str | None) -> None:
+    """modify adds 1 to the counter and the checks sum it: a named counter must be a number
+    (a text or a date would fail in the middle of a run, in the database's words)."""
+    from roadbench.designs.study import NUMBER
+
+    if attname is None:
+        return
+    named = next(f for f in hierarchy.common if f.attname == attname)
+    if named.get_internal_type() not in NUMBER:
+        numbers = [f.name for f in hierarchy.common if f.get_internal_type() in NUMBER]
+        raise BadInput(
+            f"[roles] counter = {named.name!r}: {hierarchy.label}.{named.name} is a "
+            f"{named.get_internal_type()}, not a number (modify adds 1 to it, the checks sum "
+            f"it); its number fields every type has are {', '.join(numbers) or 'none'}"
+        )
 
 
 def _label(hierarchy: Hierarchy) -> str:
@@ -573,6 +594,19 @@ def _counter(kinds: Mapping[str, str]) -> str:
     if any(kind in INTEGER for kind in kinds.values()):
         return ""  # the rule's own choice
     return next((name for name, kind in kinds.items() if kind in NUMBER), "")
+
+
+def _without_counter(hierarchy: Hierarchy, kinds: Mapping[str, str]) -> str:
+    """Why the study has no counter (no number every type has), or "" when it has one: the
+    reason modify's cases and the range reads give, naming the fields and the fix."""
+    from roadbench.designs.study import NUMBER
+
+    if any(kind in NUMBER for kind in kinds.values()):
+        return ""
+    fields = ", ".join(f.name for f in hierarchy.common) or "none"
+    return f"{hierarchy.label} has none (its common fields are {fields}); " + ROLE_FIX.format(
+        role="counter"
+    )
 
 
 def outside_rows(study: Study) -> OutsideRows | None:
@@ -612,18 +646,9 @@ def _model_values_one(
 
 
 def _check_roles(hierarchy: Hierarchy, study: Study) -> None:
-    """The study's rules (designs.study) want a text and an integer field every type has and
-    a number field of each type's own: say which is missing, in the user's model's words."""
-    try:
-        _ = study.counter_field
-    except BadInput:
-        fields = ", ".join(f.name for f in hierarchy.common) or "none"
-        raise BadInput(
-            f"{{model}} {hierarchy.label}: roadbench's ops need a number field every type has "
-            f"(modify changes it, checks sum it); its common fields are {fields}; "
-            + ROLE_FIX.format(role="counter"),
-            "model",
-        ) from None
+    """The study's rules (designs.study) want a number field of each type's own: say which
+    type has none, in the user's model's words. (A hierarchy with no number every type has
+    measures without a counter: the cases that need one are unsupported, saying why.)"""
     for type_key, model in hierarchy.types.items():
         try:
             study.specific_field(type_key)

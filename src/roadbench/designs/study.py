@@ -9,7 +9,9 @@ declaration by the rules below, or named by the study where it wants its own:
 - ``label``: the field whose distinct values a check counts: the first text field in common,
   or the primary key (``id``) when there is none (a notification with no title);
 - ``counter``: the number a check sums and modify changes (by ``counter_step``) on every
-  entity: the first integer field in common;
+  entity: the first integer field in common. A study may have none (``without_counter``
+  says why, as the reason its cases give): modify and the range reads are then unsupported,
+  the checks do without the sum and the filters without the common one;
 - ``specific[type]``: the number a check sums, modify changes (by ``steps[type]``, default 1)
   and a listing shows of each type: the type's first numeric field of its own;
 - ``filters``: per type ``counter >= threshold`` and ``specific >= threshold``, thresholds
@@ -88,6 +90,9 @@ class Study:
     label: str = ""
     counter: str = ""
     counter_step: Any = 1
+    # Set when the study has no counter: why, in one line naming the fix. The cases that need
+    # one (Study.counter_unsupported) report it as their reason; the others do without.
+    without_counter: str = ""
     specific: Mapping[str, str] = field(default_factory=dict)
     steps: Mapping[str, Any] = field(default_factory=dict)
     filters: tuple[RangeFilter, ...] = ()
@@ -155,9 +160,19 @@ class Study:
 
     @functools.cached_property
     def counter_field(self) -> str:
+        if self.without_counter:
+            raise BadInput(self.without_counter)
         return self.counter or self._first(
             self.common, self.common_kinds, INTEGER, "an integer field"
         )
+
+    @property
+    def has_counter(self) -> bool:
+        return not self.without_counter
+
+    def counter_unsupported(self, what: str) -> str | None:
+        """Why ``what`` cannot run on this study (it has no counter), or None."""
+        return f"{what}: {self.without_counter}" if self.without_counter else None
 
     def specific_field(self, type_key: str) -> str:
         if type_key in self.specific:
@@ -182,17 +197,23 @@ class Study:
         return tuple(
             RangeFilter(t, name, self._median(t, name))
             for t in self.type_keys
-            for name in (self.counter_field, self.specific_field(t))
+            for name in (*self._counter_names, self.specific_field(t))
         )
+
+    @property
+    def _counter_names(self) -> tuple[str, ...]:
+        return (self.counter_field,) if self.has_counter else ()
 
     @functools.cached_property
     def select_range_filters(self) -> tuple[RangeFilter, ...]:
         if self.range_filters:
             return self.range_filters
-        numbers = [
-            n for n in self.common if self.common_kinds.get(n) in NUMBER and n != self.counter_field
-        ]
-        name = numbers[0] if numbers else self.counter_field
+        counters = self._counter_names
+        numbers = [n for n in self.common if self.common_kinds.get(n) in NUMBER]
+        names = [n for n in numbers if n not in counters] + list(counters)
+        if not names:
+            return ()  # no common number to range over: the range reads are unsupported
+        name = names[0]
         return tuple(RangeFilter(t, name, *self._narrow_range(t, name)) for t in self.type_keys)
 
     @functools.cached_property
@@ -205,7 +226,7 @@ class Study:
 
     @property
     def listing(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((PRIMARY_KEY, self.label_field, self.counter_field)))
+        return tuple(dict.fromkeys((PRIMARY_KEY, self.label_field, *self._counter_names)))
 
     def _first(
         self, names: tuple[str, ...], kinds: Mapping[str, str], wanted: set[str], what: str

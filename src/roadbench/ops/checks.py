@@ -27,39 +27,43 @@ def expected_summary(
 @functools.lru_cache(maxsize=32)
 def _expected_summary(study: Study, entity_type: str, count: int, modified: bool) -> dict[str, Any]:
     """What entity 0..count-1 of a type hold, by the study's roles: how many there are, how
-    many distinct labels, the sum of the common counter and of the type's own number."""
-    label, counter = study.label_field, study.counter_field
-    specific = study.specific_field(entity_type)
+    many distinct labels, the sum of the common counter (a study with none has no such sum)
+    and of the type's own number."""
+    label, specific = study.label_field, study.specific_field(entity_type)
     values = [study.values(entity_type, i) for i in range(count)]
-    counted = sum(v[counter] for v in values)
     summed = sum(v[specific] for v in values)
     if modified:
-        counted += study.counter_step * count
         summed += study.specific_step(entity_type) * count
     # Distinct labels as the values hold them: a text label is unique per entity, a label
     # named in roadbench.toml ([roles]) need not be; the primary key (no value given) is.
     labels = {v[label] for v in values if v.get(label) is not None}
     distinct = len(labels) if values and label in values[0] else count
-    return {"count": count, label: distinct, counter: counted, specific: _number(summed)}
+    summary = {"count": count, label: distinct}
+    if study.has_counter:
+        counted = sum(v[study.counter_field] for v in values)
+        if modified:
+            counted += study.counter_step * count
+        summary[study.counter_field] = counted
+    summary[specific] = _number(summed)
+    return summary
 
 
 def actual_summary(option: RoadOption, entity_type: str) -> dict[str, Any]:
     """Read back through the design's own paths: an entity's fields wherever it keeps them."""
     study = option.study
-    label, counter = study.label_field, study.counter_field
-    specific = study.specific_field(entity_type)
+    label, specific = study.label_field, study.specific_field(entity_type)
+    sums = {}
+    if study.has_counter:
+        sums["counter"] = Sum(option.expression(entity_type, study.counter_field))
+    sums["specific"] = Sum(option.expression(entity_type, specific))
     row = option.queryset(entity_type).aggregate(
-        count=Count("pk"),
-        label=Count(option.path(entity_type, label), distinct=True),
-        counter=Sum(option.expression(entity_type, counter)),
-        specific=Sum(option.expression(entity_type, specific)),
+        count=Count("pk"), label=Count(option.path(entity_type, label), distinct=True), **sums
     )
-    return {
-        "count": row["count"],
-        label: row["label"],
-        counter: row["counter"] or 0,
-        specific: _number(row["specific"] or 0),
-    }
+    summary = {"count": row["count"], label: row["label"]}
+    if study.has_counter:
+        summary[study.counter_field] = row["counter"] or 0
+    summary[specific] = _number(row["specific"] or 0)
+    return summary
 
 
 def _number(value: Any) -> Any:

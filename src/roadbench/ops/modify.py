@@ -37,8 +37,14 @@ def modify_update(option: RoadOption, rows: int) -> int:
     return changed
 
 
+def counter_unsupported(option: RoadOption) -> str | None:
+    """Every method of modify changes the study's counter: a study with none (a hierarchy
+    with no number every type has) cannot run them, and says how to name one."""
+    return option.study.counter_unsupported("modify adds 1 to a number every type has")
+
+
 def update_unsupported(option: RoadOption) -> str | None:
-    return option.update_unsupported()
+    return counter_unsupported(option) or option.update_unsupported()
 
 
 def modify_bulk_update(option: RoadOption, rows: int) -> int:
@@ -120,7 +126,12 @@ OPERATION = Operation(
     methods={
         m.name: m
         for m in (
-            Method("save", "load each entity, change it, Model.save() (autocommit)", modify_save),
+            Method(
+                "save",
+                "load each entity, change it, Model.save() (autocommit)",
+                modify_save,
+                unsupported_reason=counter_unsupported,
+            ),
             Method(
                 "update",
                 "QuerySet.update() with F() expressions per type",
@@ -131,13 +142,16 @@ OPERATION = Operation(
                 "bulk_update",
                 f"load, change, QuerySet.bulk_update(batch_size={BATCH_SIZE})",
                 modify_bulk_update,
+                unsupported_reason=counter_unsupported,
             ),
             Method(
                 "update-mti",
                 "roadbench: UPDATE the parent table WHERE id IN (a subquery on the child), "
                 "then the child table",
                 modify_update_mti,
-                unsupported_reason=lambda option: mti_unsupported("update-mti", "update", option),
+                unsupported_reason=lambda option: (
+                    counter_unsupported(option) or mti_unsupported("update-mti", "update", option)
+                ),
                 technique="roadbench",
                 replaces="update",
             ),
@@ -146,6 +160,7 @@ OPERATION = Operation(
                 "async: each entity read with async for, changed, await Model.asave()",
                 modify_asave,
                 mirrors="save",
+                unsupported_reason=counter_unsupported,
             ),
             async_method(
                 "aupdate",

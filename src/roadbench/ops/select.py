@@ -157,8 +157,17 @@ def index_skipped(index: Index) -> str | None:
     return None
 
 
+def range_unsupported(option: RoadOption) -> str | None:
+    """The range reads filter a number every type has: a study with none has no range."""
+    if option.study.select_range_filters:
+        return None
+    return option.study.counter_unsupported("the range filter reads a number every type has")
+
+
 def length_index_unsupported(option: RoadOption) -> str | None:
-    return next(filter(None, (index_skipped(i) for _m, i in _length_indexes(option))), None)
+    return range_unsupported(option) or next(
+        filter(None, (index_skipped(i) for _m, i in _length_indexes(option))), None
+    )
 
 
 def specific_index_unsupported(option: RoadOption) -> str | None:
@@ -457,6 +466,7 @@ OPERATION = Operation(
                 "unindexed",
                 "a selective range filter on a common number; no index on its column",
                 select_range,
+                unsupported_reason=range_unsupported,
                 verify=_expect_filtered(lambda s: s.select_range_filters),
             ),
             Method(
