@@ -6,6 +6,9 @@ one JSON object per line: the parent writes the session's spec to stdin, the chi
 throwaway database and answers with its environment and plan; then each request (``start``
 a row's cases, take one ``round`` of values, ``finish`` the row, ``quit``) gets one answer. An
 error is an answer too (``{"error": ..., "exit_code": ...}``), after which the child ends.
+When the spec asks for ``notes``, each case begun is said first (``{"at": index}``): a sign
+of life, and the case the parent names if the child then hangs (an older parent does not
+ask, and would take a note for the answer).
 The child's own stdout is redirected to stderr, so nothing a plugin prints can break a line.
 
 The spec carries the database URL, so a password never appears on a command line. A stop
@@ -139,6 +142,11 @@ def _answer(
 
     runners: dict[int, CaseRunner] = {}
     rounds = 0
+
+    def begin(index: int) -> None:
+        if spec.get("notes"):
+            _send(channel, {"at": index})
+
     while (request := _receive(requests)) is not None:
         action = request["do"]
         if action == "quit":
@@ -157,6 +165,7 @@ def _answer(
                     state,
                     memory=bool(spec.get("memory")),
                 )
+                begin(index)
                 runner.start()
                 runners[index] = runner
             _send(channel, {"wants": {i: r.wants_values for i, r in runners.items()}})
@@ -166,6 +175,7 @@ def _answer(
             values: dict[int, list[float]] = {}
             for index in live[shift:] + live[:shift]:
                 runner = runners[index]
+                begin(index)
                 runner.take_value()
                 if runner.result.times_s:
                     values[index] = [runner.result.times_s[-1], runner.result.cpu_times_s[-1]]
@@ -175,7 +185,10 @@ def _answer(
         elif action == "finish":
             # One process per environment counts the queries; the others only give values.
             counted = request.get("count", True)
-            finished = {i: r.finish() for i, r in runners.items()} if counted else {}
+            finished = {}
+            for index, runner in runners.items() if counted else ():
+                begin(index)
+                finished[index] = runner.finish()
             if spec["command"] == "compare":
                 _query_growth(finished, planned, state)
             if spec.get("instructions"):

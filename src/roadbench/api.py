@@ -31,6 +31,7 @@ from roadbench.errors import (
     Unsupported,
 )
 from roadbench.load.runner import LoadSettings, parse_duration, parse_mix
+from roadbench.measuring.ab_workers import DEFAULT_TIMEOUT_S
 from roadbench.measuring.measure import (
     PRESETS,
     CaseRunner,
@@ -1576,13 +1577,15 @@ def matrix(
     save_dir: Path,
     notify: Notify | None = None,
     processes: int = 1,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> Any:
     """``command`` (a run or compare, from ``child_command``) under each Django version, in
     interleaved rounds: a MatrixRun (each version's MatrixResult, saved under ``save_dir``,
-    and the versions' A/B). ``args``: the command's arguments as typed (extras, progress)."""
+    and the versions' A/B). ``args``: the command's arguments as typed (extras, progress).
+    ``timeout``: the seconds a worker may give no sign of life before the run ends as hung."""
     from roadbench.measuring.matrix import run_matrix
 
-    return run_matrix(django_versions, command, args, save_dir, notify=notify, processes=processes)
+    return run_matrix(django_versions, command, args, save_dir, notify, processes, timeout=timeout)
 
 
 def child_command(
@@ -1605,13 +1608,15 @@ def ab(
     install: bool = True,
     processes: int = 1,
     notify: Notify | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> Any:
     """Two revisions of the git repository at ``repo`` (``head`` None: its working tree),
     each in an environment of its own, measured by ``command`` in interleaved rounds: an
-    ABRun. ``install=False``: each revision's source on PYTHONPATH of this Python."""
+    ABRun. ``install=False``: each revision's source on PYTHONPATH of this Python.
+    ``timeout``: the seconds a worker may give no sign of life before the run ends as hung."""
     from roadbench.measuring.revisions import run_ab
 
-    return run_ab(base, head, command, args, repo, install, processes, notify)
+    return run_ab(base, head, command, args, repo, install, processes, notify, timeout=timeout)
 
 
 def ab_gate(

@@ -53,6 +53,14 @@ class MasterUnreachable(RoadbenchError):
     exit_code = 3
 
 
+class WorkerHung(RoadbenchError):
+    """An ``ab`` or ``matrix`` worker gave no sign of life within ``--timeout``: a case that
+    hangs (an op that deadlocks, sleeps, or waits on a lock); every worker is ended (as exit
+    code 3 says for a service that cannot be used: something the run needs stopped answering)."""
+
+    exit_code = 3
+
+
 class Unsupported(RoadbenchError):
     """A case that cannot run on this option, with the reason (often Django's own words)."""
 

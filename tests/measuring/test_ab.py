@@ -5,6 +5,7 @@ test_matrix.py, on one stack)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -277,6 +278,113 @@ def test_a_revision_that_fails_ends_the_other_revisions_worker(plugin_repo, tmp_
     )
     assert "Traceback" not in done.stderr
     assert _workers_under(cache) == []
+
+
+def test_a_worker_that_hangs_is_ended_with_every_other_and_named_in_one_line(plugin_repo, tmp_path):
+    # The head's op sleeps ten minutes, far past --timeout: the session ends within it, every
+    # worker ended and its throwaway database removed, and one line names the side and case.
+    from tests.helpers import default_stop_signals
+
+    source = (plugin_repo / "rbtest_abop.py").read_text()
+    (plugin_repo / "rbtest_abop.py").write_text(source.replace("PAUSE_S = 0.25", "PAUSE_S = 600"))
+    git(plugin_repo, "commit", "-qam", "hangs")
+    cache, temp = tmp_path / "cache", tmp_path / "temp"
+    temp.mkdir()  # where the workers' throwaway SQLite databases are made: only theirs
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "TMPDIR": str(temp)}
+    # 30 s: far beyond any step of the base (starting Django on a busy machine included).
+    args = ["--timeout", "30", "--base", "HEAD~1", "--head", "HEAD", "--no-install", *RUN]
+    proc = subprocess.Popen(
+        [str(SCRIPT), "--plugin", "rbtest_abop", "ab", *args, "--fast"],
+        cwd=plugin_repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_stop_signals,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            workers = sorted(set(workers) | set(_workers_under(cache)))
+            time.sleep(0.2)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in _workers_under(cache):  # a worker left by a failed test: ours (our cache)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert proc.returncode == 3, err
+    head = git(plugin_repo, "rev-parse", "HEAD")[:10]
+    assert err.splitlines()[-1] == (
+        f"roadbench: error: ab: under head {head} (HEAD): no sign of life for 30 s at option 1 "
+        "· abcount · count · 20 rows, starting it (calibration and warm-up); every worker was "
+        "ended (--timeout sets the wait)"
+    )
+    assert out == "" and "Traceback" not in err
+    assert len(workers) == 2  # both seen alive ...
+    assert _workers_under(cache) == []  # ... and both ended
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists()
+    assert list(temp.iterdir()) == []  # the hung worker's database removed too
+
+
+@pytest.mark.parametrize("given", ["-d", "ROADBENCH_DATABASE_URL"])
+def test_a_relative_sqlite_file_is_where_ab_was_typed_one_per_worker(plugin_repo, tmp_path, given):
+    # Each worker runs in its revision's worktree; the file is still the user's directory's,
+    # one for each worker (two in one file would find each other's tables), removed after.
+    cache, here, saved = tmp_path / "cache", tmp_path / "here", tmp_path / "ab.json"
+    here.mkdir()
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(plugin_repo)}
+    database = ["-d", "sqlite:///rel.db"] if given == "-d" else []
+    if given == "ROADBENCH_DATABASE_URL":
+        env["ROADBENCH_DATABASE_URL"] = "sqlite:///rel.db"
+    args = ["--repo", str(plugin_repo), "--base", "HEAD~1", "--head", "HEAD", "--no-install"]
+    args += ["--save", str(saved), *RUN, "--fast", *database]
+    done = subprocess.run(
+        [str(SCRIPT), "--plugin", "rbtest_abop", "ab", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=here,
+    )
+    assert done.returncode == 0, done.stderr
+    sides = json.loads(saved.read_text())["ab"]["sides"]
+    urls = [side["report"]["environment"]["database_url"] for side in sides]
+    assert urls == [f"sqlite:///{here}/rel-1.db", f"sqlite:///{here}/rel-2.db"]
+    assert list(here.iterdir()) == []  # made by the workers, and removed by them
+    assert not list(cache.rglob("rel*.db*"))  # nothing in the revisions' worktrees
+
+
+def test_every_worker_of_a_matrix_opens_its_own_numbered_sqlite_file(tmp_path, monkeypatch):
+    # matrix's workers run in its own directory: one file named for all would be found
+    # holding the first worker's tables by the second (exit 2, before).
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ROADBENCH_DATABASE_URL", raising=False)
+    sides = [Side(label, (sys.executable, *WORKER), sys.executable) for label in ("A", "B")]
+    command = {
+        "command": "run",
+        "option": "1",
+        "op": "select",
+        "method": None,
+        "rows": 20,
+        "database": "sqlite:///rel.db",
+        "sqlite": None,
+        "plugins": [],
+        "timing": {"warmup": 0, "repeat": 2, "loops": 1},
+    }
+    said: list[str] = []
+    measured = measure_sides(sides, command, processes=2, notify=said.append, what="matrix")
+    urls = [m.environment["database_url"] for m in measured]  # each side's first process
+    assert urls == [f"sqlite:///{tmp_path}/rel-1.db", f"sqlite:///{tmp_path}/rel-3.db"]
+    assert said[0] == (
+        "matrix: each worker process opens an SQLite file of its own: "
+        f"{tmp_path}/rel-1.db to {tmp_path}/rel-4.db"
+    )
+    assert list(tmp_path.iterdir()) == []  # each made by its worker, and removed
 
 
 def test_interleaved_rounds_give_paired_ratios_and_a_combined_file(tmp_path):

@@ -13,6 +13,7 @@ from rich.console import Console
 from roadbench.cli.html import HtmlOpt, check_html, write_html
 from roadbench.cli.values import finite, output_format
 from roadbench.errors import BadInput
+from roadbench.measuring.ab_workers import DEFAULT_TIMEOUT_S
 
 stdout = Console(soft_wrap=False, markup=False)
 stderr = Console(stderr=True, markup=False)
@@ -38,6 +39,16 @@ ProcessesOpt = Annotated[
 MinChangeOpt = Annotated[
     float,
     typer.Option("--min-change", help="Smallest change in % that counts as significant."),
+]
+TimeoutOpt = Annotated[
+    int,
+    typer.Option(
+        "--timeout",
+        min=1,
+        metavar="SECONDS",
+        help="How long a worker may give no sign of life (one step of one case: its warm-up, "
+        "a value, its query count) before it counts as hung: every worker ended, exit 3.",
+    ),
 ]
 ABFormatOpt = Annotated[
     str | None,
@@ -139,6 +150,7 @@ def ab(
     ] = None,
     min_change: MinChangeOpt = 5.0,
     processes: ProcessesOpt = 1,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
     no_install: Annotated[
         bool,
         typer.Option(
@@ -174,6 +186,7 @@ def ab(
         install=not no_install,
         processes=processes,
         notify=notify,
+        timeout=timeout,
     )
     gate, failures = api.ab_gate(run.section, min_change / 100, rules)
     show(run.section, fmt, save, html=html)

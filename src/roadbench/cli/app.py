@@ -1048,6 +1048,7 @@ def matrix(
         Path, typer.Option("--save-dir", help="Where each version's JSON results go.")
     ] = Path("roadbench-matrix"),
     processes: ab_cli.ProcessesOpt = 1,
+    timeout: ab_cli.TimeoutOpt = ab_cli.DEFAULT_TIMEOUT_S,
     fmt: ab_cli.ABFormatOpt = None,
     as_json: ab_cli.ABJsonOpt = False,
     save: ab_cli.ABSaveOpt = None,
@@ -1065,7 +1066,7 @@ def matrix(
     _check_outputs(("--save", save))
     check_html(html, ("--save", save))
     command, args = ab_cli.command_of(ctx, "matrix")
-    run = api.matrix(django, command, args, save_dir, notify=_notify, processes=processes)
+    run = api.matrix(django, command, args, save_dir, _notify, processes, timeout)
     if fmt == "table":
         header, rows = api.matrix_rows(run)
         for table in matrix_tables(header, rows):

@@ -20,10 +20,10 @@ OTHER_EXIT_CODES = {
     0: "done",
     1: "an unexpected error: one line, and please report it (`ROADBENCH_DEBUG=1` shows the "
     "traceback)",
-    # DatabaseUnavailable and MasterUnreachable both carry 3: one row for what they share.
+    # DatabaseUnavailable, MasterUnreachable and WorkerHung carry 3: one row for what they share.
     3: "a database or service that cannot be reached or used (the database, a `--cache` Redis, "
-    "the load test's app server or Locust master), or a leftover `cleanup` could not remove; "
-    "the line names it, URLs masked",
+    "the load test's app server or Locust master, an `ab` or `matrix` worker silent for "
+    "`--timeout`), or a leftover `cleanup` could not remove; the line names it, URLs masked",
     130: "interrupted (Ctrl-C or SIGTERM); the line says what became of the throwaway database",
 }
 

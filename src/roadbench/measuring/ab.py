@@ -11,12 +11,17 @@ round to round and lands in the interval instead of in the verdict.
 
 Children end with the session: asked to quit (they drop their databases), and on an error or
 a stop signal sent SIGTERM, given time to clean up, then SIGKILL (``signals.stop_child``).
+A child that gives no sign of life for ``timeout`` seconds (a case that hangs) is an error
+too (``WorkerHung``): it notes each case as it begins one, so the error names the case.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
+import os
+import select
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -31,11 +36,14 @@ from roadbench.errors import (
     RoadbenchError,
     Unsupported,
     VerificationFailed,
+    WorkerHung,
 )
+from roadbench.measuring.ab_workers import DEFAULT_TIMEOUT_S, named_sqlite, worker_databases
 from roadbench.measuring.measure import Timing
 from roadbench.measuring.stats import summarize, widest_interval
 from roadbench.reports.ab import ABSection, ABSide, ab_cases
 from roadbench.reports.comparison import DEFAULT_MIN_EFFECT
+from roadbench.reports.results import design_heading
 from roadbench.signals import CHILD_STOP_S, signals_deferred, signals_held, stop_child
 
 # A child's documented exit code is the session's: the same error, named by environment.
@@ -47,6 +55,17 @@ CHILD_ERRORS: dict[int, type[RoadbenchError]] = {
 NO_WORKER = 97
 # How long a child asked to quit has to drop its database before it is stopped.
 QUIT_WAIT_S = CHILD_STOP_S
+# What a child was asked, as its hang is told.
+DOING = {
+    "start": "starting it (calibration and warm-up)",
+    "round": "taking one of its values",
+    "finish": "finishing it (counting its queries)",
+}
+ROW_DOING = {
+    "start": "starting a row's cases",
+    "round": "taking a round of values",
+    "finish": "finishing a row's cases",
+}
 
 
 @dataclass(frozen=True)
@@ -77,10 +96,19 @@ class Child:
     """One worker process of one environment, asked one line at a time."""
 
     def __init__(
-        self, side: Side, spec: dict[str, Any], started: list[Child], what: str = "ab"
+        self,
+        side: Side,
+        spec: dict[str, Any],
+        started: list[Child],
+        what: str = "ab",
+        timeout: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.side = side
         self.named = f"{what}: under {side.label}"  # how its errors begin
+        self.timeout = timeout
+        self.planned: list[dict[str, Any]] = []
+        self.at: int | None = None  # the planned case it said it began last
+        self._unread = b""
         with signals_deferred():  # noted in ``started`` before any signal can act
             self.proc = subprocess.Popen(
                 list(side.argv),
@@ -91,21 +119,28 @@ class Child:
                 cwd=side.cwd,
             )
             started.append(self)
-        self.hello = self.ask(spec)
+        # "notes": it says each case it begins (a worker of an older revision does not).
+        self.hello = self.ask({**spec, "notes": True})
+        self.planned = self.hello["planned"]
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
     def ask(self, message: dict[str, Any]) -> dict[str, Any]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
         try:
             self.proc.stdin.write(json.dumps(message) + "\n")
             self.proc.stdin.flush()
         except BrokenPipeError:
             pass  # it ended: its exit code says why, below
-        line = self.proc.stdout.readline()
-        if not line:
+        self.at = None
+        while (line := self._line(message.get("do"))) is not None:
+            answer: dict[str, Any] = json.loads(line)
+            if "at" not in answer:
+                break
+            self.at = answer["at"]  # a case begun: a sign of life
+        else:
             code = self.proc.wait()
             if code == NO_WORKER:
                 raise RoadbenchError(
@@ -114,13 +149,44 @@ class Child:
                 )
             error = CHILD_ERRORS.get(code, RoadbenchError)
             raise error(f"{self.named}: its worker process ended (exit code {code})")
-        answer: dict[str, Any] = json.loads(line)
         if "error" in answer:
             error = CHILD_ERRORS.get(answer.get("exit_code", 1), RoadbenchError)
             if "PluginFailed" in answer["error"]:
                 error = PluginFailed
             raise error(f"{self.named}: {answer['error']}")
         return answer
+
+    def _line(self, doing: str | None) -> bytes | None:
+        """Its next line (None at its end), waited for ``timeout`` seconds at most."""
+        assert self.proc.stdout is not None
+        channel = self.proc.stdout.fileno()  # read here, never through the text buffer
+        deadline = time.monotonic() + self.timeout
+        while b"\n" not in self._unread:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._hung(doing)
+            if select.select([channel], [], [], None if math.isinf(left) else left)[0]:
+                chunk = os.read(channel, 1 << 16)
+                if not chunk:
+                    return None
+                self._unread += chunk
+        line, _, self._unread = self._unread.partition(b"\n")
+        return line
+
+    def _hung(self, doing: str | None) -> WorkerHung:
+        if doing is None:
+            where = "while opening its database and loading its code"
+        elif self.at is not None and 0 <= self.at < len(self.planned):
+            case = self.planned[self.at]
+            named = f"{design_heading(case['option'])} · {case['op']} · {case['method']}"
+            where = f"at {named} · {case['rows']:,} rows, {DOING.get(doing, doing)}"
+        else:  # a worker that does not note its cases
+            where = f"while {ROW_DOING.get(doing, doing)}"
+        return WorkerHung(
+            f"{self.named}: no sign of life for {self.timeout:g} s {where}; every worker "
+            "was ended ({timeout} sets the wait)",
+            "timeout",
+        )
 
     def quit(self) -> None:
         """Ask it to end (it drops its database); stopped if it does not in time."""
@@ -143,21 +209,35 @@ def measure_sides(
     notify: Callable[[str], None] | None = None,
     started: list[Child] | None = None,
     what: str = "ab",
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> list[Measured]:
     """Every environment's cases, measured in interleaved rounds; each ``Measured`` holds
     its results as saved ``CaseResult`` dicts whose value i belongs to round i.
 
     ``started``: the children as they start (a test reads their pids); all are ended before
-    this returns or raises."""
+    this returns or raises. ``timeout``: the seconds a child may give no sign of life before
+    the session ends as hung (``WorkerHung``)."""
     if processes < 1:
         raise BadInput("{processes} must be 1 or more", "processes")
+    if not timeout > 0:
+        raise BadInput(f"{{timeout}} must be more than 0 seconds, not {timeout}", "timeout")
     say = notify or (lambda _msg: None)
+    databases = worker_databases(spec.get("database"), len(sides) * processes)
+    if databases is not None and len(databases) > 1:
+        first, last = (named_sqlite(d) for d in (databases[0], databases[-1]))
+        say(f"{what}: each worker process opens an SQLite file of its own: {first} to {last}")
     children: list[Child] = [] if started is None else started
     try:
         pools: list[list[Child]] = []
-        for side in sides:
+        for s, side in enumerate(sides):
             say(f"{side.label}: starting {processes} worker process(es)")
-            pools.append([Child(side, spec, children, what) for _ in range(processes)])
+            pool = []
+            for p in range(processes):
+                own = dict(spec)
+                if databases is not None:
+                    own["database"] = databases[s * processes + p]
+                pool.append(Child(side, own, children, what, timeout))
+            pools.append(pool)
         measured = [
             Measured(side, pool[0].hello["environment"], pool[0].hello["planned"])
             for side, pool in zip(sides, pools, strict=True)

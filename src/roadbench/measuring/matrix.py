@@ -30,6 +30,7 @@ from roadbench.errors import (
     Unsupported,
 )
 from roadbench.measuring.ab import NO_WORKER, Side, ab_section, measure_sides, side_report
+from roadbench.measuring.ab_workers import DEFAULT_TIMEOUT_S
 from roadbench.reports.ab import ABSection
 from roadbench.reports.output import check_output, check_output_dir, write_text
 from roadbench.reports.results import design_heading, dump_json
@@ -275,12 +276,14 @@ def run_matrix(
     notify: Callable[[str], None] | None = None,
     processes: int = 1,
     started: list[Any] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> MatrixRun:
     """``command`` (a run or compare, as ``roadbench.ab_worker`` takes it) under each Django,
     in interleaved rounds (``measuring.ab``); each version's report saved under ``save_dir``.
 
     ``args``: the command's own arguments as typed, for the extras its environments need and
-    for the progress line. ``command["plugins"]``: --plugin modules each child loads too."""
+    for the progress line. ``command["plugins"]``: --plugin modules each child loads too.
+    ``timeout``: the seconds a worker may give no sign of life (``measure_sides``)."""
     say = notify or (lambda _msg: None)
     if command.get("command") not in COMMANDS:
         raise BadInput("matrix runs a run or a compare: roadbench matrix --django 5.2,6.1 run ...")
@@ -307,7 +310,9 @@ def run_matrix(
         )
     ]
     say(f"matrix: {' '.join(masked_args(args))} under {', '.join(s.label for s in sides)}")
-    measured = measure_sides(sides, command, processes, say, started, what="matrix")
+    measured = measure_sides(
+        sides, command, processes, say, started, what="matrix", timeout=timeout
+    )
     save_dir.mkdir(parents=True, exist_ok=True)
     results = []
     reports = [side_report(command, m) for m in measured]

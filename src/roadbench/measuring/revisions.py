@@ -28,6 +28,7 @@ from typing import Any
 
 from roadbench.errors import BadInput, RoadbenchError
 from roadbench.measuring.ab import Side, ab_section, measure_sides, side_report
+from roadbench.measuring.ab_workers import DEFAULT_TIMEOUT_S
 from roadbench.measuring.matrix import WORKER, _last_error, _roadbench_source, extras_for
 from roadbench.reports.ab import ABSection
 from roadbench.signals import run_child
@@ -242,8 +243,10 @@ def run_ab(
     processes: int = 1,
     notify: Callable[[str], None] | None = None,
     started: list[Any] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> ABRun:
-    """The base and head revisions of ``repo``, measured by ``command`` in interleaved rounds."""
+    """The base and head revisions of ``repo``, measured by ``command`` in interleaved rounds;
+    ``timeout``: the seconds a worker may give no sign of life (``measure_sides``)."""
     say = notify or (lambda _msg: None)
     if processes < 1:
         raise BadInput("{processes} must be 1 or more", "processes")
@@ -251,7 +254,7 @@ def run_ab(
     chosen = [checkout(r, say) for r in revisions(top, base, head, say)]
     extras = extras_for(args)
     sides = [side(r, install, extras, say, top) for r in chosen]
-    measured = measure_sides(sides, command, processes, say, started)
+    measured = measure_sides(sides, command, processes, say, started, timeout=timeout)
     reports = [side_report(command, m) for m in measured]
     for revision, report in zip(chosen, reports, strict=True):
         if revision.commit is not None:  # the child saw its own directory's, not the revision's
