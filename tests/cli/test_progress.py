@@ -11,7 +11,9 @@ from rich.progress import TimeElapsedColumn
 from roadbench.cli.progress import progress_bar
 
 
-def test_the_bar_shows_what_the_work_reports_on_a_terminal():
+def test_the_bar_shows_what_the_work_reports_on_a_terminal(monkeypatch):
+    # A real terminal: under TERM=dumb (some CI environments) Rich draws no live bar at all.
+    monkeypatch.setenv("TERM", "xterm-256color")
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=100)
     with progress_bar(console, "loading the plugin", TimeElapsedColumn()) as progress:
