@@ -11,6 +11,7 @@ import re
 import pytest
 
 from roadbench.designs import OPTIONS
+from roadbench.designs.hierarchy import USER_NUMBER
 from roadbench.ops.select import expected_rows
 from tests.designs import hierarchy_models  # noqa: F401 (the models the commands name)
 from tests.test_adversarial import assert_one_line_error, cli
@@ -24,6 +25,17 @@ KEYS = [
     "as-json",
     "as-one-to-one",
 ]
+
+
+@pytest.fixture(autouse=True)
+def no_design_left_registered():
+    """run and compare leave the --model design registered in this process (a command line
+    process ends there): gone after every test here, whichever runs last or alone, since
+    tests after these ones register their own design under the same number (the designs'
+    tests) or iterate over the registered designs."""
+    yield
+    if USER_NUMBER in OPTIONS:
+        OPTIONS.unregister(OPTIONS[USER_NUMBER])
 
 
 def test_run_measures_the_users_design(capsys):
@@ -203,17 +215,6 @@ def test_advise_warns_as_compare_does_and_marks_unstable_ratios(capsys, tmp_path
 TICKET = "roadbench.HtTicket"  # a base with no number: title, opened, urgent, queue
 
 
-@pytest.fixture
-def no_design_left_registered():
-    """run and compare leave the --model design registered in this process (a command line
-    process ends there); tests after these ones iterate over the registered designs."""
-    yield
-    from roadbench.designs.hierarchy import USER_NUMBER
-
-    if USER_NUMBER in OPTIONS:
-        OPTIONS.unregister(OPTIONS[USER_NUMBER])
-
-
 def _no_counter_runs(capsys, *database: str) -> None:
     """A hierarchy with no number every type has: modify alone is exit 4 with the unsupported
     line naming [roles]; create, select and delete run (exit 0); compare measures every op,
@@ -245,14 +246,12 @@ def _no_counter_runs(capsys, *database: str) -> None:
         assert ("ok", None) in by_op[op], op
 
 
-def test_a_hierarchy_with_no_number_in_common_measures_all_but_modify_on_sqlite(
-    capsys, no_design_left_registered
-):
+def test_a_hierarchy_with_no_number_in_common_measures_all_but_modify_on_sqlite(capsys):
     _no_counter_runs(capsys)
 
 
 @pytest.mark.postgres
 def test_a_hierarchy_with_no_number_in_common_measures_all_but_modify_on_postgresql(
-    capsys, postgres_url, no_design_left_registered
+    capsys, postgres_url
 ):
     _no_counter_runs(capsys, "--database", postgres_url)
