@@ -13,12 +13,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported where used: the entry point takes the signals before it loads
+    import subprocess
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # A child asked to stop gets this long to clean up (its throwaway database) before SIGKILL.
@@ -45,6 +47,24 @@ def _interrupt_once(signum: int, _frame: object) -> None:
 
 
 _previous_unraisable_hook = sys.unraisablehook
+
+
+def caused_by_interrupt(error: BaseException) -> bool:
+    """Whether ``error`` came of a stop signal: a KeyboardInterrupt among its causes or
+    contexts. Python wraps one raised while it creates a class (in ``__set_name__``: Django
+    building a model) in a RuntimeError, and a handler that catches every Exception may turn
+    that into an error of its own; either is the interrupt, not a failure."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        pending += [current.__cause__, current.__context__]
+    return False
 
 
 def _interrupt_swallowed(unraisable: Any) -> None:
@@ -92,6 +112,18 @@ def stop_signals_done() -> None:
     _Interrupts.raised = True
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
+    _forget_interrupts_left_in_exec()
+
+
+def _forget_interrupts_left_in_exec() -> None:
+    """CPython (3.11 to 3.13 at least) notes in a process-wide flag every KeyboardInterrupt
+    that leaves an ``exec`` or ``eval`` of a string, even one caught later: a stop signal
+    that lands in code a dataclass or a namedtuple has made so, as while Django loads. Under
+    ``python -m`` the interpreter then ends itself with SIGINT at exit: -2 after the run's
+    exit-130 line, no traceback, about one Ctrl-C in ten during start-up. Every ``exec`` of
+    a string clears the flag as it starts; the stop signals are ignored from here on, so no
+    interrupt can set it again."""
+    exec("")
 
 
 @contextlib.contextmanager
@@ -186,6 +218,8 @@ def run_child(
     error) it gets SIGTERM, time to clean up (a roadbench child removes its throwaway
     database), then SIGKILL; ``subprocess.run`` would kill it outright a quarter second after
     Ctrl-C, and SIGTERM to this process left it running as an orphan."""
+    import subprocess
+
     proc = None
     try:
         with signals_deferred():  # the child's pid is known before any signal acts
@@ -208,6 +242,8 @@ def run_child(
 
 def stop_child(proc: subprocess.Popen[str]) -> None:
     """SIGTERM, up to ``CHILD_STOP_S`` to end, then SIGKILL; reaped either way."""
+    import subprocess
+
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(proc.pid, signal.SIGTERM)

@@ -18,7 +18,7 @@ from roadbench.database import (
     parse_database_url,
     unique_name,
 )
-from roadbench.errors import BadInput, DatabaseUnavailable
+from roadbench.errors import BadInput, DatabaseUnavailable, Interrupted
 from tests.conftest import admin_cursor, existing, names_of_run, utc_stamp
 from tests.helpers import default_stop_signals
 
@@ -79,6 +79,25 @@ def test_embedded_sqlite_is_removed_after_an_exception():
     with pytest.raises(RuntimeError), bench_database(None) as bench:
         path = Path(bench.name)
         raise RuntimeError("boom")
+    assert not path.parent.exists()
+
+
+class StopsWhileNamed:
+    """A descriptor that gets a stop signal while Python creates the class holding it, as
+    Ctrl-C may land while Django builds a model: Python 3.11 wraps the KeyboardInterrupt
+    raised in ``__set_name__`` in a RuntimeError."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        # SIGTERM, not SIGINT: a suite started in the background inherits SIGINT ignored.
+        signal.raise_signal(signal.SIGTERM)
+
+
+def test_an_interrupt_that_python_wraps_is_an_interrupt_and_the_database_goes():
+    # It was "internal error: RuntimeError: Error calling __set_name__ ..." (exit 1).
+    with pytest.raises(Interrupted) as raised, bench_database(None) as bench:
+        path = Path(bench.name)
+        type("Model", (), {"field": StopsWhileNamed()})
+    assert str(raised.value) == "interrupted; the temporary SQLite file was removed"
     assert not path.parent.exists()
 
 

@@ -24,6 +24,7 @@ from roadbench.cli.progress import progress_bar
 from roadbench.cli.values import finite, not_empty, output_format
 from roadbench.cli.values import sizes as parse_sizes
 from roadbench.errors import RoadbenchError
+from roadbench.signals import caused_by_interrupt
 
 if TYPE_CHECKING:
     from roadbench.api import ScenarioWhere
@@ -1425,24 +1426,38 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"{exc.format_message()}{hint}", 2)  # type: ignore[attr-defined]
     except (KeyboardInterrupt, typer.Abort):
         code = INTERRUPTED
-    except RoadbenchError as exc:
-        _fail(exc.worded(_flag), exc.exit_code)
-    except click_error as exc:
-        _fail(exc.format_message(), getattr(exc, "exit_code", 1))  # type: ignore[attr-defined]
-    except BrokenPipeError:
-        sys.exit(0)
     except Exception as exc:
-        if os.environ.get("ROADBENCH_DEBUG"):
-            raise
-        _fail(
-            f"internal error: {type(exc).__name__}: {exc} "
-            "(set ROADBENCH_DEBUG=1 for the traceback, and please report it)",
-            1,
-        )
+        if not _wraps_interrupt(exc):
+            _fail_for(exc, click_error)
+        code = INTERRUPTED  # Ctrl-C that an error wrapped, before a database said its fate
     if code == INTERRUPTED:  # Typer turns Ctrl-C into exit code 130, silently
         # Stopped before any database existed: once one does, ``Interrupted`` says its fate.
         _fail("interrupted", INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _wraps_interrupt(exc: Exception) -> bool:
+    """An error that a stop signal's KeyboardInterrupt caused (``caused_by_interrupt``), not
+    ``Interrupted``, which says what became of the database itself."""
+    said = isinstance(exc, RoadbenchError) and exc.exit_code == INTERRUPTED
+    return not said and caused_by_interrupt(exc)
+
+
+def _fail_for(exc: Exception, click_error: type[Exception]) -> None:
+    """The line and exit code of an error that ended a command."""
+    if isinstance(exc, RoadbenchError):
+        _fail(exc.worded(_flag), exc.exit_code)
+    if isinstance(exc, click_error):
+        _fail(exc.format_message(), getattr(exc, "exit_code", 1))  # type: ignore[attr-defined]
+    if isinstance(exc, BrokenPipeError):
+        sys.exit(0)
+    if os.environ.get("ROADBENCH_DEBUG"):
+        raise exc
+    _fail(
+        f"internal error: {type(exc).__name__}: {exc} "
+        "(set ROADBENCH_DEBUG=1 for the traceback, and please report it)",
+        1,
+    )
 
 
 def _flag(parameter: str) -> str:

@@ -27,6 +27,7 @@ from roadbench.errors import DatabaseUnavailable, Interrupted
 
 # The signal rules, in a module of their own: the entry point needs them before any import.
 from roadbench.signals import (  # noqa: F401 (the backends and roadbench.database use them)
+    caused_by_interrupt,
     signals_as_interrupt,
     signals_deferred,
     signals_held,
@@ -104,12 +105,23 @@ def bench_database(
         try:
             with _throwaway(parsed, keep, say, removal) as bench:
                 yield bench
-        except KeyboardInterrupt as exc:
+        except BaseException as exc:
+            if not _interrupt(exc):
+                raise
             interrupted = True
             raise Interrupted(f"interrupted; {removal.done or 'nothing was created'}") from exc
         finally:
             if removal.failed and not interrupted:
                 say(removal.done)
+
+
+def _interrupt(exc: BaseException) -> bool:
+    """A stop signal's KeyboardInterrupt, also one an error wraps (``caused_by_interrupt``);
+    not an inner block's ``Interrupted``, which already says what became of its database."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    wraps_one = isinstance(exc, Exception) and caused_by_interrupt(exc)
+    return wraps_one and not isinstance(exc, Interrupted)
 
 
 def target_database(url: str | None) -> DatabaseURL:
