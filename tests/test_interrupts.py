@@ -148,6 +148,9 @@ def test_a_database_that_cannot_be_removed_is_named_with_the_cure(postgres_url):
     since = utc_stamp()
     proc = start(["compare", "--rows", "2000"], postgres_url)
     (name,) = wait_for(lambda: names_of_run(postgres_url, proc.pid, since), proc, "CREATE")
+    # The signal after the run has made its tables, so that it lands in the measuring, not in
+    # the CREATE round trip (seen under load on CI's second stack: 'nothing was created').
+    wait_for(lambda: tables_in(postgres_url, name), proc, "the run's tables")
     try:
         with admin_cursor(postgres_url) as cur:
             cur.execute(f'ALTER DATABASE "{name}" IS_TEMPLATE true')
@@ -164,6 +167,16 @@ def test_a_database_that_cannot_be_removed_is_named_with_the_cure(postgres_url):
         with admin_cursor(postgres_url) as cur:
             cur.execute(f'ALTER DATABASE "{name}" IS_TEMPLATE false')
             cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def tables_in(url: str, name: str) -> int:
+    """How many tables the database ``name`` holds (0 while it is being made)."""
+    try:
+        with admin_cursor(url, dbname=name) as cur:
+            cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+            return int(cur.fetchone()[0])
+    except Exception:  # not connectable yet (CREATE still running)
+        return 0
 
 
 def waiting_drop(cur, name: str) -> bool:  # type: ignore[no-untyped-def]

@@ -71,3 +71,11 @@ def test_the_command_line_goes_through_the_library():
         and not imported.startswith(allowed)
     }
     assert reached == set()
+
+
+def test_the_command_lines_ab_timeout_is_the_librarys():
+    # The CLI writes the default itself (its help must not import the measuring code).
+    from roadbench.cli.ab import DEFAULT_TIMEOUT_S as shown
+    from roadbench.measuring.ab_workers import DEFAULT_TIMEOUT_S
+
+    assert shown == DEFAULT_TIMEOUT_S == 3600

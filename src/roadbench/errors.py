@@ -115,3 +115,21 @@ class Interrupted(RoadbenchError):
     """Ctrl-C, SIGTERM or SIGHUP stopped a run; the message says what became of its database."""
 
     exit_code = 130
+
+
+def caused_by_interrupt(error: BaseException) -> bool:
+    """Whether ``error`` came of a stop signal: a KeyboardInterrupt among its causes or
+    contexts. Python wraps one raised while it creates a class (in ``__set_name__``: Django
+    building a model) in a RuntimeError, and a handler that catches every Exception may turn
+    that into an error of its own; either is the interrupt, not a failure."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        pending += [current.__cause__, current.__context__]
+    return False

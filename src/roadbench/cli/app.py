@@ -23,8 +23,7 @@ from roadbench.cli.html import HtmlOpt, check_html, write_html
 from roadbench.cli.progress import progress_bar
 from roadbench.cli.values import finite, not_empty, output_format
 from roadbench.cli.values import sizes as parse_sizes
-from roadbench.errors import RoadbenchError
-from roadbench.signals import caused_by_interrupt
+from roadbench.errors import RoadbenchError, caused_by_interrupt
 
 if TYPE_CHECKING:
     from roadbench.api import ScenarioWhere

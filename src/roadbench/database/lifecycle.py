@@ -23,11 +23,10 @@ from roadbench.database.django_internals import (
 )
 from roadbench.database.settings import configure_django
 from roadbench.database.urls import DatabaseURL, parse_database_url, resolve_url
-from roadbench.errors import DatabaseUnavailable, Interrupted
+from roadbench.errors import DatabaseUnavailable, Interrupted, caused_by_interrupt
 
 # The signal rules, in a module of their own: the entry point needs them before any import.
 from roadbench.signals import (  # noqa: F401 (the backends and roadbench.database use them)
-    caused_by_interrupt,
     signals_as_interrupt,
     signals_deferred,
     signals_held,
